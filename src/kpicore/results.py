@@ -1,0 +1,124 @@
+"""Shared result types: the grouped breakdown every KPI returns and JSON conversion.
+
+Every KPI result is a frozen value with ``to_dict()``. Grouped results are a
+:class:`Breakdown`: an ordered, immutable mapping from a group key (a ``by=``
+value, a :class:`~kpicore.periods.Period`, or the pair of both) to the
+per-group result.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import math
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import attrs
+import numpy as np
+
+__all__ = ["Breakdown", "GroupKey", "to_jsonable"]
+
+T = TypeVar("T")
+
+#: A group key: a ``by=`` value, a Period, or ``(by value, Period)``.
+GroupKey = Any
+
+
+def to_jsonable(value: Any) -> Any:
+    """Convert a result (or any part of it) into JSON-ready builtins.
+
+    attrs instances become dicts (through their own ``to_dict`` when they have
+    one), Money becomes ``{"amount": "1500.75", "currency": "BRL"}``, dates
+    and datetimes become ISO strings, Periods their label, numpy arrays lists,
+    NaN becomes ``None`` and mapping keys become strings.
+
+    Examples
+    --------
+    >>> import datetime, numpy as np
+    >>> to_jsonable({"when": datetime.date(2024, 1, 31), "x": np.array([1.5, np.nan])})
+    {'when': '2024-01-31', 'x': [1.5, None]}
+    """
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item())
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "M":
+            return [None if np.isnat(v) else str(v) for v in value]
+        return [to_jsonable(v) for v in value.tolist()]
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict) and not isinstance(value, Mapping):
+        return to_dict()
+    label = getattr(value, "label", None)
+    if isinstance(label, str) and hasattr(value, "freq"):  # a Period
+        return label
+    if attrs.has(type(value)):
+        return {
+            f.name.lstrip("_"): to_jsonable(getattr(value, f.name))
+            for f in attrs.fields(type(value))
+            if not f.name.startswith("_")
+        }
+    if isinstance(value, Mapping):
+        return {_key_str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in value]
+    return str(value)
+
+
+def _key_str(key: Any) -> str:
+    if isinstance(key, tuple):
+        return " | ".join(_key_str(k) for k in key)
+    if isinstance(key, str):
+        return key
+    plain = to_jsonable(key)
+    return plain if isinstance(plain, str) else str(plain)
+
+
+@attrs.frozen
+class Breakdown(Mapping[GroupKey, T], Generic[T]):
+    """A KPI split by ``by=`` and/or ``freq=``: an ordered, immutable mapping.
+
+    Keys are the ``by`` value alone, the :class:`~kpicore.periods.Period`
+    alone, or ``(by value, Period)`` when both were asked for. Groups are in
+    ascending key order (``None`` values last); empty groups are not listed.
+
+    Attributes
+    ----------
+    by:
+        The name of the dimension (``None`` when not split by a dimension).
+    freq:
+        The period frequency (``None`` when not split by period).
+    groups:
+        The per-group results.
+    """
+
+    by: str | None
+    freq: str | None
+    groups: Mapping[GroupKey, T] = attrs.field(converter=lambda g: dict(g))
+
+    def __getitem__(self, key: GroupKey) -> T:
+        return self.groups[key]
+
+    def __iter__(self) -> Iterator[GroupKey]:
+        return iter(self.groups)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: ``{"by": ..., "freq": ..., "groups": {"key": result, ...}}``."""
+        return {
+            "by": self.by,
+            "freq": self.freq,
+            "groups": {_key_str(k): to_jsonable(v) for k, v in self.groups.items()},
+        }

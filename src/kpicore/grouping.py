@@ -57,7 +57,7 @@ def resolve_by(
     records: Sequence[Any],
     by: By,
     *,
-    related: Mapping[str, tuple[str, Mapping[Hashable, Any]]] | None = None,
+    related: Mapping[str, tuple[str, Mapping[Any, Any]]] | None = None,
 ) -> tuple[str | None, npt.NDArray[np.object_] | None]:
     """Resolve ``by=`` into one key per record.
 
@@ -177,7 +177,6 @@ class Grouping:
         order = np.argsort(self.codes, kind="stable")
         sorted_codes = self.codes[order]
         bounds = np.searchsorted(sorted_codes, np.arange(len(self.keys) + 1) - 0.5)
-        bounds[0] = np.searchsorted(sorted_codes, 0)
         return [order[bounds[k] : bounds[k + 1]] for k in range(len(self.keys))]
 
     def breakdown(self, compute: Callable[[npt.NDArray[np.int64]], T]) -> Breakdown[T]:
@@ -234,7 +233,7 @@ def make_grouping(
     tables: list[list[Any]] = []
     valid = np.ones(n, dtype=bool)
     if by_keys is not None:
-        uniq = sorted({k for k in by_keys.tolist()}, key=_sort_key)
+        uniq = sorted(set(by_keys.tolist()), key=_sort_key)
         index = {k: i for i, k in enumerate(uniq)}
         parts.append(np.fromiter((index[k] for k in by_keys.tolist()), dtype=np.int64, count=n))
         tables.append(uniq)

@@ -84,6 +84,10 @@ def _key_str(key: Any) -> str:
     return plain if isinstance(plain, str) else str(plain)
 
 
+def _as_dict(groups: Mapping[GroupKey, Any]) -> dict[GroupKey, Any]:
+    return dict(groups)
+
+
 @attrs.frozen
 class Breakdown(Mapping[GroupKey, T], Generic[T]):
     """A KPI split by ``by=`` and/or ``freq=``: an ordered, immutable mapping.
@@ -104,7 +108,7 @@ class Breakdown(Mapping[GroupKey, T], Generic[T]):
 
     by: str | None
     freq: str | None
-    groups: Mapping[GroupKey, T] = attrs.field(converter=lambda g: dict(g))
+    groups: Mapping[GroupKey, T] = attrs.field(converter=_as_dict)
 
     def __getitem__(self, key: GroupKey) -> T:
         return self.groups[key]

@@ -130,3 +130,25 @@ def test_to_jsonable_and_breakdown_mapping() -> None:
         "2024-01-01",
         None,
     ]
+
+
+def test_resolve_by_unknown_name_is_an_error_even_with_dangling_links() -> None:
+    recs = [SimpleNamespace(customer_id="gone")]
+    customers = {"c1": SimpleNamespace(segment="SMB")}
+    related = {"customer": ("customer_id", customers)}
+    with pytest.raises(InvalidParameterError, match="segmnet"):
+        resolve_by(recs, "segmnet", related=related)
+    _name, keys = resolve_by(recs, "segment", related=related)  # a real name: key is None
+    assert keys is not None
+    assert keys.tolist() == [None]
+
+
+def test_to_jsonable_enum_is_plain_value() -> None:
+    from enum import StrEnum
+
+    class Color(StrEnum):
+        RED = "red"
+
+    out = to_jsonable({"c": Color.RED})
+    assert out == {"c": "red"}
+    assert type(out["c"]) is str

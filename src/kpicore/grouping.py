@@ -99,29 +99,20 @@ def resolve_by(
     out = np.empty(n, dtype=object)
     if isinstance(by, str):
         paths = _ALIASES.get(by, (by,))
+        resolved_any = False  # the name resolved on at least one record
         for i, rec in enumerate(records):
-            found = False
-            for path in paths:
-                found, value = _get_path(rec, path)
-                if found:
-                    break
-            if not found and related:
-                for link, table in related.values():
-                    ok, link_id = _get_path(rec, link)
-                    if ok and link_id in table:
-                        found, value = _get_path(table[link_id], by)
-                        if found:
-                            break
-                    elif ok:
-                        # the related record is unknown: the key is missing, not an error
-                        found, value = True, None
-                        break
-            if not found:
+            found, value, dangling = _lookup(rec, by, paths, related)
+            if not found and not dangling:
                 raise InvalidParameterError(
                     f"by={by!r}: record {i} ({type(rec).__name__}) has no attribute {by!r}"
                     + (f" and neither has its {', '.join(related)}" if related else "")
                 )
+            resolved_any = resolved_any or found
             out[i] = getattr(value, "value", value) if _is_enum(value) else value
+        if n and not resolved_any and not _related_has(related, by):
+            raise InvalidParameterError(
+                f"by={by!r}: no record nor related record has an attribute {by!r}"
+            )
         return by, out
     if callable(by):
         for i, rec in enumerate(records):
@@ -132,6 +123,42 @@ def resolve_by(
         raise InvalidParameterError(f"by= has {len(keys)} keys for {n} records")
     out[:] = keys
     return None, out
+
+
+def _lookup(
+    rec: Any,
+    by: str,
+    paths: tuple[str, ...],
+    related: Mapping[str, tuple[str, Mapping[Any, Any]]] | None,
+) -> tuple[bool, Any, bool]:
+    """(found, value, dangling): dangling = the related record is unknown (key None)."""
+    for path in paths:
+        found, value = _get_path(rec, path)
+        if found:
+            return True, value, False
+    dangling = False
+    for link, table in (related or {}).values():
+        ok, link_id = _get_path(rec, link)
+        if ok and link_id in table:
+            found, value = _get_path(table[link_id], by)
+            if found:
+                return True, value, False
+        elif ok:
+            dangling = True
+    return False, None, dangling
+
+
+def _related_has(related: Mapping[str, tuple[str, Mapping[Any, Any]]] | None, name: str) -> bool:
+    """Whether ``name`` may be an attribute of the related records.
+
+    True when a related record has it, or when every related table is empty
+    (nothing to check against); False when the tables have records and none of
+    their first records has it.
+    """
+    tables = [table for _link, table in (related or {}).values() if table]
+    if not tables:
+        return bool(related)
+    return any(_get_path(next(iter(table.values())), name)[0] for table in tables)
 
 
 def _is_enum(value: object) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import numpy as np
 
-__all__ = ["Breakdown", "GroupKey", "to_jsonable"]
+__all__ = ["Breakdown", "GroupKey", "fields_to_dict", "to_jsonable"]
 
 T = TypeVar("T")
 
@@ -40,12 +40,12 @@ def to_jsonable(value: Any) -> Any:
     >>> to_jsonable({"when": datetime.date(2024, 1, 31), "x": np.array([1.5, np.nan])})
     {'when': '2024-01-31', 'x': [1.5, None]}
     """
+    if isinstance(value, enum.Enum):  # before str: a StrEnum member becomes its plain value
+        return to_jsonable(value.value)
     if value is None or isinstance(value, bool | str | int):
         return value
     if isinstance(value, float):
         return None if math.isnan(value) else value
-    if isinstance(value, enum.Enum):
-        return value.value
     if isinstance(value, np.generic):
         return to_jsonable(value.item())
     if isinstance(value, np.ndarray):
@@ -63,16 +63,37 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(label, str) and hasattr(value, "freq"):  # a Period
         return label
     if attrs.has(type(value)):
-        return {
-            f.name.lstrip("_"): to_jsonable(getattr(value, f.name))
-            for f in attrs.fields(type(value))
-            if not f.name.startswith("_")
-        }
+        return fields_to_dict(value)
     if isinstance(value, Mapping):
         return {_key_str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in value]
     return str(value)
+
+
+def fields_to_dict(value: Any) -> dict[str, Any]:
+    """The public attrs fields of ``value`` as a JSON-ready dict.
+
+    Use it to implement ``to_dict()`` of a result class (calling
+    :func:`to_jsonable` on ``self`` there would recurse into ``to_dict``).
+
+    Examples
+    --------
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Rate:
+    ...     value: float | None
+    ...     used: int
+    ...     def to_dict(self) -> dict[str, object]:
+    ...         return fields_to_dict(self)
+    >>> Rate(None, 0).to_dict()
+    {'value': None, 'used': 0}
+    """
+    return {
+        f.name: to_jsonable(getattr(value, f.name))
+        for f in attrs.fields(type(value))
+        if not f.name.startswith("_")
+    }
 
 
 def _key_str(key: Any) -> str:

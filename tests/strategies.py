@@ -462,3 +462,160 @@ def event_strategy(
 
 
 # ===================================== end model =====================================
+
+
+# =====================================================================================
+# eventlog (kpicore.eventlog) -- eventlog_rows(), rows_to_columns(), rows_to_events()
+# =====================================================================================
+
+#: A row of a test event log: (case id, activity, timestamp ns UTC, resource or None).
+EventRow = tuple[str, str, int, str | None]
+
+#: Activities drawn for test logs: canonical ones, a pt-BR label and a free-text one.
+EVENTLOG_ACTIVITIES: tuple[str, ...] = (
+    "Invoice Generated",
+    "Invoice Posted and Sent",
+    "Payment Received",
+    "Payment Posted",
+    "Invoice Settled",
+    "Dispute Registered",
+    "Dispute Resolved",
+    "Pagamento Recebido",
+    "Visita técnica",
+)
+
+#: 2024-01-01T00:00Z in ns: the base instant of generated logs.
+EVENTLOG_BASE_NS = 1_704_067_200_000_000_000
+
+
+@st.composite
+def eventlog_rows(
+    draw: st.DrawFn,
+    *,
+    max_cases: int = 6,
+    max_events: int = 30,
+    distinct_times: bool = False,
+    activities: tuple[str, ...] = EVENTLOG_ACTIVITIES,
+) -> list[EventRow]:
+    """Rows of a small event log, in arbitrary order.
+
+    Timestamps are whole hours within ten days, so ties within a case are
+    frequent; ``distinct_times=True`` makes every timestamp of the log distinct
+    (no ties at all), for results that depend on the order of tied events.
+    """
+    case_ids = draw(
+        st.lists(st.from_regex(r"INV-[0-9A-Z]{1,4}", fullmatch=True), min_size=1,
+                 max_size=max_cases, unique=True)
+    )  # fmt: skip
+    n = draw(st.integers(1, max_events))
+    hours = st.integers(0, 240)
+    if distinct_times:
+        stamps = draw(st.lists(hours, min_size=n, max_size=n, unique=True))
+    else:
+        stamps = draw(st.lists(hours, min_size=n, max_size=n))
+    rows: list[EventRow] = []
+    for h in stamps:
+        rows.append(
+            (
+                draw(st.sampled_from(case_ids)),
+                draw(st.sampled_from(activities)),
+                EVENTLOG_BASE_NS + h * 3_600_000_000_000,
+                draw(st.one_of(st.none(), st.sampled_from(("ana", "bot", "rui")))),
+            )
+        )
+    return rows
+
+
+def rows_to_columns(rows: list[EventRow]) -> dict[str, object]:
+    """pm4py-named columns of ``rows`` (timestamps as ``datetime64[ns]``, UTC)."""
+    import numpy as np
+
+    return {
+        "case:concept:name": [r[0] for r in rows],
+        "concept:name": [r[1] for r in rows],
+        "time:timestamp": np.array([r[2] for r in rows], dtype=np.int64).view("datetime64[ns]"),
+        "org:resource": [r[3] for r in rows],
+    }
+
+
+def rows_to_events(rows: list[EventRow]) -> list[Event]:
+    """:class:`kpicore.model.Event` objects of ``rows``."""
+    return [
+        Event(c, a, datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=t // 1000),
+              resource=r)
+        for c, a, t, r in rows
+    ]  # fmt: skip
+
+
+# ==================================== end eventlog ===================================
+
+
+# =====================================================================================
+# invoice KPIs (kpicore.kpis._ledger, dso, overdue) -- invoice_lists(), invoice_columns()
+# =====================================================================================
+
+
+def invoice_lists(
+    *, max_size: int = 6, currencies_: tuple[str, ...] = ("BRL", "USD", "JPY")
+) -> st.SearchStrategy[list[Invoice]]:
+    """Lists of valid invoices with distinct numbers, in one or several currencies."""
+    return st.lists(
+        st.sampled_from(currencies_).flatmap(lambda c: invoice_strategy(c)),
+        max_size=max_size,
+        unique_by=lambda inv: inv.number,
+    )
+
+
+def invoice_columns(invoices: list[Invoice]) -> dict[str, object]:
+    """The events of ``invoices`` as pm4py-named columns, built independently of kpicore.
+
+    Invoice Generated, one Payment Received per payment (attribute
+    ``amount_minor``), Dispute Registered / Resolved and Invoice Written Off --
+    but *no* Invoice Settled events, so a ledger must infer settlement from
+    the payments. Case attributes under ``case:`` keys: ``due_date``,
+    ``amount_minor``, ``currency``, ``customer_id``, ``collector``. Use with
+    ``EventLog.from_columns(cols, attributes="all")``.
+    """
+    import numpy as np
+
+    case: list[str] = []
+    act: list[str] = []
+    ts: list[int] = []
+    amount: list[int | None] = []
+    per_case: dict[str, list[object]] = {
+        "due_date": [], "amount_minor": [], "currency": [], "customer_id": [], "collector": []
+    }  # fmt: skip
+
+    def add(inv: Invoice, activity: str, when: datetime, minor: int | None = None) -> None:
+        case.append(inv.number)
+        act.append(activity)
+        ts.append(to_ns(when))
+        amount.append(minor)
+        per_case["due_date"].append(inv.due_date)
+        per_case["amount_minor"].append(inv.amount.minor)
+        per_case["currency"].append(inv.amount.currency)
+        per_case["customer_id"].append(inv.customer_id)
+        per_case["collector"].append(inv.collector)
+
+    for inv in invoices:
+        add(inv, "Invoice Generated", inv.issued_at)
+        for p in inv.payments:
+            add(inv, "Payment Received", p.received_at, p.amount.minor)
+        for d in inv.disputes:
+            add(inv, "Dispute Registered", d.registered_at)
+            if d.resolved_at is not None:
+                add(inv, "Dispute Resolved", d.resolved_at)
+        if inv.written_off_at is not None:
+            add(inv, "Invoice Written Off", inv.written_off_at)
+    cols: dict[str, object] = {
+        "case:concept:name": case,
+        "concept:name": act,
+        "time:timestamp": np.array(ts, dtype=np.int64).view("datetime64[ns]"),
+        "amount_minor": amount,
+    }
+    for name, values in per_case.items():
+        cols["case:" + name] = values
+    return cols
+
+
+# ================================== end invoice KPIs =================================

@@ -1,0 +1,2029 @@
+"""The columnar, immutable event log."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from kpicore.activities import CANONICAL, Activity, canonical_name
+from kpicore.errors import (
+    InvalidParameterError,
+    InvalidRecordError,
+    MissingDataError,
+    UnknownActivityError,
+)
+
+from . import _scan
+from ._encode import Column, Encoded, encode_attribute, encode_keys, to_array
+from ._results import (
+    END_BEFORE_START,
+    MISSING_END,
+    MISSING_START,
+    USED,
+    CaseDurations,
+    CaseTimes,
+    CaseValues,
+    DroppedReport,
+    Pairs,
+)
+from ._timestamps import NAT, TimestampParse, parse_timestamps, timestamp_bound
+from ._variants import DirectlyFollows, Variants, compute_dfg, compute_variants
+
+if TYPE_CHECKING:
+    from kpicore.model import Event, Invoice
+
+    from ._casetable import CaseTable
+    from ._quality import QualityReport
+
+__all__ = [
+    "ACTIVITY_KEY",
+    "CASE_KEY",
+    "CASE_PREFIX",
+    "RESOURCE_KEY",
+    "TIMESTAMP_KEY",
+    "ActivitySpec",
+    "EventLog",
+    "concat",
+]
+
+#: Default case-id column (XES ``case:concept:name``, pm4py's ``case_id_key``).
+CASE_KEY = "case:concept:name"
+#: Default activity column (XES ``concept:name``).
+ACTIVITY_KEY = "concept:name"
+#: Default timestamp column (XES ``time:timestamp``).
+TIMESTAMP_KEY = "time:timestamp"
+#: Default resource column (XES ``org:resource``); the resource attribute's name.
+RESOURCE_KEY = "org:resource"
+#: Prefix of case-level columns in pm4py's DataFrame convention.
+CASE_PREFIX = "case:"
+
+#: What an activity role argument accepts: a canonical name, an Activity, a
+#: source label, or a sequence of them (any of which plays the role).
+ActivitySpec = str | Activity | Sequence[str | Activity]
+
+_I64 = npt.NDArray[np.int64]
+_B = npt.NDArray[np.bool_]
+_CANONICAL_EN = frozenset(a.en for a in CANONICAL)
+_MAX_ACTIVITIES = int(np.iinfo(np.int16).max)
+_NS_PER_DAY_F = 86_400e9
+_EXAMPLES = 5
+
+
+def _ro(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    if arr.flags.writeable:
+        arr = arr.view()
+        arr.setflags(write=False)
+    return arr
+
+
+def _columns_of(data: Any) -> list[str]:
+    if data is None:
+        return []
+    if isinstance(data, Mapping):
+        return [str(k) for k in data]
+    cols = getattr(data, "columns", None)
+    if cols is not None:
+        return [str(c) for c in list(cols)]
+    raise InvalidParameterError(
+        f"data must be a mapping of column name to column or a DataFrame, "
+        f"got {type(data).__name__}"
+    )
+
+
+def _get(data: Any, spec: Any, *, what: str, required: bool) -> tuple[str, Any] | None:
+    """Resolve a column argument: a name in ``data`` or the column itself."""
+    if isinstance(spec, str):
+        if data is None and not required:
+            return None
+        if data is None:
+            raise InvalidParameterError(
+                f"{what}={spec!r} names a column but no data= was given; "
+                "pass data= or the column itself"
+            )
+        names = _columns_of(data)
+        if spec not in names:
+            if not required:
+                return None
+            raise MissingDataError(
+                f"column {spec!r} ({what}) not found; available columns: {names}"
+            )
+        return spec, data[spec]
+    if spec is None:
+        return None
+    return what, spec
+
+
+def _bad_value(raw: Any, row: int) -> object:
+    try:
+        value = raw[row]
+    except Exception:  # pragma: no cover - exotic containers
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _drop_empty_label(enc: Encoded) -> Encoded:
+    """Treat an empty string label as null."""
+    labels = enc.labels
+    if labels.dtype != object or labels.shape[0] == 0 or labels[0] != "":
+        return enc
+    codes = np.where(enc.codes > 0, enc.codes - 1, -1)
+    return Encoded(codes.astype(np.int64), labels[1:])
+
+
+def _reduce_case_column(
+    col: Column, case: npt.NDArray[np.int32], n_cases: int
+) -> tuple[Column, _B]:
+    """First non-null value per case (events sorted) and the cases with conflicts."""
+    null = col.null_mask()
+    idx = np.flatnonzero(~null)
+    first = _scan.case_first_index(case, idx, n_cases)
+    has = first >= 0
+    data = col.data
+    kind = col.kind
+    if kind in ("int", "bool") and not has.all():
+        kind = "float"
+        data = data.astype(np.float64)
+    if kind == "float":
+        out = np.full(n_cases, np.nan)
+    elif kind in ("datetime", "date"):
+        out = np.full(n_cases, NAT, dtype=np.int64)
+    elif kind == "category":
+        out = np.full(n_cases, -1, dtype=np.int32)
+    else:
+        out = np.zeros(n_cases, dtype=data.dtype)
+    out[has] = data[first[has]]
+    conflict = np.zeros(n_cases, dtype=bool)
+    if idx.shape[0]:
+        c = case[idx]
+        differ = data[idx] != out[c]
+        conflict[c[differ]] = True
+    return Column(kind, out, col.labels).compact(), conflict
+
+
+def _union_kind(cols: list[Column], name: str) -> str:
+    kinds = {c.kind for c in cols}
+    if len(kinds) == 1:
+        return kinds.pop()
+    if kinds <= {"float", "int", "bool"}:
+        return "float"
+    raise InvalidParameterError(
+        f"attribute {name!r} has incompatible kinds across logs: {sorted(kinds)}"
+    )
+
+
+def _concat_columns(cols: list[Column], name: str) -> Column:
+    kind = _union_kind(cols, name)
+    if kind == "category":
+        labels = np.unique(np.concatenate([c.labels for c in cols if c.labels is not None]))
+        parts = []
+        for c in cols:
+            assert c.labels is not None
+            lut = np.searchsorted(labels, c.labels).astype(np.int32) if c.labels.size else None
+            if lut is None:
+                parts.append(np.full(c.data.shape, -1, dtype=np.int32))
+            else:
+                parts.append(np.where(c.data >= 0, lut[np.maximum(c.data, 0)], -1))
+        return Column("category", np.concatenate(parts).astype(np.int32), labels.astype(object))
+    if kind == "float":
+        return Column("float", np.concatenate([c.data.astype(np.float64) for c in cols]))
+    return Column(kind, np.concatenate([c.data for c in cols]))  # type: ignore[arg-type]
+
+
+class EventLog:
+    """An immutable, columnar invoice-to-cash event log.
+
+    Events are stored as numpy columns sorted once, at construction, by
+    (case, timestamp), ties kept in input order (or ordered by an ``order=``
+    column): int32 case codes, int16 activity codes and int64 timestamps (ns
+    since the epoch, UTC) -- 14 bytes per event -- plus the sorted label
+    tables, optional event attributes and a per-case attribute table. Case
+    codes follow the sorted order of the case ids and activity codes the
+    sorted order of the labels, so no result depends on the order of the
+    input rows.
+
+    Build one with :meth:`from_columns`, :meth:`from_events`,
+    :meth:`from_invoices` or :func:`concat`; every primitive afterwards is a
+    vectorised scan (no Python loop per event or per case).
+
+    Activity names are free text. ``activity_map`` maps a system's own labels
+    onto the canonical vocabulary of :mod:`kpicore.activities` (pt-BR labels
+    are recognised without a map), and every method that takes an activity
+    accepts the canonical name, an :class:`~kpicore.activities.Activity`, the
+    source label, or a sequence of these. An activity that is neither in the
+    log nor canonical raises :class:`~kpicore.errors.UnknownActivityError`
+    naming it and listing the log's activities; a canonical activity that is
+    simply absent from this log gives 0 occurrences.
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns({
+    ...     "case:concept:name": ["F-1", "F-1", "F-2"],
+    ...     "concept:name": ["Fatura Gerada", "Pagamento Recebido", "Fatura Gerada"],
+    ...     "time:timestamp": ["2024-01-01T10:00:00-03:00", "2024-01-11T10:00:00-03:00",
+    ...                        "2024-01-02T00:00:00Z"]})
+    >>> log.n_cases, log.n_events, log.activities
+    (2, 3, ('Fatura Gerada', 'Pagamento Recebido'))
+    >>> log.case_durations("Invoice Generated", "Payment Received").days.tolist()
+    [10.0, nan]
+    """
+
+    __slots__ = (
+        "_act",
+        "_act_labels",
+        "_activity_map",
+        "_attrs",
+        "_canon",
+        "_case",
+        "_case_attrs",
+        "_case_labels",
+        "_conflicts",
+        "_dropped",
+        "_starts",
+        "_ts",
+    )
+
+    _case: npt.NDArray[np.int32]
+    _act: npt.NDArray[np.int16]
+    _ts: _I64
+    _starts: _I64
+    _case_labels: npt.NDArray[Any]
+    _act_labels: npt.NDArray[Any]
+    _canon: tuple[str | None, ...]
+    _attrs: Mapping[str, Column]
+    _case_attrs: Mapping[str, Column]
+    _activity_map: Mapping[str, str]
+    _dropped: DroppedReport
+    _conflicts: Mapping[str, _B]
+
+    def __init__(self) -> None:
+        raise InvalidParameterError(
+            "build an EventLog with EventLog.from_columns, from_events, from_invoices or concat"
+        )
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def _make(
+        cls,
+        *,
+        case: npt.NDArray[Any],
+        act: npt.NDArray[Any],
+        ts: _I64,
+        case_labels: npt.NDArray[Any],
+        act_labels: npt.NDArray[Any],
+        attrs: Mapping[str, Column],
+        case_attrs: Mapping[str, Column],
+        activity_map: Mapping[str, str],
+        dropped: DroppedReport,
+        conflicts: Mapping[str, _B],
+    ) -> EventLog:
+        self = object.__new__(cls)
+        n_cases = int(case_labels.shape[0])
+        setter = object.__setattr__
+        setter(self, "_case", _ro(np.ascontiguousarray(case, dtype=np.int32)))
+        setter(self, "_act", _ro(np.ascontiguousarray(act, dtype=np.int16)))
+        setter(self, "_ts", _ro(np.ascontiguousarray(ts, dtype=np.int64)))
+        setter(self, "_starts", _ro(_scan.offsets(self._case, n_cases)))
+        setter(self, "_case_labels", _ro(case_labels))
+        setter(self, "_act_labels", _ro(act_labels))
+        amap = types.MappingProxyType(dict(activity_map))
+        setter(self, "_activity_map", amap)
+        setter(
+            self,
+            "_canon",
+            tuple(canonical_name(str(lab), amap) for lab in act_labels.tolist()),
+        )
+        setter(self, "_attrs", types.MappingProxyType(dict(attrs)))
+        setter(self, "_case_attrs", types.MappingProxyType(dict(case_attrs)))
+        setter(self, "_dropped", dropped)
+        setter(
+            self, "_conflicts", types.MappingProxyType({k: _ro(v) for k, v in conflicts.items()})
+        )
+        return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"EventLog is immutable (cannot set {name!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickling (multiprocessing, Dask)
+        return (_rebuild, (self._parts(),))
+
+    def _parts(self) -> dict[str, Any]:
+        return {
+            "case": self._case,
+            "act": self._act,
+            "ts": self._ts,
+            "case_labels": self._case_labels,
+            "act_labels": self._act_labels,
+            "attrs": dict(self._attrs),
+            "case_attrs": dict(self._case_attrs),
+            "activity_map": dict(self._activity_map),
+            "dropped": self._dropped,
+            "conflicts": dict(self._conflicts),
+        }
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"EventLog is immutable (cannot delete {name!r})")
+
+    @classmethod
+    def _assemble(
+        cls,
+        *,
+        case_enc: Encoded,
+        act_enc: Encoded,
+        ts: TimestampParse,
+        names: tuple[str, str, str],
+        raws: tuple[Any, Any, Any],
+        attrs: Mapping[str, Column],
+        case_attr_events: Mapping[str, Column],
+        order_key: npt.NDArray[Any] | None,
+        activity_map: Mapping[str, str] | None,
+        on_invalid: str,
+        dropped_before: DroppedReport | None = None,
+    ) -> EventLog:
+        if on_invalid not in ("raise", "drop"):
+            raise InvalidParameterError(
+                f"on_invalid must be 'raise' or 'drop', got {on_invalid!r}"
+            )
+        if activity_map is not None and not isinstance(activity_map, Mapping):
+            raise InvalidParameterError(
+                f"activity_map must be a mapping, got {type(activity_map).__name__}"
+            )
+        amap = dict(activity_map or {})
+        case_enc = _drop_empty_label(case_enc)
+        act_enc = _drop_empty_label(act_enc)
+        if act_enc.labels.dtype != object:
+            raise InvalidRecordError(
+                row=0, field=names[1], value=_bad_value(raws[1], 0),
+                expected="activity names (strings)",
+            )  # fmt: skip
+        n = int(case_enc.codes.shape[0])
+        for name, col in (*attrs.items(), *case_attr_events.items()):
+            if len(col) != n:
+                raise InvalidParameterError(
+                    f"column {name!r} has {len(col)} rows, the case column has {n}"
+                )
+        if act_enc.codes.shape[0] != n or ts.ns.shape[0] != n:
+            raise InvalidParameterError(
+                f"columns differ in length: {names[0]!r} {n}, {names[1]!r} "
+                f"{act_enc.codes.shape[0]}, {names[2]!r} {ts.ns.shape[0]}"
+            )
+        if order_key is not None and order_key.shape[0] != n:
+            raise InvalidParameterError(f"order column has {order_key.shape[0]} rows, not {n}")
+        checks: list[tuple[str, _B, str, Any]] = [
+            (names[0], case_enc.null, "a non-empty case id", raws[0]),
+            (names[1], act_enc.null, "a non-empty activity name", raws[1]),
+            (names[2], ts.null, "a timestamp (not null)", raws[2]),
+            (names[2], ts.invalid, "an ISO-8601 timestamp inside 1677..2262", raws[2]),
+        ]
+        bad_any = np.zeros(n, dtype=bool)
+        for _field, mask, _exp, _raw in checks:
+            bad_any |= mask
+        dropped = dropped_before or DroppedReport.none()
+        case_codes, act_codes, ts_ns = case_enc.codes, act_enc.codes, ts.ns
+        if bad_any.any():
+            if on_invalid == "raise":
+                row = int(np.flatnonzero(bad_any)[0])
+                for field, mask, expected, raw in checks:
+                    if mask[row]:
+                        code = int(case_codes[row])
+                        record = case_enc.labels[code] if code >= 0 else None
+                        if isinstance(record, np.generic):
+                            record = record.item()
+                        raise InvalidRecordError(
+                            record=record,
+                            row=row,
+                            field=field,
+                            value=_bad_value(raw, row),
+                            expected=expected,
+                        )
+            by_field: dict[str, int] = {}
+            examples: dict[str, tuple[int, ...]] = {}
+            for field, mask, _exp, _raw in checks:
+                cnt = int(np.count_nonzero(mask))
+                if cnt:
+                    by_field[field] = by_field.get(field, 0) + cnt
+                    rows = np.flatnonzero(mask)[:_EXAMPLES].tolist()
+                    examples[field] = tuple(sorted({*examples.get(field, ()), *rows}))[:_EXAMPLES]
+            dropped = dropped.merge(
+                DroppedReport(int(np.count_nonzero(bad_any)), by_field, examples)
+            )
+            keep = np.flatnonzero(~bad_any)
+            case_codes, act_codes, ts_ns = case_codes[keep], act_codes[keep], ts_ns[keep]
+            attrs = {k: v.take(keep) for k, v in attrs.items()}
+            case_attr_events = {k: v.take(keep) for k, v in case_attr_events.items()}
+            if order_key is not None:
+                order_key = order_key[keep]
+        # compact label tables to the labels in use
+        case_labels, case_codes = _compact(case_enc.labels, case_codes)
+        act_labels, act_codes = _compact(act_enc.labels, act_codes)
+        if act_labels.shape[0] > _MAX_ACTIVITIES:
+            raise InvalidParameterError(
+                f"{act_labels.shape[0]} distinct activities: at most {_MAX_ACTIVITIES} supported"
+            )
+        n_cases = int(case_labels.shape[0])
+        if n_cases > np.iinfo(np.int32).max:  # pragma: no cover - memory bound first
+            raise InvalidParameterError("more than 2**31 - 1 cases")
+        perm = _scan.sort_order(case_codes, ts_ns, n_cases, order_key)
+        if perm is not None:
+            case_codes, act_codes, ts_ns = case_codes[perm], act_codes[perm], ts_ns[perm]
+            attrs = {k: v.take(perm) for k, v in attrs.items()}
+            case_attr_events = {k: v.take(perm) for k, v in case_attr_events.items()}
+        case32 = case_codes.astype(np.int32)
+        case_attrs: dict[str, Column] = {}
+        conflicts: dict[str, _B] = {}
+        for name, col in case_attr_events.items():
+            per_case, conflict = _reduce_case_column(col, case32, n_cases)
+            case_attrs[name] = per_case
+            if conflict.any():
+                conflicts[name] = conflict
+        return cls._make(
+            case=case32,
+            act=act_codes.astype(np.int16),
+            ts=ts_ns,
+            case_labels=case_labels,
+            act_labels=act_labels,
+            attrs={k: v.compact() for k, v in attrs.items()},
+            case_attrs=case_attrs,
+            activity_map=amap,
+            dropped=dropped,
+            conflicts=conflicts,
+        )
+
+    @classmethod
+    def from_columns(
+        cls,
+        data: Any = None,
+        *,
+        case: Any = CASE_KEY,
+        activity: Any = ACTIVITY_KEY,
+        timestamp: Any = TIMESTAMP_KEY,
+        resource: Any = RESOURCE_KEY,
+        attributes: Sequence[str] | Mapping[str, Any] | Literal["all"] = (),
+        case_attributes: Sequence[str] | Mapping[str, Any] = (),
+        order: Any = None,
+        tz: _dt.tzinfo | None = None,
+        unit: str | None = None,
+        activity_map: Mapping[str, str] | None = None,
+        on_invalid: Literal["raise", "drop"] = "raise",
+    ) -> EventLog:
+        """Build a log from in-memory columns (no I/O).
+
+        Parameters
+        ----------
+        data:
+            Optional mapping of column name to column: a dict, a pandas or a
+            polars DataFrame (anything with ``__getitem__`` and column names).
+            A DataFrame in pm4py's format goes in as it is.
+        case, activity, timestamp:
+            Column names in ``data`` (defaults: the XES / pm4py keys
+            ``case:concept:name``, ``concept:name``, ``time:timestamp``) or
+            the columns themselves (any sequence, numpy array, pandas or
+            polars column).
+        resource:
+            Resource column (name or column; default ``org:resource``, used
+            when present); stored as the attribute ``"org:resource"``.
+            ``None`` for none.
+        attributes:
+            Further event attribute columns: names in ``data``, a mapping of
+            name to column, or ``"all"`` for every other column of ``data``
+            (then columns prefixed ``case:`` become case attributes, pm4py's
+            convention, with the prefix removed).
+        case_attributes:
+            Event columns holding per-case values (customer, due date...):
+            names in ``data`` or a mapping of name to column. Each case gets
+            its first non-null value (in time order); cases whose values
+            differ are reported by :meth:`quality`. A ``case:`` prefix is
+            removed from the name.
+        order:
+            Optional tie-break column (numbers): events of a case with equal
+            timestamps are ordered by it (Celonis' sorting column, bupaR's
+            ``.order``). Without it, ties keep their input order.
+        tz:
+            Time zone of naive timestamps; without it naive values raise
+            :class:`~kpicore.errors.NaiveDatetimeError`.
+        unit:
+            Unit of epoch-number timestamps (``"s"``, ``"ms"``, ``"us"``,
+            ``"ns"``, ``"D"``).
+        activity_map:
+            Source label -> canonical activity name.
+        on_invalid:
+            ``"raise"`` (default): a null case id, activity or timestamp, or an
+            unparsable timestamp, raises :class:`~kpicore.errors.InvalidRecordError`
+            naming the row and column. ``"drop"``: such rows are left out and
+            counted in :attr:`dropped`.
+
+        Returns
+        -------
+        EventLog
+
+        Notes
+        -----
+        Timestamps may be ``datetime64`` (any unit; numpy has no zone, so
+        values are UTC unless ``tz`` is given; day units are calendar dates at
+        midnight UTC), tz-aware pandas/polars columns, aware datetimes, ISO
+        strings with offset, date-only ISO strings (midnight UTC) or epoch
+        numbers with ``unit``. Unlike pm4py's ``format_dataframe`` nothing is
+        dropped with a mere warning and no string column is guessed to be a
+        date.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> log = EventLog.from_columns(
+        ...     case=np.array(["B", "A", "A"]), activity=["Invoice Generated", "Invoice Generated",
+        ...     "Payment Received"], timestamp=np.array(["2024-01-02", "2024-01-01", "2024-01-03"],
+        ...     dtype="datetime64[ns]"))
+        >>> log.case_ids.tolist(), log.events_per_case().values.tolist()
+        (['A', 'B'], [2, 1])
+        """
+        got_case = _get(data, case, what="case", required=True)
+        got_act = _get(data, activity, what="activity", required=True)
+        got_ts = _get(data, timestamp, what="timestamp", required=True)
+        assert got_case is not None
+        assert got_act is not None
+        assert got_ts is not None
+        used = {got_case[0], got_act[0], got_ts[0]}
+        attr_cols: dict[str, Column] = {}
+        got_res = _get(data, resource, what="resource", required=resource != RESOURCE_KEY)
+        if got_res is not None:
+            used.add(got_res[0])
+            attr_cols[RESOURCE_KEY] = encode_attribute(got_res[1], field=got_res[0], tz=tz)
+        order_arr: npt.NDArray[Any] | None = None
+        if order is not None:
+            got_order = _get(data, order, what="order", required=True)
+            assert got_order is not None
+            used.add(got_order[0])
+            order_arr = to_array(got_order[1], field=got_order[0])
+            if order_arr.dtype.kind not in "iuf":
+                raise InvalidParameterError(
+                    f"order column {got_order[0]!r} must hold numbers, got {order_arr.dtype}"
+                )
+        case_attr_cols: dict[str, Column] = {}
+
+        def _case_name(name: str) -> str:
+            return name[len(CASE_PREFIX) :] if name.startswith(CASE_PREFIX) else name
+
+        if isinstance(attributes, str):
+            if attributes != "all":
+                raise InvalidParameterError(
+                    f"attributes must be names, a mapping or 'all', got {attributes!r}"
+                )
+            for name in _columns_of(data):
+                if name in used:
+                    continue
+                if name.startswith(CASE_PREFIX):
+                    case_attr_cols[_case_name(name)] = encode_attribute(
+                        data[name], field=name, tz=tz
+                    )
+                else:
+                    attr_cols[name] = encode_attribute(data[name], field=name, tz=tz)
+        elif isinstance(attributes, Mapping):
+            for name, col in attributes.items():
+                attr_cols[str(name)] = encode_attribute(col, field=str(name), tz=tz)
+        else:
+            for name in attributes:
+                got = _get(data, name, what="attribute", required=True)
+                assert got is not None
+                attr_cols[got[0]] = encode_attribute(got[1], field=got[0], tz=tz)
+        if isinstance(case_attributes, Mapping):
+            for name, col in case_attributes.items():
+                case_attr_cols[_case_name(str(name))] = encode_attribute(
+                    col, field=str(name), tz=tz
+                )
+        else:
+            if isinstance(case_attributes, str):
+                raise InvalidParameterError("case_attributes must be a sequence of names")
+            for name in case_attributes:
+                got = _get(data, name, what="case attribute", required=True)
+                assert got is not None
+                case_attr_cols[_case_name(got[0])] = encode_attribute(got[1], field=got[0], tz=tz)
+        case_enc = encode_keys(got_case[1], field=got_case[0])
+        act_enc = encode_keys(got_act[1], field=got_act[0])
+        ts = parse_timestamps(got_ts[1], field=got_ts[0], tz=tz, unit=unit)
+        return cls._assemble(
+            case_enc=case_enc,
+            act_enc=act_enc,
+            ts=ts,
+            names=(got_case[0], got_act[0], got_ts[0]),
+            raws=(got_case[1], got_act[1], got_ts[1]),
+            attrs=attr_cols,
+            case_attr_events=case_attr_cols,
+            order_key=order_arr,
+            activity_map=activity_map,
+            on_invalid=on_invalid,
+        )
+
+    @classmethod
+    def from_events(
+        cls,
+        events: Iterable[Event],
+        *,
+        activity_map: Mapping[str, str] | None = None,
+    ) -> EventLog:
+        """Build a log from :class:`~kpicore.model.Event` objects.
+
+        The resource becomes the ``"org:resource"`` attribute (present when
+        any event has one); every key of the events' ``attributes`` becomes an
+        attribute column (None where an event lacks it). Equal to
+        :meth:`from_columns` over the same data.
+
+        Examples
+        --------
+        >>> from kpicore.model import Event
+        >>> log = EventLog.from_events([
+        ...     Event("F-1", "Invoice Generated", "2024-01-01T00:00:00Z", resource="erp"),
+        ...     Event("F-1", "Payment Received", "2024-01-03T12:00:00Z")])
+        >>> log.case_durations("Invoice Generated", "Payment Received").days.tolist()
+        [2.5]
+        >>> log.event_attribute("org:resource").tolist()
+        ['erp', None]
+        """
+        from kpicore.model import Event
+
+        case_ids: list[str] = []
+        acts: list[str] = []
+        stamps: list[int] = []
+        resources: list[str | None] = []
+        extra: dict[str, list[object]] = {}
+        epoch = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+        one_us = _dt.timedelta(microseconds=1)
+        for i, ev in enumerate(events):
+            if not isinstance(ev, Event):
+                raise InvalidRecordError(
+                    row=i, field="event", value=ev, expected="a kpicore.model.Event"
+                )
+            case_ids.append(ev.case_id)
+            acts.append(ev.activity)
+            stamps.append(((ev.timestamp - epoch) // one_us) * 1000)
+            resources.append(ev.resource)
+            for key, value in ev.attributes.items():
+                col = extra.get(key)
+                if col is None:
+                    col = extra[key] = [None] * i
+                col.append(value)
+            for col in extra.values():
+                if len(col) <= i:
+                    col.append(None)
+        cols: dict[str, Any] = {
+            CASE_KEY: case_ids,
+            ACTIVITY_KEY: acts,
+            TIMESTAMP_KEY: np.array(stamps, dtype=np.int64).view("datetime64[ns]"),
+        }
+        if any(r is not None for r in resources):
+            cols[RESOURCE_KEY] = resources
+        return cls.from_columns(cols, attributes=extra, activity_map=activity_map)
+
+    @classmethod
+    def from_invoices(
+        cls,
+        invoices: Iterable[Invoice],
+        *,
+        activity_map: Mapping[str, str] | None = None,
+    ) -> EventLog:
+        """The event log implied by :class:`~kpicore.model.Invoice` objects.
+
+        Per invoice (case id = invoice number): *Invoice Generated* at
+        ``issued_at``; *Invoice Posted and Sent* at ``posted_at``; per dispute
+        *Dispute Registered* (attribute ``dispute_reason``) and *Dispute
+        Resolved*; per dunning letter *Collection Letter Generated*
+        (attribute ``dunning_level``); per promise *Promise to Pay Created*;
+        per payment *Payment Received* (attribute ``amount_minor``) and
+        *Payment Posted*; *Invoice Settled* at ``settled_at`` (when the
+        payments cover the amount); *Invoice Written Off*. Events of one
+        instant keep that order. Case attributes: ``customer_id``,
+        ``due_date``, ``amount_minor``, ``currency``, ``contract_id``,
+        ``collector``, ``source_system``.
+
+        Raises
+        ------
+        InvalidRecordError
+            If two invoices share a number.
+
+        Examples
+        --------
+        >>> from kpicore.model import Invoice, Payment
+        >>> from kpicore.money import Money
+        >>> inv = Invoice("F-1", "C1", "2024-02-01", "2024-02-10", Money.of(100, "BRL"),
+        ...               payments=[Payment("2024-02-12", Money.of(100, "BRL"))])
+        >>> log = EventLog.from_invoices([inv])
+        >>> [log.activities[a] for a in log.activity_codes]
+        ['Invoice Generated', 'Payment Received', 'Invoice Settled']
+        >>> log.case_attribute("due_date").tolist()
+        [datetime.date(2024, 2, 10)]
+        """
+        from ._invoices import invoice_columns
+
+        cols, case_cols = invoice_columns(invoices)
+        log = cls.from_columns(
+            cols,
+            attributes=[k for k in cols if k not in (CASE_KEY, ACTIVITY_KEY, TIMESTAMP_KEY)],
+            resource=None,
+            activity_map=activity_map,
+        )
+        return log.with_case_attributes(case_cols)
+
+    def with_case_attributes(self, attributes: Mapping[str, Any]) -> EventLog:
+        """A copy with case attributes added or replaced.
+
+        Parameters
+        ----------
+        attributes:
+            ``{name: values}`` where values is either a mapping of case id to
+            value (cases absent from it get a null; ids not in the log are
+            ignored) or a sequence/array aligned with :attr:`case_ids`.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a"], activity=["X", "X"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z"])
+        >>> log.with_case_attributes({"segment": {"a": "SMB"}}).case_attribute("segment").tolist()
+        ['SMB', None]
+        """
+        if not isinstance(attributes, Mapping):
+            raise InvalidParameterError("attributes must be a mapping of name to values")
+        new = dict(self._case_attrs)
+        conflicts = dict(self._conflicts)
+        labels = self._case_labels.tolist()
+        for name, values in attributes.items():
+            key = str(name)
+            if isinstance(values, Mapping):
+                vals: Any = [values.get(k) for k in labels]
+            else:
+                vals = values
+            col = encode_attribute(vals, field=key)
+            if len(col) != self.n_cases:
+                raise InvalidParameterError(
+                    f"case attribute {key!r} has {len(col)} values for {self.n_cases} cases"
+                )
+            new[key] = col.compact()
+            conflicts.pop(key, None)
+        return self._replace(case_attrs=new, conflicts=conflicts)
+
+    def with_activity_map(self, activity_map: Mapping[str, str]) -> EventLog:
+        """A copy whose activity roles resolve through ``activity_map``.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a"], activity=["Boleto pago"],
+        ...     timestamp=["2024-01-01T00:00Z"])
+        >>> log.with_activity_map({"Boleto pago": "Payment Received"}).count(
+        ...     "Payment Received").values.tolist()
+        [1]
+        """
+        if not isinstance(activity_map, Mapping):
+            raise InvalidParameterError("activity_map must be a mapping")
+        return self._replace(activity_map=activity_map)
+
+    def _replace(self, **changes: Any) -> EventLog:
+        parts = self._parts()
+        parts.update(changes)
+        return EventLog._make(**parts)
+
+    @classmethod
+    def concat(cls, logs: Iterable[EventLog]) -> EventLog:
+        """One log with the events of all ``logs`` (see :func:`concat`).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> EventLog.concat([log, log]).n_events
+        6
+        """
+        return concat(logs)
+
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """The events as columns, in log order, in pm4py's naming.
+
+        ``case:concept:name``, ``concept:name`` and ``time:timestamp``
+        (``datetime64[ns]``, UTC), one column per event attribute, and each
+        case attribute repeated per event as ``case:<name>``. So
+        ``EventLog.from_columns(log.to_columns(), attributes="all",
+        activity_map=log.activity_map) == log``.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a"], activity=["X"], timestamp=["2024-01-01T00:00Z"])
+        >>> cols = log.to_columns()
+        >>> sorted(cols), cols["time:timestamp"]
+        (['case:concept:name', 'concept:name', 'time:timestamp'], array(['2024-01-01T00:00:00.000000000'], dtype='datetime64[ns]'))
+        """  # noqa: E501
+        out: dict[str, npt.NDArray[Any]] = {
+            CASE_KEY: self._case_labels[self._case],
+            ACTIVITY_KEY: self._act_labels[self._act],
+            TIMESTAMP_KEY: self._ts.view("datetime64[ns]").copy(),
+        }
+        for name, col in self._attrs.items():
+            out[name] = col.decode().copy()
+        for name, col in self._case_attrs.items():
+            out[CASE_PREFIX + name] = col.decode()[self._case]
+        return out
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def n_events(self) -> int:
+        """Number of events.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.n_events
+        3
+        """
+        return int(self._ts.shape[0])
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    @property
+    def n_cases(self) -> int:
+        """Number of cases.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.n_cases
+        2
+        """
+        return int(self._case_labels.shape[0])
+
+    @property
+    def case_ids(self) -> npt.NDArray[Any]:
+        """Case labels in sorted order (object array of str, or int64); code = index.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.case_ids.tolist()
+        ['a', 'b']
+        """
+        return self._case_labels
+
+    @property
+    def activities(self) -> tuple[str, ...]:
+        """Activity labels as in the source, sorted; code = index.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.activities
+        ('X', 'Y')
+        """
+        return tuple(self._act_labels.tolist())
+
+    @property
+    def canonical_activities(self) -> dict[str, str | None]:
+        """``{source label: canonical name or None}``.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.canonical_activities
+        {'X': 'Invoice Generated', 'Y': None}
+        """
+        return dict(zip(self.activities, self._canon, strict=True))
+
+    @property
+    def activity_map(self) -> Mapping[str, str]:
+        """The activity map given at construction (read-only).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> dict(log.activity_map)
+        {'X': 'Invoice Generated'}
+        """
+        return self._activity_map
+
+    @property
+    def case_codes(self) -> npt.NDArray[np.int32]:
+        """int32 case code per event (sorted; read-only).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.case_codes.tolist()
+        [0, 0, 1]
+        """
+        return self._case
+
+    @property
+    def activity_codes(self) -> npt.NDArray[np.int16]:
+        """int16 activity code per event (read-only).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.activity_codes.tolist()
+        [0, 1, 0]
+        """
+        return self._act
+
+    @property
+    def timestamps(self) -> _I64:
+        """int64 ns since the epoch (UTC) per event (read-only).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.timestamps[0]
+        np.int64(1704067200000000000)
+        """
+        return self._ts
+
+    @property
+    def times(self) -> npt.NDArray[np.datetime64]:
+        """``datetime64[ns]`` (UTC) per event (read-only view).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> str(log.times[0])
+        '2024-01-01T00:00:00.000000000'
+        """
+        return _ro(self._ts.view("datetime64[ns]"))
+
+    @property
+    def case_starts(self) -> _I64:
+        """Offsets: case ``c`` holds events ``case_starts[c]:case_starts[c+1]``.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.case_starts.tolist()
+        [0, 2, 3]
+        """
+        return self._starts
+
+    @property
+    def attribute_names(self) -> tuple[str, ...]:
+        """Names of the event attributes.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.attribute_names
+        ()
+        """
+        return tuple(self._attrs)
+
+    @property
+    def case_attribute_names(self) -> tuple[str, ...]:
+        """Names of the case attributes.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.case_attribute_names
+        ()
+        """
+        return tuple(self._case_attrs)
+
+    @property
+    def dropped(self) -> DroppedReport:
+        """Rows left out at construction (``on_invalid="drop"``).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.dropped.rows
+        0
+        """
+        return self._dropped
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the core columns (codes, timestamps, offsets, labels excluded).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> log.nbytes
+        66
+        """
+        return int(self._case.nbytes + self._act.nbytes + self._ts.nbytes + self._starts.nbytes)
+
+    def event_attribute(self, name: str, events: _I64 | None = None) -> npt.NDArray[Any]:
+        """Decoded values of one event attribute (per event, log order).
+
+        ``events`` (event indices, e.g. from :meth:`role_events`) decodes only
+        those rows.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a"], activity=["X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z"], attributes={"n": [1, 2]})
+        >>> log.event_attribute("n").tolist(), log.event_attribute("n", log.role_events("Y"))
+        ([1, 2], array([2]))
+        """
+        col = self._attrs.get(name)
+        if col is None:
+            raise MissingDataError(f"no event attribute {name!r}; attributes: {list(self._attrs)}")
+        if events is not None:
+            col = col.take(np.asarray(events, dtype=np.int64))
+        return _ro(col.decode())
+
+    def case_attribute(self, name: str) -> npt.NDArray[Any]:
+        """Decoded values of one case attribute, aligned with :attr:`case_ids`.
+
+        Dates come back as ``datetime64[D]`` (``.tolist()`` gives dates),
+        instants as ``datetime64[ns]`` (UTC), categories as objects (None
+        where null).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "b"], activity=["X", "X"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z"],
+        ...     case_attributes={"customer": ["C1", "C2"]})
+        >>> log.case_attribute("customer").tolist()
+        ['C1', 'C2']
+        """
+        col = self._case_attrs.get(name)
+        if col is None:
+            raise MissingDataError(
+                f"no case attribute {name!r}; case attributes: {list(self._case_attrs)}"
+            )
+        return _ro(col.decode())
+
+    @property
+    def case_attributes(self) -> Mapping[str, npt.NDArray[Any]]:
+        """``{name: per-case values}`` for every case attribute.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["b", "a", "a"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z"],
+        ...     activity_map={"X": "Invoice Generated"})
+        >>> dict(log.case_attributes)
+        {}
+        """
+        return types.MappingProxyType({k: self.case_attribute(k) for k in self._case_attrs})
+
+    # ------------------------------------------------------------------ equality
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EventLog):
+            return NotImplemented
+        if (
+            self.n_events != other.n_events
+            or self.n_cases != other.n_cases
+            or self.activities != other.activities
+            or dict(self._activity_map) != dict(other._activity_map)
+            or set(self._attrs) != set(other._attrs)
+            or set(self._case_attrs) != set(other._case_attrs)
+        ):
+            return False
+        if not (
+            np.array_equal(self._case_labels, other._case_labels)
+            and np.array_equal(self._case, other._case)
+            and np.array_equal(self._act, other._act)
+            and np.array_equal(self._ts, other._ts)
+        ):
+            return False
+        for name, col in self._attrs.items():
+            if not col.equals(other._attrs[name]):
+                return False
+        return all(col.equals(other._case_attrs[name]) for name, col in self._case_attrs.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        span = ""
+        if self.n_events:
+            lo = np.datetime64(int(self._ts.min()), "ns")
+            hi = np.datetime64(int(self._ts.max()), "ns")
+            span = f", from {lo}Z to {hi}Z"
+        return (
+            f"EventLog({self.n_events} events, {self.n_cases} cases, "
+            f"{len(self._act_labels)} activities{span})"
+        )
+
+    # ------------------------------------------------------------------ activity roles
+
+    def _role(self, spec: ActivitySpec, *, param: str) -> _B:
+        """Boolean table over activity codes of the activities playing a role."""
+        items: list[Any]
+        if isinstance(spec, str | Activity):
+            items = [spec]
+        elif isinstance(spec, Iterable):
+            items = list(spec)
+            if not items:
+                raise InvalidParameterError(f"{param}: an empty list of activities")
+        else:
+            raise InvalidParameterError(
+                f"{param}: expected an activity name, an Activity or a list of them, got {spec!r}"
+            )
+        lut = np.zeros(max(len(self._act_labels), 1), dtype=bool)
+        labels = self.activities
+        targets = set(self._canon) | set(self._activity_map.values())
+        for item in items:
+            if isinstance(item, Activity):
+                name: str | None = item.en
+                label: str | None = None
+            elif isinstance(item, str):
+                name = canonical_name(item, self._activity_map)
+                label = item
+            else:
+                raise InvalidParameterError(
+                    f"{param}: expected an activity name or an Activity, got {item!r}"
+                )
+            hits = [
+                i
+                for i, (lab, canon) in enumerate(zip(labels, self._canon, strict=True))
+                if (name is not None and canon == name)
+                or (label is not None and (lab == label or canon == label))
+            ]
+            if not hits and name is None and label not in targets:
+                raise UnknownActivityError(
+                    f"unknown activity {item!r} for {param}: not a canonical activity and not "
+                    f"in this log; the log's activities are {list(labels)}"
+                )
+            lut[hits] = True
+        return lut
+
+    def role_codes(self, activity: ActivitySpec) -> _I64:
+        """Activity codes (indices into :attr:`activities`) of the activities playing a role.
+
+        The one resolver every method uses: canonical names, Activity objects,
+        source labels, pt-BR labels and the activity map. Empty for a
+        canonical activity absent from the log.
+
+        Raises
+        ------
+        UnknownActivityError
+            For a name that is neither canonical nor in the log.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(
+        ...     case=["a", "a"], activity=["Fatura Gerada", "Boleto pago"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 2,
+        ...     activity_map={"Boleto pago": "Payment Received"})
+        >>> log.role_codes("Invoice Generated").tolist()
+        [1]
+        >>> log.role_codes("Payment Received").tolist()
+        [0]
+        """
+        lut = self._role(activity, param="activity")
+        return np.flatnonzero(lut[: len(self._act_labels)]).astype(np.int64)
+
+    def role_events(self, activity: ActivitySpec) -> _I64:
+        """Ascending indices of the events whose activity plays a role.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.role_events("X").tolist()
+        [0, 2]
+        """
+        return np.flatnonzero(self._mask(activity, param="activity")).astype(np.int64)
+
+    def _mask(self, spec: ActivitySpec, *, param: str) -> _B:
+        return self._lut_mask(self._role(spec, param=param))
+
+    def _lut_mask(self, lut: _B) -> _B:
+        """Events whose activity is in ``lut`` (one comparison when a single code)."""
+        codes = np.flatnonzero(lut[: len(self._act_labels)])
+        if codes.shape[0] == 0:
+            return np.zeros(self.n_events, dtype=bool)
+        mask: _B = (self._act == codes[0]) if codes.shape[0] == 1 else lut[self._act]
+        return mask
+
+    @staticmethod
+    def _describe(spec: ActivitySpec | None, default: str) -> str:
+        if spec is None:
+            return default
+        if isinstance(spec, Activity):
+            return spec.en
+        if isinstance(spec, str):
+            return spec
+        return " | ".join(a.en if isinstance(a, Activity) else str(a) for a in spec)
+
+    # ------------------------------------------------------------------ counts
+
+    def events_per_activity(self) -> dict[str, int]:
+        """``{activity label: events}`` for every activity of the log.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["X", "X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.events_per_activity()
+        {'X': 2, 'Y': 1}
+        """
+        cnt = np.bincount(self._act, minlength=len(self._act_labels))
+        return {lab: int(c) for lab, c in zip(self.activities, cnt.tolist(), strict=True)}
+
+    def cases_per_activity(self) -> dict[str, int]:
+        """``{activity label: cases with at least one event of it}`` (edeaR activity_presence).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["X", "X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.cases_per_activity()
+        {'X': 1, 'Y': 1}
+        """
+        n_act = len(self._act_labels)
+        if self.n_events == 0:
+            return {}
+        key = self._case.astype(np.int64) * n_act + self._act
+        present = np.unique(key) % n_act
+        cnt = np.bincount(present, minlength=n_act)
+        return {lab: int(c) for lab, c in zip(self.activities, cnt.tolist(), strict=True)}
+
+    def events_per_case(self) -> CaseValues:
+        """Number of events of each case.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["X", "X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.events_per_case().to_dict()
+        {'a': 2, 'b': 1}
+        """
+        return CaseValues(self._case_labels, np.diff(self._starts), "events per case", "events")
+
+    def count(self, activity: ActivitySpec) -> CaseValues:
+        """Occurrences of an activity in each case (0 where absent).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["X", "X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.count("X").to_dict()
+        {'a': 2, 'b': 0}
+        """
+        mask = self._mask(activity, param="activity")
+        cnt = np.bincount(self._case[mask], minlength=self.n_cases).astype(np.int64)
+        return CaseValues(
+            self._case_labels, cnt, f"occurrences of {self._describe(activity, '')}", "events"
+        )
+
+    # ------------------------------------------------------------------ occurrence times
+
+    def _occurrence_index(self, activity: ActivitySpec | None, which: str) -> _I64:
+        if activity is None:
+            if which == "first":
+                return self._starts[:-1].copy()
+            return self._starts[1:] - 1
+        idx = np.flatnonzero(self._mask(activity, param="activity"))
+        if which == "first":
+            return _scan.case_first_index(self._case, idx, self.n_cases)
+        return _scan.case_last_index(self._case, idx, self.n_cases)
+
+    def first_occurrence(self, activity: ActivitySpec | None = None) -> CaseTimes:
+        """Time of the first event of ``activity`` in each case (NaT where absent).
+
+        ``activity=None`` gives the case start (Celonis ``CASE_START``).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "a", "b"], activity=["X", "Y", "Y", "X"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-03T00:00Z", "2024-01-02T00:00Z",
+        ...                "2024-01-05T00:00Z"])
+        >>> log.first_occurrence("Y").times.tolist()
+        [1704153600000000000, None]
+        """
+        return CaseTimes(
+            self._describe(activity, "case start"),
+            "first",
+            self._case_labels,
+            _scan.take_ts(self._ts, self._occurrence_index(activity, "first")),
+        )
+
+    def last_occurrence(self, activity: ActivitySpec | None = None) -> CaseTimes:
+        """Time of the last event of ``activity`` in each case (NaT where absent).
+
+        ``activity=None`` gives the case end (Celonis ``CASE_END``).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "a"], activity=["X", "Y", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-03T00:00Z", "2024-01-02T00:00Z"])
+        >>> str(log.last_occurrence("Y").times[0])
+        '2024-01-03T00:00:00.000000000'
+        """
+        return CaseTimes(
+            self._describe(activity, "case end"),
+            "last",
+            self._case_labels,
+            _scan.take_ts(self._ts, self._occurrence_index(activity, "last")),
+        )
+
+    # ------------------------------------------------------------------ durations
+
+    def case_durations(
+        self,
+        start: ActivitySpec | None = None,
+        end: ActivitySpec | None = None,
+        *,
+        start_at: Literal["first", "last"] = "first",
+        end_at: Literal["first_after", "first", "last"] = "first_after",
+    ) -> CaseDurations:
+        """Per-case duration in days between a start and an end activity.
+
+        Parameters
+        ----------
+        start:
+            The start activity (role); ``None`` = the case's first event
+            (``CASE_START``; ``start_at`` is then ignored).
+        end:
+            The end activity (role); ``None`` = the case's last event
+            (``CASE_END``). With both ``None`` this is the throughput time
+            ``max(ts) - min(ts)`` of edeaR's ``throughput_time``.
+        start_at:
+            ``"first"`` or ``"last"`` occurrence of the start activity
+            (Celonis ``FIRST_OCCURRENCE`` / ``LAST_OCCURRENCE``).
+        end_at:
+            ``"first_after"`` (default): the first end event at or after the
+            start instant (never the start event itself; an end at the very
+            same instant counts, with duration 0, whatever the input order of
+            the tie); ``"first"`` / ``"last"``: the first / last end event of
+            the case wherever it is.
+
+        Returns
+        -------
+        CaseDurations
+            One entry per case. Cases without the start are ``missing_start``;
+            with a start but no end event ``missing_end``; with end events
+            only before the start (``first_after``), or an end before the
+            start (``first`` / ``last``), ``end_before_start``. None of these
+            is dropped silently: they are counted in ``counts`` and their
+            duration is NaN (Celonis ``CALC_THROUGHPUT`` returns NULL for the
+            last case without saying so).
+
+        Notes
+        -----
+        Durations are exact ns differences divided by 86 400 s (float days).
+        Semantics follow Celonis ``CALC_THROUGHPUT(FIRST_OCCURRENCE['A'] TO
+        FIRST_OCCURRENCE['B'])`` for ``end_at="first"`` and edeaR
+        ``throughput_time`` for the defaults; pm4py has no per-case A->B time
+        (its ``get_all_case_durations`` returns an anonymous sorted list).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(
+        ...     case=["a", "a", "a", "b", "b", "c"],
+        ...     activity=["Gen", "Pay", "Pay", "Pay", "Gen", "Pay"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-03T00:00Z", "2024-01-06T00:00Z",
+        ...                "2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> d = log.case_durations("Gen", "Pay")
+        >>> d.days.tolist(), d.counts
+        ([2.0, nan, nan], {'used': 1, 'missing_start': 1, 'missing_end': 0, 'end_before_start': 1})
+        >>> log.case_durations().days.tolist()
+        [5.0, 1.0, 0.0]
+        """
+        if start_at not in ("first", "last"):
+            raise InvalidParameterError(f"start_at must be 'first' or 'last', got {start_at!r}")
+        if end_at not in ("first_after", "first", "last"):
+            raise InvalidParameterError(
+                f"end_at must be 'first_after', 'first' or 'last', got {end_at!r}"
+            )
+        n_cases = self.n_cases
+        ts = self._ts
+        start_idx = self._occurrence_index(start, start_at if start is not None else "first")
+        start_ns = _scan.take_ts(ts, start_idx)
+        has_start = start_idx >= 0
+        end_desc = self._describe(end, "case end")
+        no_end_after = np.zeros(n_cases, dtype=bool)
+        if end is None:
+            end_idx = self._starts[1:] - 1
+            any_end = np.ones(n_cases, dtype=bool)
+            end_desc = "case end"
+        elif end_at in ("first", "last"):
+            end_idx = self._occurrence_index(end, end_at)
+            any_end = end_idx >= 0
+            end_desc = f"{end_at} {end_desc}"
+        else:
+            idx_b = np.flatnonzero(self._mask(end, param="end"))
+            c_b = self._case[idx_b]
+            any_end = np.zeros(n_cases, dtype=bool)
+            any_end[c_b] = True
+            s_b = start_ns[c_b]
+            p_b = start_idx[c_b]
+            t_b = ts[idx_b]
+            if start is None:  # the case start may itself be the end event
+                qualifies = p_b >= 0
+            else:  # never the start event itself; an end at the same instant counts
+                qualifies = (p_b >= 0) & ((t_b > s_b) | ((t_b == s_b) & (idx_b != p_b)))
+            first_q = _scan.case_first_index(self._case, idx_b[qualifies], n_cases)
+            # an end-before-start case reports its last end event (all precede the start)
+            last_b = _scan.case_last_index(self._case, idx_b, n_cases)
+            no_end_after = has_start & any_end & (first_q < 0)
+            end_idx = np.where(no_end_after, last_b, first_q)
+            end_desc = f"first {end_desc} after the start"
+        end_ns = _scan.take_ts(ts, end_idx)
+        status = np.full(n_cases, USED, dtype=np.int8)
+        status[~has_start] = MISSING_START
+        status[has_start & ~any_end] = MISSING_END
+        found = has_start & any_end
+        late = (end_idx < 0) | (end_ns < start_ns) | no_end_after
+        status[found & late] = END_BEFORE_START
+        used = status == USED
+        days = np.full(n_cases, np.nan)
+        days[used] = (end_ns[used] - start_ns[used]).astype(np.float64) / _NS_PER_DAY_F
+        start_desc = self._describe(start, "case start")
+        if start is not None:
+            start_desc = f"{start_at} {start_desc}"
+        return CaseDurations(
+            start_desc, end_desc, self._case_labels, days, status, start_ns, end_ns
+        )
+
+    def pairs(
+        self,
+        start: ActivitySpec,
+        end: ActivitySpec,
+        *,
+        match: Literal["first", "last"] = "first",
+    ) -> Pairs:
+        """Every start paired with the next end within its case (episodes).
+
+        Parameters
+        ----------
+        start, end:
+            The two activities (roles), e.g. *Dispute Registered* and
+            *Dispute Resolved*.
+        match:
+            Which start of a run of starts opens the episode: ``"first"``
+            (pm4py ``filter_between``: from the first A, later A's ignored,
+            to the next B) or ``"last"`` (Celonis ``SOURCE``/``TARGET`` over
+            the A/B events only: the A directly before the B).
+
+        Returns
+        -------
+        Pairs
+            One row per pair, plus counts of open episodes (starts without
+            a later end), repeated starts and ends with no open start.
+
+        Notes
+        -----
+        After an end, the next start opens a new episode, so each end closes
+        at most one. A start and an end at the same instant are ordered
+        start-first, whatever their input order. With ``start == end`` each
+        occurrence is paired with the next one (intervals between
+        consecutive occurrences).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a"] * 5,
+        ...     activity=["Dispute Registered", "Dispute Registered", "Dispute Resolved",
+        ...               "Dispute Registered", "Dispute Resolved"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-04T00:00Z",
+        ...                "2024-01-10T00:00Z", "2024-01-11T00:00Z"])
+        >>> p = log.pairs("Dispute Registered", "Dispute Resolved")
+        >>> p.days.tolist(), p.counts["repeated_starts"]
+        ([3.0, 1.0], 1)
+        >>> log.pairs("Dispute Registered", "Dispute Resolved", match="last").days.tolist()
+        [2.0, 1.0]
+        """
+        if match not in ("first", "last"):
+            raise InvalidParameterError(f"match must be 'first' or 'last', got {match!r}")
+        lut_a = self._role(start, param="start")
+        lut_b = self._role(end, param="end")
+        desc_a, desc_b = self._describe(start, ""), self._describe(end, "")
+        empty = np.zeros(0, dtype=np.int64)
+        if self.n_events == 0:
+            return Pairs(desc_a, desc_b, self._case_labels[empty], empty, empty,
+                         self._case_labels, empty, 0, 0, 0)  # fmt: skip
+        same_role = bool(np.array_equal(lut_a, lut_b))
+        if not same_role and bool((lut_a & lut_b).any()):
+            raise InvalidParameterError(
+                "start and end share some activities but not all: give disjoint roles, "
+                "or the same role to pair consecutive occurrences"
+            )
+        is_a = self._lut_mask(lut_a)
+        is_b = self._lut_mask(lut_b)
+        idx = np.flatnonzero(is_a | is_b)
+        c = self._case[idx].astype(np.int64)
+        t = self._ts[idx]
+        if same_role:
+            nxt = np.flatnonzero(c[1:] == c[:-1])
+            s_idx, e_idx = idx[nxt], idx[nxt + 1]
+            last_per_case = int(np.unique(c).shape[0]) if c.shape[0] else 0
+            return Pairs(
+                desc_a, desc_b, self._case_labels[self._case[s_idx]], self._ts[s_idx],
+                self._ts[e_idx], self._case_labels, self._case[s_idx].astype(np.int64),
+                last_per_case, 0, 0,
+            )  # fmt: skip
+        a = is_a[idx]
+        # ties: a start and an end at one instant are ordered start-first
+        tie = (c[1:] == c[:-1]) & (t[1:] == t[:-1]) & ~a[:-1] & a[1:]
+        if tie.any():
+            o = np.lexsort((~a, t, c))
+            idx, c, t, a = idx[o], c[o], t[o], a[o]
+        m = idx.shape[0]
+        same_prev = np.zeros(m, dtype=bool)
+        same_prev[1:] = c[1:] == c[:-1]
+        same_next = np.zeros(m, dtype=bool)
+        same_next[:-1] = same_prev[1:]
+        prev_a = np.zeros(m, dtype=bool)
+        prev_a[1:] = a[:-1]
+        next_b = np.zeros(m, dtype=bool)
+        next_b[:-1] = ~a[1:]
+        opens = a & ~(same_prev & prev_a) if match == "first" else a & same_next & next_b
+        pos = np.arange(m)
+        nb = np.where(~a, pos, m)
+        next_b_pos = np.minimum.accumulate(nb[::-1])[::-1]
+        cand = np.flatnonzero(opens)
+        nbp = next_b_pos[cand]
+        ok = nbp < m
+        ok[ok] = c[nbp[ok]] == c[cand[ok]]
+        s_pos, e_pos = cand[ok], nbp[ok]
+        n_a = int(np.count_nonzero(a))
+        n_open = int(cand.shape[0] - s_pos.shape[0]) if match == "first" else 0
+        if match == "last":
+            # an A run with no B after it in the case: its last A is the open episode
+            run_end = a & ~(same_next & np.append(a[1:], False))
+            n_open = int(np.count_nonzero(run_end & ~(same_next & next_b)))
+        repeated = n_a - int(s_pos.shape[0]) - n_open
+        unmatched_b = int(m - n_a - e_pos.shape[0])
+        s_idx, e_idx = idx[s_pos], idx[e_pos]
+        return Pairs(
+            desc_a, desc_b, self._case_labels[self._case[s_idx]], self._ts[s_idx],
+            self._ts[e_idx], self._case_labels, self._case[s_idx].astype(np.int64),
+            n_open, repeated, unmatched_b,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ filters
+
+    def _subset(self, keep: _B) -> EventLog:
+        """Events where ``keep``; cases and activities left without events disappear."""
+        idx = np.flatnonzero(keep)
+        case = self._case[idx]
+        act = self._act[idx]
+        present = np.bincount(case, minlength=self.n_cases) > 0
+        case_lut = (np.cumsum(present) - 1).astype(np.int32)
+        act_present = np.bincount(act, minlength=len(self._act_labels)) > 0
+        act_lut = (np.cumsum(act_present) - 1).astype(np.int16)
+        pidx = np.flatnonzero(present)
+        return EventLog._make(
+            case=case_lut[case],
+            act=act_lut[act],
+            ts=self._ts[idx],
+            case_labels=self._case_labels[present],
+            act_labels=self._act_labels[act_present],
+            attrs={k: v.take(idx).compact() for k, v in self._attrs.items()},
+            case_attrs={k: v.take(pidx).compact() for k, v in self._case_attrs.items()},
+            activity_map=self._activity_map,
+            dropped=self._dropped,
+            conflicts={
+                k: v[present] for k, v in self._conflicts.items() if bool(v[present].any())
+            },
+        )
+
+    def _case_mask_to_events(self, case_keep: _B) -> _B:
+        return case_keep[self._case] if self.n_events else np.zeros(0, dtype=bool)
+
+    def filter_cases(
+        self, cases: Iterable[Any] | npt.NDArray[np.bool_], *, keep: bool = True
+    ) -> EventLog:
+        """Keep (or, with ``keep=False``, remove) some cases.
+
+        Parameters
+        ----------
+        cases:
+            Case ids (ids not in the log are ignored), or a boolean mask with
+            one entry per case (aligned with :attr:`case_ids`).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "b", "c"], activity=["X"] * 3,
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.filter_cases(["a", "c"]).case_ids.tolist()
+        ['a', 'c']
+        >>> log.filter_cases(log.case_ids == "b", keep=False).case_ids.tolist()
+        ['a', 'c']
+        """
+        arr = np.asarray(cases) if not isinstance(cases, np.ndarray) else cases
+        if arr.dtype == bool:
+            if arr.shape != (self.n_cases,):
+                raise InvalidParameterError(
+                    f"a case mask needs {self.n_cases} entries, got {arr.shape}"
+                )
+            mask = arr.copy()
+        else:
+            wanted = list(arr.tolist()) if arr.ndim else [arr.item()]
+            mask = np.zeros(self.n_cases, dtype=bool)
+            if wanted and self.n_cases:
+                labels = self._case_labels
+                try:
+                    probe = np.asarray(wanted, dtype=labels.dtype)
+                except (TypeError, ValueError):
+                    probe = np.asarray([], dtype=labels.dtype)
+                pos = np.searchsorted(labels, probe)
+                pos_ok = pos < self.n_cases
+                hit = np.zeros(probe.shape[0], dtype=bool)
+                hit[pos_ok] = labels[pos[pos_ok]] == probe[pos_ok]
+                mask[pos[hit]] = True
+        if not keep:
+            mask = ~mask
+        return self._subset(self._case_mask_to_events(mask))
+
+    def filter_activities(self, activities: ActivitySpec, *, keep: bool = True) -> EventLog:
+        """Keep (or remove) the events of some activities.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["X", "Y", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.filter_activities("X").n_events, log.filter_activities("X", keep=False).n_cases
+        (1, 2)
+        """
+        mask = self._mask(activities, param="activities")
+        return self._subset(mask if keep else ~mask)
+
+    def filter_time(
+        self,
+        start: Any = None,
+        end: Any = None,
+        *,
+        mode: Literal["events", "contained", "intersecting", "started", "completed"] = "events",
+    ) -> EventLog:
+        """Filter by a closed time window ``[start, end]``.
+
+        Parameters
+        ----------
+        start, end:
+            Aware datetimes, ISO strings with offset, ``numpy.datetime64``
+            (UTC), ints (ns) or dates; a date ``start`` means its 00:00 UTC
+            and a date ``end`` the last nanosecond of that day (so both days
+            are covered). ``None`` leaves that side open.
+        mode:
+            ``"events"``: keep the events inside; ``"contained"``: whole
+            cases whose first and last events are inside; ``"intersecting"``:
+            whole cases with ``first <= end`` and ``last >= start``;
+            ``"started"`` / ``"completed"``: whole cases whose first / last
+            event is inside.
+
+        Notes
+        -----
+        One closed convention for every mode. pm4py's ``filter_time_range``
+        mixes them: its ``traces_intersecting`` uses strict comparisons, so a
+        case starting exactly at ``dt1`` and ending after ``dt2`` is dropped.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["X", "Y", "X"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-05T00:00Z", "2024-01-03T00:00Z"])
+        >>> import datetime as dt
+        >>> log.filter_time(dt.date(2024, 1, 2), dt.date(2024, 1, 5)).n_events
+        2
+        >>> log.filter_time("2024-01-01T00:00Z", "2024-01-04T00:00Z", mode="contained").case_ids
+        array(['b'], dtype=object)
+        """
+        lo = NAT if start is None else timestamp_bound(start, name="start", end=False)
+        hi = np.iinfo(np.int64).max if end is None else timestamp_bound(end, name="end", end=True)
+        ts = self._ts
+        if mode == "events":
+            return self._subset((ts >= lo) & (ts <= hi))
+        first = ts[self._starts[:-1]]
+        last = ts[self._starts[1:] - 1]
+        if mode == "contained":
+            ok = (first >= lo) & (last <= hi)
+        elif mode == "intersecting":
+            ok = (first <= hi) & (last >= lo)
+        elif mode == "started":
+            ok = (first >= lo) & (first <= hi)
+        elif mode == "completed":
+            ok = (last >= lo) & (last <= hi)
+        else:
+            raise InvalidParameterError(
+                "mode must be 'events', 'contained', 'intersecting', 'started' or 'completed', "
+                f"got {mode!r}"
+            )
+        return self._subset(self._case_mask_to_events(ok))
+
+    def filter_case_attribute(
+        self,
+        name: str,
+        values: Iterable[Any] | Callable[[npt.NDArray[Any]], Any],
+        *,
+        keep: bool = True,
+    ) -> EventLog:
+        """Keep (or remove) the cases whose case attribute is among ``values``.
+
+        ``values`` may also be a vectorised predicate receiving the decoded
+        per-case array (see :meth:`case_attribute`) and returning a boolean
+        array. Cases with a null value never match a collection of values.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "b"], activity=["X", "X"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 2, case_attributes={"seg": ["SMB", "ENT"]})
+        >>> log.filter_case_attribute("seg", ["ENT"]).case_ids.tolist()
+        ['b']
+        >>> log.filter_case_attribute("seg", lambda s: s == "SMB").case_ids.tolist()
+        ['a']
+        """
+        decoded = self.case_attribute(name)
+        if callable(values):
+            mask = np.asarray(values(decoded), dtype=bool)
+            if mask.shape != (self.n_cases,):
+                raise InvalidParameterError(
+                    f"the predicate must return {self.n_cases} booleans, got shape {mask.shape}"
+                )
+        else:
+            col = self._case_attrs[name]
+            wanted = list(values)
+            if col.kind == "category":
+                assert col.labels is not None
+                lab = {v: i for i, v in enumerate(col.labels.tolist())}
+                codes = [lab[v] for v in wanted if v in lab]
+                mask = np.isin(col.data, np.array(codes, dtype=np.int64))
+            else:
+                mask = np.isin(decoded, np.asarray(wanted, dtype=decoded.dtype))
+        if not keep:
+            mask = ~mask
+        return self._subset(self._case_mask_to_events(mask))
+
+    # ------------------------------------------------------------------ structure
+
+    def variants(self, *, max_repeats: int | None = None) -> Variants:
+        """Distinct activity sequences with their case counts.
+
+        Parameters
+        ----------
+        max_repeats:
+            Cap on consecutive repetitions of one activity (``1`` collapses
+            ``A, A, B`` to ``A, B``), like Celonis ``SHORTENED``.
+
+        Notes
+        -----
+        Computed on the (case, timestamp)-sorted log, so unlike pm4py's
+        ``get_variants`` (issue #546) an unsorted input cannot give wrong
+        variants. Ties keep input order unless an ``order=`` column was given.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "a", "b"], activity=["X", "X", "Y", "X"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-03T00:00Z",
+        ...                "2024-01-01T00:00Z"])
+        >>> log.variants().as_tuples()
+        {('X', 'X', 'Y'): 1, ('X',): 1}
+        >>> log.variants(max_repeats=1).to_dict()
+        {'X, Y': 1, 'X': 1}
+        """
+        return compute_variants(
+            self._case, self._act, self.n_cases, self._act_labels, self._case_labels, max_repeats
+        )
+
+    def directly_follows(self) -> DirectlyFollows:
+        """Directly-follows arcs with counts and mean/median/min/max durations in days.
+
+        See :class:`DirectlyFollows`.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b", "b"], activity=["X", "Y", "X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z",
+        ...                "2024-01-05T00:00Z"])
+        >>> dfg = log.directly_follows()
+        >>> dfg.arc("X", "Y")
+        {'count': 2, 'mean_days': 2.5, 'median_days': 2.5, 'min_days': 1.0, 'max_days': 4.0}
+        """
+        return compute_dfg(self._case, self._act, self._ts, self._starts, self._act_labels)
+
+    # ------------------------------------------------------------------ derived
+
+    def with_due_date_passed(
+        self,
+        as_of: _dt.date | _dt.datetime,
+        *,
+        due_date: str = "due_date",
+        closed_by: ActivitySpec = ("Invoice Settled", "Invoice Written Off"),
+        tz: _dt.tzinfo | None = None,
+    ) -> EventLog:
+        """A copy with a calculated *Due Date Passed* event for overdue invoices.
+
+        See :func:`kpicore.eventlog._invoices.add_due_date_passed` (the event's
+        time is the end of the due date, i.e. the instant the invoice became
+        overdue).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> log = EventLog.from_columns(case=["a", "b"], activity=["Invoice Generated"] * 2,
+        ...     timestamp=["2024-01-01T00:00Z"] * 2,
+        ...     case_attributes={"due_date": [dt.date(2024, 1, 10), dt.date(2024, 3, 1)]})
+        >>> out = log.with_due_date_passed(dt.date(2024, 1, 31))
+        >>> out.count("Due Date Passed").to_dict()
+        {'a': 1, 'b': 0}
+        >>> str(out.last_occurrence().times[0])
+        '2024-01-11T00:00:00.000000000'
+        """
+        from ._invoices import add_due_date_passed
+
+        return add_due_date_passed(self, as_of, due_date=due_date, closed_by=closed_by, tz=tz)
+
+    def case_table(
+        self,
+        *,
+        as_of: _dt.date | _dt.datetime | None = None,
+        roles: Mapping[str, ActivitySpec] | None = None,
+    ) -> CaseTable:
+        """Per-case attributes of the credit-management template that the log determines.
+
+        See :func:`kpicore.eventlog._casetable.case_table`.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a"],
+        ...     activity=["Invoice Generated", "Dispute Registered"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z"])
+        >>> log.case_table()["is_disputed"].tolist()
+        [True]
+        """
+        from ._casetable import case_table
+
+        return case_table(self, as_of=as_of, roles=roles)
+
+    def quality(
+        self,
+        *,
+        start: ActivitySpec = "Invoice Generated",
+        terminal: ActivitySpec = ("Invoice Settled", "Invoice Written Off"),
+        allowed_after_end: ActivitySpec | None = ("Payment Posted",),
+        order_rules: Sequence[tuple[ActivitySpec, ActivitySpec]] | None = None,
+        examples: int = 5,
+    ) -> QualityReport:
+        """A data-quality report: duplicates, nulls, dropped rows, lifecycle problems.
+
+        Every issue is always listed (count 0 when clean) with the number of
+        cases affected and example case ids; see
+        :func:`kpicore.eventlog._quality.quality` for the list and the
+        parameters (``order_rules=None`` uses ``DEFAULT_ORDER_RULES``).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a", "b"],
+        ...     activity=["Invoice Generated", "Invoice Generated", "Payment Received"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-01T00:00Z", "2024-01-02T00:00Z"])
+        >>> q = log.quality()
+        >>> q["duplicate_events"].count, q["missing_start_activity"].examples
+        (1, ('b',))
+        """
+        from ._quality import DEFAULT_ORDER_RULES, quality
+
+        return quality(
+            self,
+            start=start,
+            terminal=terminal,
+            allowed_after_end=allowed_after_end,
+            order_rules=DEFAULT_ORDER_RULES if order_rules is None else order_rules,
+            examples=examples,
+        )
+
+
+def _rebuild(parts: dict[str, Any]) -> EventLog:
+    return EventLog._make(**parts)
+
+
+def _compact(labels: npt.NDArray[Any], codes: _I64) -> tuple[npt.NDArray[Any], _I64]:
+    if labels.shape[0] == 0:
+        return labels, codes
+    used = np.bincount(codes, minlength=labels.shape[0]) > 0
+    if used.all():
+        return labels, codes
+    lut = np.cumsum(used) - 1
+    return labels[used], lut[codes].astype(np.int64)
+
+
+def concat(logs: Iterable[EventLog]) -> EventLog:
+    """Concatenate logs into one (events of a case present in several are merged).
+
+    Labels are unioned and re-encoded, attributes unioned (null where a log
+    lacks one; integer and float columns widen to float), activity maps
+    merged (a label mapped differently raises), ties between logs keep the
+    order of ``logs``. Case attributes take the first non-null value in time
+    order and conflicts show in :meth:`EventLog.quality`.
+
+    Examples
+    --------
+    >>> a = EventLog.from_columns(case=["x"], activity=["A"], timestamp=["2024-01-01T00:00Z"])
+    >>> b = EventLog.from_columns(case=["x", "y"], activity=["B", "A"],
+    ...     timestamp=["2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+    >>> c = concat([a, b])
+    >>> c.n_events, c.case_ids.tolist(), c.variants().to_dict()
+    (3, ['x', 'y'], {'A, B': 1, 'A': 1})
+    """
+    parts = list(logs)
+    if not parts:
+        raise InvalidParameterError("concat needs at least one log")
+    for p in parts:
+        if not isinstance(p, EventLog):
+            raise InvalidParameterError(f"concat takes EventLogs, got {type(p).__name__}")
+    if len(parts) == 1:
+        return parts[0]
+    amap: dict[str, str] = {}
+    for p in parts:
+        for k, v in p.activity_map.items():
+            if amap.get(k, v) != v:
+                raise InvalidParameterError(
+                    f"activity_map conflict for {k!r}: {amap[k]!r} vs {v!r}"
+                )
+            amap[k] = v
+    kinds = {p.case_ids.dtype.kind for p in parts if p.n_cases}
+    if len(kinds) > 1:
+        raise InvalidParameterError("cannot concat logs whose case ids are strings and integers")
+    nonempty = [p.case_ids for p in parts if p.n_cases]
+    case_labels = np.unique(np.concatenate(nonempty)) if nonempty else np.empty(0, dtype=object)
+    act_labels = np.unique(np.concatenate([p._act_labels for p in parts])).astype(object)
+    case_codes = []
+    act_codes = []
+    for p in parts:
+        clut = np.searchsorted(case_labels, p.case_ids).astype(np.int64)
+        alut = np.searchsorted(act_labels, p._act_labels).astype(np.int64)
+        case_codes.append(clut[p.case_codes] if p.n_events else np.zeros(0, np.int64))
+        act_codes.append(alut[p.activity_codes] if p.n_events else np.zeros(0, np.int64))
+    n_total = sum(p.n_events for p in parts)
+    attrs: dict[str, Column] = {}
+    for name in dict.fromkeys(k for p in parts for k in p.attribute_names):
+        cols = [p._attrs.get(name) for p in parts]
+        template = next(c for c in cols if c is not None)
+        filled = [
+            c if c is not None else template.null_like(p.n_events)
+            for c, p in zip(cols, parts, strict=True)
+        ]
+        attrs[name] = _concat_columns(filled, name)
+    case_attr_events: dict[str, Column] = {}
+    for name in dict.fromkeys(k for p in parts for k in p.case_attribute_names):
+        cols = [p._case_attrs.get(name) for p in parts]
+        template = next(c for c in cols if c is not None)
+        per_event = [
+            (
+                c.take(p.case_codes.astype(np.int64))
+                if c is not None
+                else template.null_like(p.n_events)
+            )
+            for c, p in zip(cols, parts, strict=True)
+        ]
+        case_attr_events[name] = _concat_columns(per_event, name)
+    dropped = parts[0].dropped
+    for p in parts[1:]:
+        dropped = dropped.merge(p.dropped)
+    ts = np.concatenate([p.timestamps for p in parts])
+    log = EventLog._assemble(
+        case_enc=Encoded(np.concatenate(case_codes), case_labels),
+        act_enc=Encoded(np.concatenate(act_codes), act_labels),
+        ts=TimestampParse(ts, np.zeros(n_total, dtype=bool), np.zeros(n_total, dtype=bool)),
+        names=(CASE_KEY, ACTIVITY_KEY, TIMESTAMP_KEY),
+        raws=(None, None, None),
+        attrs=attrs,
+        case_attr_events=case_attr_events,
+        order_key=None,
+        activity_map=amap,
+        on_invalid="raise",
+        dropped_before=dropped,
+    )
+    # conflicts known in the parts stay known
+    extra: dict[str, _B] = {}
+    for p in parts:
+        for name, mask in p._conflicts.items():
+            m = extra.get(name, np.zeros(log.n_cases, dtype=bool))
+            m[np.searchsorted(log.case_ids, p.case_ids[mask])] = True
+            extra[name] = m
+    if extra:
+        merged = dict(log._conflicts)
+        for name, m in extra.items():
+            merged[name] = merged.get(name, np.zeros(log.n_cases, dtype=bool)) | m
+        log = log._replace(conflicts=merged)
+    return log

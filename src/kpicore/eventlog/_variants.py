@@ -1,0 +1,413 @@
+"""Variants (distinct activity sequences) and the directly-follows graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from kpicore.errors import InvalidParameterError, UnknownActivityError
+
+__all__ = ["DirectlyFollows", "Variants", "compute_dfg", "compute_variants"]
+
+_NS_PER_DAY_F = 86_400e9
+_P1 = np.uint64(0x9E3779B97F4A7C15)
+_P2 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def _ro(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    if arr.flags.writeable:
+        arr = arr.view()
+        arr.setflags(write=False)
+    return arr
+
+
+@attrs.frozen(eq=False)
+class Variants:
+    """The distinct activity sequences of a log, with their case counts.
+
+    Variants are ordered by descending count, ties by their first case id.
+    A variant is a tuple of activity labels (pm4py's ``get_variants`` keys);
+    :meth:`to_dict` renders it as ``'A, B, C'`` (Celonis ``VARIANT``, bupaR
+    traces use ``','``).
+
+    Attributes
+    ----------
+    counts:
+        Cases per variant (int64, descending).
+    case_ids:
+        Case labels of the log.
+    case_variant:
+        Variant index of each case (aligned with ``case_ids``).
+
+    Examples
+    --------
+    >>> from kpicore.eventlog import EventLog
+    >>> log = EventLog.from_columns(case=["1", "1", "2", "2", "3"], activity=["A", "B", "A", "B", "A"],
+    ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z",
+    ...                "2024-01-03T00:00Z", "2024-01-05T00:00Z"])
+    >>> log.variants().to_dict()
+    {'A, B': 2, 'A': 1}
+    """  # noqa: E501
+
+    counts: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    case_ids: npt.NDArray[Any] = attrs.field(converter=_ro)
+    case_variant: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    _labels: npt.NDArray[Any]
+    _seq_acts: npt.NDArray[np.int16]
+    _seq_offsets: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return int(self.counts.shape[0])
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return (self.sequence(i) for i in range(len(self)))
+
+    def sequence(self, i: int) -> tuple[str, ...]:
+        """The activity labels of variant ``i``.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.variants().sequence(0)
+        ('A', 'B')
+        """
+        if not 0 <= i < len(self):
+            raise InvalidParameterError(f"variant index {i} out of range 0..{len(self) - 1}")
+        lo, hi = int(self._seq_offsets[i]), int(self._seq_offsets[i + 1])
+        return tuple(self._labels[self._seq_acts[lo:hi]].tolist())
+
+    def as_tuples(self) -> dict[tuple[str, ...], int]:
+        """``{variant tuple: count}`` as pm4py's ``get_variants`` returns.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.variants().as_tuples()
+        {('A', 'B'): 1, ('A',): 1}
+        """
+        return {self.sequence(i): int(c) for i, c in enumerate(self.counts.tolist())}
+
+    def top(self, k: int) -> dict[str, int]:
+        """The ``k`` most frequent variants, rendered ``'A, B, C'``.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.variants().top(1)
+        {'A, B': 1}
+        """
+        return {", ".join(self.sequence(i)): int(self.counts[i]) for i in range(min(k, len(self)))}
+
+    def to_dict(self) -> dict[str, int]:
+        """``{'A, B, C': count}`` for every variant.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.variants().to_dict()
+        {'A, B': 1, 'A': 1}
+        """
+        return self.top(len(self))
+
+
+def compute_variants(
+    case: npt.NDArray[np.int32],
+    act: npt.NDArray[np.int16],
+    n_cases: int,
+    labels: npt.NDArray[Any],
+    case_ids: npt.NDArray[Any],
+    max_repeats: int | None,
+) -> Variants:
+    """Group cases by their activity sequence, exactly and without a per-case loop.
+
+    Two 64-bit polynomial hashes plus the length group the cases; each case
+    is then compared element-wise with its group's first case, and any
+    (astronomically unlikely) collision is split exactly.
+    """
+    n = act.shape[0]
+    if max_repeats is not None:
+        if isinstance(max_repeats, bool) or not isinstance(max_repeats, int) or max_repeats < 1:
+            raise InvalidParameterError(f"max_repeats must be an int >= 1, got {max_repeats!r}")
+        if n:
+            new_run = np.empty(n, dtype=bool)
+            new_run[0] = True
+            new_run[1:] = (act[1:] != act[:-1]) | (case[1:] != case[:-1])
+            idx = np.arange(n)
+            run_start = np.maximum.accumulate(np.where(new_run, idx, 0))
+            keep = (idx - run_start) < max_repeats
+            case, act = case[keep], act[keep]
+            n = act.shape[0]
+    counts_per_case = np.bincount(case, minlength=n_cases).astype(np.int64)
+    starts = np.zeros(n_cases + 1, dtype=np.int64)
+    np.cumsum(counts_per_case, out=starts[1:])
+    if n_cases == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Variants(
+            empty, case_ids, empty, labels, np.zeros(0, np.int16), np.zeros(1, np.int64)
+        )
+    pos = np.arange(n, dtype=np.int64) - starts[case]
+    max_len = int(counts_per_case.max()) if n else 0
+    with np.errstate(over="ignore"):
+        p1 = np.cumprod(np.full(max(max_len, 1), _P1, dtype=np.uint64))
+        p2 = np.cumprod(np.full(max(max_len, 1), _P2, dtype=np.uint64))
+        a = act.astype(np.uint64) + np.uint64(1)
+        h1 = np.add.reduceat(a * p1[pos], starts[:-1]) if n else np.zeros(n_cases, np.uint64)
+        h2 = np.add.reduceat((a * a + np.uint64(7)) * p2[pos], starts[:-1]) if n else h1
+    order = np.lexsort((h2, h1, counts_per_case))
+    l_s, h1_s, h2_s = counts_per_case[order], h1[order], h2[order]
+    new = np.empty(n_cases, dtype=bool)
+    new[0] = True
+    new[1:] = (l_s[1:] != l_s[:-1]) | (h1_s[1:] != h1_s[:-1]) | (h2_s[1:] != h2_s[:-1])
+    group_sorted = np.cumsum(new) - 1
+    group = np.empty(n_cases, dtype=np.int64)
+    group[order] = group_sorted
+    rep = order[np.flatnonzero(new)]  # first case (lowest code) of each group
+    # exact check: every event equals the same position of its group's representative
+    if n:
+        ref = act[starts[rep[group[case]]] + pos]
+        bad_cases = np.unique(case[ref != act])
+    else:
+        bad_cases = np.zeros(0, dtype=np.int64)
+    if bad_cases.shape[0]:  # pragma: no cover - needs a 128-bit hash collision
+        seqs: dict[tuple[int, ...], int] = {}
+        next_group = int(group.max()) + 1
+        for c in bad_cases.tolist():
+            key = (int(group[c]), *act[starts[c] : starts[c + 1]].tolist())
+            if key not in seqs:
+                seqs[key] = next_group
+                next_group += 1
+            group[c] = seqs[key]
+        _, group = np.unique(group, return_inverse=True)
+        n_groups = int(group.max()) + 1
+        rep = np.full(n_groups, n_cases, dtype=np.int64)
+        np.minimum.at(rep, group, np.arange(n_cases))
+    n_groups = int(rep.shape[0])
+    gcount = np.bincount(group, minlength=n_groups).astype(np.int64)
+    # order: count descending, then first case code
+    vorder = np.lexsort((rep, -gcount))
+    rank = np.empty(n_groups, dtype=np.int64)
+    rank[vorder] = np.arange(n_groups)
+    reps = rep[vorder]
+    lens = counts_per_case[reps]
+    offsets = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    seq_idx = np.repeat(starts[reps] - offsets[:-1], lens) + np.arange(int(offsets[-1]))
+    seq_acts = act[seq_idx].astype(np.int16)
+    return Variants(gcount[vorder], case_ids, rank[group], labels, seq_acts, offsets)
+
+
+@attrs.frozen(eq=False)
+class DirectlyFollows:
+    """Directly-follows counts and durations (a performance DFG).
+
+    An arc ``a -> b`` is counted once for every pair of consecutive events of a
+    case (ties ordered as the log orders them: by input order, or by the
+    ``order=`` column). Its duration is ``next.ts - cur.ts`` (pm4py's
+    performance DFG on atomic events).
+
+    Attributes
+    ----------
+    sources, targets:
+        Activity labels of each arc (ordered by source, then target label).
+    counts:
+        Occurrences of each arc.
+    mean_days, median_days, min_days, max_days:
+        Duration statistics of each arc in days.
+    start_activities, end_activities:
+        ``{activity: cases starting/ending with it}``.
+
+    Examples
+    --------
+    >>> from kpicore.eventlog import EventLog
+    >>> log = EventLog.from_columns(case=["1", "1", "1"], activity=["A", "B", "A"],
+    ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-05T00:00Z"])
+    >>> dfg = log.directly_follows()
+    >>> dfg.as_dict(), dfg.performance("mean")
+    ({('A', 'B'): 1, ('B', 'A'): 1}, {('A', 'B'): 1.0, ('B', 'A'): 3.0})
+    """
+
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    counts: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    mean_days: npt.NDArray[np.float64] = attrs.field(converter=_ro)
+    median_days: npt.NDArray[np.float64] = attrs.field(converter=_ro)
+    min_days: npt.NDArray[np.float64] = attrs.field(converter=_ro)
+    max_days: npt.NDArray[np.float64] = attrs.field(converter=_ro)
+    start_activities: dict[str, int]
+    end_activities: dict[str, int]
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def as_dict(self) -> dict[tuple[str, str], int]:
+        """``{(a, b): count}`` (pm4py's ``discover_dfg`` format).
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.directly_follows().as_dict()
+        {('A', 'B'): 1}
+        """
+        return {
+            (s, t): int(c)
+            for s, t, c in zip(self.sources, self.targets, self.counts.tolist(), strict=True)
+        }
+
+    def count(self, source: str, target: str) -> int:
+        """Occurrences of ``source -> target`` (0 when absent).
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.directly_follows().count("A", "B"), log.directly_follows().count("B", "A")
+        (1, 0)
+        """
+        return self.as_dict().get((source, target), 0)
+
+    def performance(
+        self, stat: Literal["mean", "median", "min", "max"] = "mean"
+    ) -> dict[tuple[str, str], float]:
+        """``{(a, b): days}`` for one statistic.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.directly_follows().performance("max")
+        {('A', 'B'): 1.0}
+        """
+        arrays = {
+            "mean": self.mean_days,
+            "median": self.median_days,
+            "min": self.min_days,
+            "max": self.max_days,
+        }
+        if stat not in arrays:
+            raise InvalidParameterError(f"stat must be one of {sorted(arrays)}, got {stat!r}")
+        vals = arrays[stat].tolist()
+        return {(s, t): v for s, t, v in zip(self.sources, self.targets, vals, strict=True)}
+
+    def arc(self, source: str, target: str) -> dict[str, float | int]:
+        """All statistics of one arc; UnknownActivityError when absent.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.directly_follows().arc("A", "B")["count"]
+        1
+        """
+        for i, (s, t) in enumerate(zip(self.sources, self.targets, strict=True)):
+            if s == source and t == target:
+                return {
+                    "count": int(self.counts[i]),
+                    "mean_days": float(self.mean_days[i]),
+                    "median_days": float(self.median_days[i]),
+                    "min_days": float(self.min_days[i]),
+                    "max_days": float(self.max_days[i]),
+                }
+        raise UnknownActivityError(f"no arc {source!r} -> {target!r} in this log")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: arcs as ``'a -> b'`` keys with their statistics.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2"], activity=["A", "B", "A"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z"])
+        >>> log.directly_follows().to_dict()["start_activities"]
+        {'A': 2}
+        """
+        return {
+            "arcs": {
+                f"{s} -> {t}": {
+                    "count": int(self.counts[i]),
+                    "mean_days": float(self.mean_days[i]),
+                    "median_days": float(self.median_days[i]),
+                    "min_days": float(self.min_days[i]),
+                    "max_days": float(self.max_days[i]),
+                }
+                for i, (s, t) in enumerate(zip(self.sources, self.targets, strict=True))
+            },
+            "start_activities": dict(self.start_activities),
+            "end_activities": dict(self.end_activities),
+        }
+
+
+def compute_dfg(
+    case: npt.NDArray[np.int32],
+    act: npt.NDArray[np.int16],
+    ts: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    labels: npt.NDArray[Any],
+) -> DirectlyFollows:
+    """Directly-follows arcs with count and mean/median/min/max durations."""
+    n_act = int(labels.shape[0])
+    same = case[1:] == case[:-1]
+    src = act[:-1][same].astype(np.int64)
+    dst = act[1:][same].astype(np.int64)
+    dur = (ts[1:] - ts[:-1])[same]
+    width = max(n_act, 1)
+    key = src * width + dst
+    if width * width <= np.iinfo(np.int16).max:
+        key = key.astype(np.int16)  # numpy's stable sort is a radix sort for 16-bit keys
+    order = np.argsort(key, kind="stable")
+    key_s = key[order].astype(np.int64)
+    dur_s = dur[order]
+    m = key_s.shape[0]
+    if m:
+        new = np.empty(m, dtype=bool)
+        new[0] = True
+        new[1:] = key_s[1:] != key_s[:-1]
+        gstart = np.flatnonzero(new)
+        gend = np.append(gstart[1:], m)
+        cnt = (gend - gstart).astype(np.int64)
+        keys = key_s[gstart]
+        sums = np.add.reduceat(dur_s.astype(np.float64), gstart)
+        mean = sums / cnt / _NS_PER_DAY_F
+        n_arcs = gstart.shape[0]
+        median = np.empty(n_arcs)
+        mins = np.empty(n_arcs)
+        maxs = np.empty(n_arcs)
+        for g, (lo_i, hi_i) in enumerate(zip(gstart.tolist(), gend.tolist(), strict=True)):
+            seg = dur_s[lo_i:hi_i]  # one arc: a loop per arc, O(n) in total
+            k = seg.shape[0]
+            part = np.partition(seg, [(k - 1) // 2, k // 2]) if k > 2 else np.sort(seg)
+            median[g] = (float(part[(k - 1) // 2]) + float(part[k // 2])) / 2.0 / _NS_PER_DAY_F
+            mins[g] = float(seg.min()) / _NS_PER_DAY_F
+            maxs[g] = float(seg.max()) / _NS_PER_DAY_F
+    else:
+        keys = np.zeros(0, dtype=np.int64)
+        cnt = keys
+        mean = median = mins = maxs = np.zeros(0, dtype=np.float64)
+    lab = labels.tolist()
+    sources = tuple(lab[k] for k in (keys // width).tolist())
+    targets = tuple(lab[k] for k in (keys % width).tolist())
+    n_cases = starts.shape[0] - 1
+    if n_cases:
+        sc = np.bincount(act[starts[:-1]], minlength=n_act)
+        ec = np.bincount(act[starts[1:] - 1], minlength=n_act)
+    else:
+        sc = ec = np.zeros(n_act, dtype=np.int64)
+    start_acts = {lab[i]: int(sc[i]) for i in np.flatnonzero(sc).tolist()}
+    end_acts = {lab[i]: int(ec[i]) for i in np.flatnonzero(ec).tolist()}
+    return DirectlyFollows(sources, targets, cnt, mean, median, mins, maxs, start_acts, end_acts)

@@ -1,0 +1,184 @@
+"""Tests of kpicore.summary: exact, mergeable summaries."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpicore.errors import InvalidParameterError
+from kpicore.summary import DEFAULT_PERCENTILES, Summary, exact_sum
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+maybe = st.one_of(finite, st.none(), st.just(float("nan")))
+
+
+def test_hand_worked_statistics() -> None:
+    # values 1, 2, 3, 4, 10 (+ one None): mean 20/5 = 4; median 3;
+    # type 7: p25 at h = (5-1)*0.25 = 1 -> 2; p90 at h = 3.6 -> 4 + 0.6*(10-4) = 7.6
+    s = Summary.of([10, 2, None, 4, 1, 3], percentiles=[25, 90])
+    assert (s.count, s.missing) == (5, 1)
+    assert s.mean == 4.0
+    assert s.median == 3.0
+    assert (s.min, s.max) == (1.0, 10.0)
+    assert s.percentiles[25] == 2.0
+    assert s.percentiles[90] == pytest.approx(7.6)
+    assert s.values.tolist() == [1.0, 2.0, 3.0, 4.0, 10.0]
+    assert not s.values.flags.writeable
+
+
+def test_even_count_median_interpolates() -> None:
+    # 1, 2, 3, 4: median at h = 1.5 -> 2.5 (R type 7, edeaR)
+    assert Summary.of([4.0, 1.0, 3.0, 2.0]).median == 2.5
+
+
+def test_single_value() -> None:
+    s = Summary.of([7.5])
+    assert (s.count, s.mean, s.median, s.min, s.max) == (1, 7.5, 7.5, 7.5, 7.5)
+    assert all(v == 7.5 for v in s.percentiles.values())
+
+
+def test_empty_has_none_not_nan() -> None:
+    s = Summary.of([], missing=2)
+    assert (s.count, s.missing, s.mean, s.median, s.min, s.max) == (0, 2, None, None, None, None)
+    assert dict(s.percentiles) == dict.fromkeys(DEFAULT_PERCENTILES)
+    assert s.to_dict()["percentiles"] == {"p25": None, "p75": None, "p90": None}
+
+
+def test_nan_counts_as_missing() -> None:
+    s = Summary.of(np.array([1.0, np.nan, 3.0]), missing=1)
+    assert (s.count, s.missing, s.mean) == (2, 2, 2.0)
+
+
+def test_mean_is_exactly_rounded() -> None:
+    # naive float summation gives 0.0 here; fsum gives the exact 2.0 / 3
+    s = Summary.of([1e16, 1.0, -1e16])
+    assert s.mean == pytest.approx(1.0 / 3.0, rel=0, abs=1e-15)
+
+
+def test_merge_hand_worked() -> None:
+    a = Summary.of([1.0, 5.0], missing=1)
+    b = Summary.of([3.0])
+    m = a.merge(b)
+    assert (m.count, m.missing, m.median, m.mean) == (3, 1, 3.0, 3.0)
+    assert m == Summary.of([5.0, None, 1.0, 3.0])
+
+
+def test_merge_rejects_different_units_or_levels() -> None:
+    with pytest.raises(InvalidParameterError, match="days"):
+        Summary.of([1.0]).merge(Summary.of([1.0], unit="events"))
+    with pytest.raises(InvalidParameterError, match="percentiles"):
+        Summary.of([1.0]).merge(Summary.of([1.0], percentiles=[50]))
+    with pytest.raises(InvalidParameterError, match="Summary"):
+        Summary.of([1.0]).merge(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"missing": -1}, "missing"),
+        ({"missing": True}, "missing"),
+        ({"percentiles": [101]}, "outside"),
+        ({"percentiles": ["a"]}, "not a number"),
+        ({"unit": ""}, "unit"),
+    ],
+)
+def test_of_validates(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(InvalidParameterError, match=match):
+        Summary.of([1.0], **kwargs)  # type: ignore[arg-type]
+
+
+def test_rejects_non_numbers() -> None:
+    with pytest.raises(InvalidParameterError, match="numbers"):
+        Summary.of(["a", "b"])
+    with pytest.raises(InvalidParameterError, match="booleans"):
+        Summary.of(np.array([True, False]))
+
+
+def test_to_dict_and_repr() -> None:
+    s = Summary.of([2.0, 4.0], percentiles=[50])
+    assert s.to_dict() == {
+        "count": 2,
+        "missing": 0,
+        "mean": 3.0,
+        "median": 3.0,
+        "min": 2.0,
+        "max": 4.0,
+        "percentiles": {"p50": 3.0},
+        "unit": "days",
+    }
+    assert "count=2" in repr(s)
+    assert s != Summary.of([2.0, 4.0])  # different levels
+    assert s.__eq__(3) is NotImplemented
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(maybe, max_size=40), st.data())
+def test_merge_over_any_split_equals_whole(
+    values: list[float | None], data: st.DataObject
+) -> None:
+    cut = data.draw(st.integers(0, len(values)))
+    perm = data.draw(st.permutations(range(len(values))))
+    shuffled = [values[i] for i in perm]
+    a = Summary.of(shuffled[:cut])
+    b = Summary.of(shuffled[cut:])
+    whole = Summary.of(values)
+    merged = a.merge(b)
+    assert merged == whole
+    # bitwise equality of every statistic, the mean included (fsum is order free)
+    assert merged.to_dict() == whole.to_dict()
+    assert b.merge(a).to_dict() == whole.to_dict()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(finite, min_size=1, max_size=40))
+def test_statistics_match_numpy_type7(values: list[float]) -> None:
+    s = Summary.of(values, percentiles=[10, 33.3, 99])
+    arr = np.array(values)
+    # the median is the type-7 quantile at 50 (np.median averages the middle pair instead,
+    # which can differ in the last bit)
+    assert s.median == float(np.percentile(arr, 50, method="linear"))
+    assert s.median == pytest.approx(float(np.median(arr)), rel=1e-12, abs=1e-9)
+    assert s.min == min(values)
+    assert s.max == max(values)
+    assert s.mean == math.fsum(values) / len(values)
+    for q in (10, 33.3, 99):
+        assert s.percentiles[q] == float(np.percentile(np.sort(arr), q, method="linear"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=60))
+def test_exact_sum_equals_fsum(values: list[float]) -> None:
+    arr = np.array(values, dtype=np.float64)
+    exact = sum((Fraction(v) for v in values), Fraction(0))
+    try:
+        want = float(exact)  # the correctly rounded true sum
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            exact_sum(arr)
+        return
+    assert exact_sum(arr) == want
+    assert exact_sum(arr[::-1]) == want
+    with contextlib.suppress(OverflowError):  # fsum may give up on an intermediate overflow
+        assert math.fsum(values) == want
+
+
+def test_exact_sum_special_values() -> None:
+    assert exact_sum(np.array([], dtype=np.float64)) == 0.0
+    assert exact_sum(np.array([5e-324, 5e-324])) == 1e-323
+    assert exact_sum(np.array([1.0, np.inf])) == math.inf
+    assert exact_sum(np.array([0.1] * 10)) == 1.0
+
+
+def test_values_are_sorted_lazily_and_read_only() -> None:
+    s = Summary.of([3.0, 1.0, 2.0])
+    assert s.data.tolist() == [3.0, 1.0, 2.0]
+    assert s.values.tolist() == [1.0, 2.0, 3.0]
+    assert s.values is s.values
+    assert not s.values.flags.writeable
+    assert not s.data.flags.writeable

@@ -1,0 +1,129 @@
+"""Command line: ``python -m kpicore demo`` prints a KPI report on synthetic data.
+
+This module is the only place in kpicore that prints. The demo builds a
+deterministic synthetic portfolio with :mod:`kpicore.synth` (same output on
+every machine, no clock read: the report is *as of* a fixed date) and runs the
+library's KPIs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+
+__all__ = ["main"]
+
+
+def _section(title: str) -> None:
+    print()
+    print(title)
+    print("-" * len(title))
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _days(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} d"
+
+
+def demo(*, invoices: int = 5_000, customers: int = 800, seed: int = 7) -> None:
+    """Print the demo report (see the module docstring)."""
+    from kpicore import synth
+    from kpicore.eventlog import EventLog
+    from kpicore.kpis import (
+        cancelled_credits,
+        customers_without_contact,
+        paid_until_distribution,
+        paid_until_status,
+        prepaid_customers_report,
+    )
+
+    as_of = date(2024, 12, 31)
+    print(f"kpicore demo: synthetic portfolio, seed {seed}, as of {as_of.isoformat()}")
+
+    # ---- the event log ---------------------------------------------------------
+    t0 = time.perf_counter()
+    cols = synth.synth_event_columns(invoices, seed=seed, as_of=as_of)
+    log = EventLog.from_columns(cols.to_mapping())
+    built = time.perf_counter() - t0
+    _section("Event log (case = invoice)")
+    print(f"{log.n_cases:,} invoices, {log.n_events:,} events, built in {built:.2f} s")
+    for activity, count in sorted(log.events_per_activity().items(), key=lambda kv: -kv[1]):
+        print(f"  {activity:<32} {count:>8,}")
+    dso = log.case_durations("Invoice Generated", "Payment Received")
+    s = dso.summary()
+    print(
+        f"Days to first payment: mean {_days(s.mean)}, median {_days(s.median)} "
+        f"over {s.count:,} paid invoices ({s.missing:,} without payment)"
+    )
+    disputes = log.pairs("Dispute Registered", "Dispute Resolved").summary()
+    print(
+        f"Dispute resolution: {disputes.count:,} resolved, median {_days(disputes.median)}"
+        f" ({disputes.missing:,} still open)"
+    )
+    top = log.variants()
+    print(f"{len(top.as_tuples()):,} variants; the most frequent:")
+    for variant, count in list(top.top(3).items()):
+        print(f"  {count:>6,}  {variant}")
+
+    # ---- Brazilian provider reports -------------------------------------------
+    custs = synth.synth_customers(customers, seed=seed)
+    contracts = synth.synth_contracts(custs, seed=seed, as_of=as_of)
+    credits = synth.synth_credits(custs, seed=seed, as_of=as_of)
+
+    _section("Pago até (paid-until) — status dos contratos ativos")
+    report = paid_until_status(contracts, as_of=as_of)
+    for status, count in report.summary.counts.items():
+        print(f"  {status:<12} {count:>6,}")
+    print(
+        f"  usando sem pagar (active while behind): {report.summary.using_without_payment:,};"
+        f" candidatos a cancelamento/comodato: {report.summary.cancel_candidates:,}"
+    )
+    dist = paid_until_distribution(contracts, as_of=as_of)
+    print(
+        f"  healthy window {dist.healthy_window}: {_pct(dist.healthy_share)} of active contracts"
+    )
+
+    _section("Relatório de Clientes Pré-pago")
+    pre = prepaid_customers_report(contracts, custs)
+    totals = ", ".join(m.format_br() for m in pre.totals.value.values())
+    print(
+        f"  {pre.totals.contracts:,} contratos, {pre.totals.customers:,} clientes, total {totals}"
+    )
+    for row in pre.rows[:3]:
+        print(f"  {row.customer_name or '?':<28} {row.plan:<18} {row.value.format_br():>12}")
+
+    _section("Clientes sem contato informado")
+    wc = customers_without_contact(custs, as_of=as_of)
+    print(f"  {wc.without_contact:,} of {wc.customers:,} customers ({_pct(wc.share)})")
+
+    _section("Créditos cancelados")
+    cc = cancelled_credits(credits, as_of=as_of, freq="quarter")
+    values = ", ".join(money.format_br() for money in cc.value.values())
+    print(f"  {cc.count:,} credits cancelled or refunded: {values}")
+    print()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m kpicore``."""
+    parser = argparse.ArgumentParser(prog="python -m kpicore", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_demo = sub.add_parser("demo", help="print a KPI report on deterministic synthetic data")
+    p_demo.add_argument("--invoices", type=int, default=5_000)
+    p_demo.add_argument("--customers", type=int, default=800)
+    p_demo.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    commands: dict[str, Callable[[], None]] = {
+        "demo": lambda: demo(invoices=args.invoices, customers=args.customers, seed=args.seed),
+    }
+    commands[args.command]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

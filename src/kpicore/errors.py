@@ -9,7 +9,7 @@ be found and fixed::
     ...                          value="2024-01-01", expected="a date on or after issued_at")
     Traceback (most recent call last):
     ...
-    kpicore.errors.InvalidRecordError: record 'INV-7': field 'due_date' = '2024-01-01': expected a date on or after issued_at
+    kpicore.errors.InvalidRecordError: record 'INV-7': field 'due_date' = '2024-01-01': expected ...
 """
 
 from __future__ import annotations

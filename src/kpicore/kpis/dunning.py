@@ -1,0 +1,1644 @@
+"""Dunning (collection letters, *régua de cobrança*): rate, effectiveness, adherence.
+
+A dunning letter is a *Collection Letter Generated* event; its level is the
+event attribute ``dunning_level`` (``roles.dunning_level``; without that
+attribute, the letter's rank within its invoice: 1, 2, 3...). Invoices are
+read through the shared ledger (:func:`kpicore.kpis._ledger.ledger`: issue,
+due date, settlement and write-off as of an instant), and every computation
+is a vectorised scan over the letter events and the per-invoice arrays --
+Python loops run only over levels, periods or groups.
+
+Functions
+---------
+:func:`dunning_rate`
+    Share of the invoices overdue in a period that received a letter, and
+    letters per overdue invoice.
+:func:`dunning_effectiveness`
+    Per level: invoices that reached it, share paid after it, days from the
+    letter to payment; payment rate by the highest level reached; the level
+    at which invoices finally got paid.
+:func:`dunning_adherence`
+    Letters sent on time, early or late against a declared schedule (a
+    :class:`DunningSchedule`, e.g. the Anatel RGC presets), and the overdue
+    invoices that missed a level.
+
+Time convention
+---------------
+An invoice is *overdue* from the end of its due date (00:00 of the next day,
+UTC or in ``tz``; day 0 is the due date, day 1 the first overdue day [ORABI], notes
+``ar-kpi-definitions.md`` §3) until it is settled or written off. Events are
+known as of ``as_of`` when strictly before it (a date means its end). With
+``as_of=None`` the horizon is the log's last event: an invoice still open
+then is overdue up to that instant.
+
+References
+----------
+Notes ``/work/shared/notes/ar-kpi-definitions.md`` §5: D365 collection letter
+sequences -- letter 1 a number of days after the due date, letter 2+ after the
+previous letter was posted [D-CLS], disagreement 10 (due-date clock vs
+previous-letter clock); SAP dunning levels by days in arrears and the
+dunning interval [SAPI]; "no standard dunning-rate or dunning-effectiveness
+formula found in any source" -- the definitions here are kpicore's, stated in
+each docstring. Presets: ``/work/shared/notes/isp-erp-domain.md`` §2 and
+"Implications: Dunning presets" (Anatel RGC, Res. 632/2014 and Res.
+765/2023).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, NamedTuple
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from kpicore.errors import InvalidParameterError
+from kpicore.eventlog import EventLog
+from kpicore.grouping import By, Grouping, make_grouping
+from kpicore.kpis._events import (
+    NS_PER_DAY,
+    NS_PER_DAY_F,
+    check_roles,
+    day_start_ns,
+    freeze,
+    heads,
+    horizon_ns,
+    levels_of,
+    limit_ns,
+    next_at_or_after,
+    ratio,
+    ro,
+    role_events,
+)
+from kpicore.kpis._ledger import (
+    DEFAULT_ROLES,
+    MISSING,
+    InvoiceData,
+    Ledger,
+    Roles,
+    as_log,
+    group_keys,
+    ledger,
+)
+from kpicore.model import Customer
+from kpicore.periods import Freq, Period, bucket
+from kpicore.results import Breakdown, fields_to_dict
+from kpicore.summary import DEFAULT_PERCENTILES, Summary
+
+__all__ = [
+    "DUNNING_PRESETS",
+    "DunningAdherence",
+    "DunningAdherenceGroup",
+    "DunningEffectiveness",
+    "DunningEffectivenessGroup",
+    "DunningLevelAdherence",
+    "DunningLevelStats",
+    "DunningLevels",
+    "DunningMaxLevelStats",
+    "DunningRate",
+    "DunningRateGroup",
+    "DunningSchedule",
+    "DunningStep",
+    "dunning_adherence",
+    "dunning_effectiveness",
+    "dunning_levels",
+    "dunning_rate",
+    "isp_typical_schedule",
+    "rgc_2014_schedule",
+    "rgc_2023_schedule",
+]
+
+_I64 = npt.NDArray[np.int64]
+_B = npt.NDArray[np.bool_]
+ScheduleClock = Literal["due_date", "previous_letter"]
+_CLOCKS: tuple[str, ...] = ("due_date", "previous_letter")
+_Customers = Iterable[Customer] | Mapping[str, Customer] | None
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise InvalidParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_label(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidParameterError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _check_clock(value: object) -> ScheduleClock:
+    if value not in _CLOCKS:
+        raise InvalidParameterError(f"clock={value!r}: expected 'due_date' or 'previous_letter'")
+    return value  # type: ignore[return-value]
+
+
+def _to_day(ns: _I64, tz: _dt.tzinfo | None) -> _I64:
+    """Calendar day of each instant (no missing values expected)."""
+    if tz is None:
+        return np.floor_divide(ns, NS_PER_DAY)
+    if ns.shape[0] == 0:
+        return ns.copy()
+    return bucket(ns, "day", tz=tz)
+
+
+def _period_dates(ordinals: _I64, freq: Freq) -> npt.NDArray[np.datetime64]:
+    """The first day of each period ordinal (one Python call per distinct period)."""
+    uniq, inv = np.unique(ordinals, return_inverse=True)
+    starts = np.array(
+        [np.datetime64(Period.from_ordinal(int(o), freq).start, "D") for o in uniq.tolist()],
+        dtype="datetime64[D]",
+    )
+    return starts[inv.reshape(ordinals.shape)] if ordinals.shape[0] else starts
+
+
+def _case_max(c: _I64, v: _I64, n: int) -> _I64:
+    """Per case, the max of ``v`` over the items of that case (``c`` ascending; 0 if none)."""
+    out = np.zeros(n, dtype=np.int64)
+    if c.shape[0]:
+        h = np.flatnonzero(heads(c))
+        out[c[h]] = np.maximum.reduceat(v, h)
+    return out
+
+
+class _Letters(NamedTuple):
+    idx: _I64  # event indices of the letters known as of the bound, ascending
+    case: _I64
+    ts: _I64
+    level: _I64  # 0 = no usable level
+    level_source: str
+    after_bound: int
+
+
+def _letters(log: EventLog, roles: Roles, limit: int, *, levels: bool = True) -> _Letters:
+    idx = role_events(log, roles.letter, "letter")
+    ts_all = log.timestamps[idx]
+    known = ts_all < limit
+    after = int(idx.shape[0] - np.count_nonzero(known))
+    idx = idx[known]
+    if levels:
+        level, source = levels_of(log, roles, idx)
+    else:
+        level, source = np.zeros(idx.shape[0], dtype=np.int64), "not read"
+    return _Letters(idx, log.case_codes[idx].astype(np.int64), ts_all[known], level, source, after)
+
+
+def _close_ns(lg: Ledger) -> _I64:
+    """Settlement or write-off instant, whichever came first (MISSING if neither)."""
+    s, w = lg.settled_ns, lg.written_off_ns
+    both = (s != MISSING) & (w != MISSING)
+    return np.where(both, np.minimum(s, w), np.where(s != MISSING, s, w))
+
+
+def _grouping(
+    data: InvoiceData,
+    log: EventLog,
+    cases: _I64,
+    *,
+    by: By,
+    freq: Freq | None,
+    when: npt.NDArray[Any] | None,
+    tz: _dt.tzinfo | None,
+    customers: _Customers,
+    roles: Roles,
+) -> Grouping | None:
+    """Grouping of items whose invoice is ``cases`` (None without by/freq)."""
+    if by is None and freq is None:
+        return None
+    name, keys = group_keys(data, log, by, customers=customers, roles=roles)
+    return make_grouping(
+        int(cases.shape[0]),
+        by_name=name,
+        by_keys=None if keys is None else keys[cases],
+        freq=freq,
+        when=when,
+        tz=tz,
+    )
+
+
+# --------------------------------------------------------------------------- dunning rate
+
+LettersWindow = Literal["period", "to_date"]
+
+
+@attrs.frozen
+class DunningRateGroup:
+    """Dunning rate of one group (or period).
+
+    Attributes
+    ----------
+    overdue : int
+        Invoices overdue at some instant of the window (the period, up to
+        ``as_of``).
+    dunned : int
+        Those that received at least one letter in the window (or, with
+        ``letters_window="to_date"``, by the end of the window).
+    rate : float or None
+        ``dunned / overdue``; None when no invoice was overdue.
+    letters : int
+        Letters sent to those invoices (in the window, or up to its end).
+    letters_per_overdue : float or None
+        ``letters / overdue``; None when no invoice was overdue.
+    """
+
+    overdue: int
+    dunned: int
+    rate: float | None
+    letters: int
+    letters_per_overdue: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+@attrs.frozen
+class DunningRate:
+    """Result of :func:`dunning_rate`.
+
+    Attributes
+    ----------
+    overdue, dunned, rate, letters, letters_per_overdue
+        As in :class:`DunningRateGroup`, over the whole window (everything
+        before ``as_of``): an invoice overdue in several periods counts once
+        here and once in each period group.
+    letters_window : str
+        ``"period"`` or ``"to_date"``.
+    coverage : Mapping[str, int]
+        ``used`` (= ``overdue``), ``not_overdue`` (issued, never overdue in
+        the window), ``missing_due_date``, ``issued_after_as_of``,
+        ``no_issue_event``, ``letters_to_invoices_not_overdue`` (letters
+        before ``as_of`` to invoices not counted, e.g. reminders before the
+        due date) and ``letters_after_as_of``.
+    groups : Breakdown of DunningRateGroup or None
+        By ``by=`` and/or period (``freq=``): each period holds the invoices
+        overdue at some instant of it.
+    """
+
+    overdue: int
+    dunned: int
+    rate: float | None
+    letters: int
+    letters_per_overdue: float | None
+    letters_window: str
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
+    groups: Breakdown[DunningRateGroup] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+def _rate_group(overdue: int, dunned: int, letters: int) -> DunningRateGroup:
+    return DunningRateGroup(
+        overdue=overdue,
+        dunned=dunned,
+        rate=ratio(dunned, overdue),
+        letters=letters,
+        letters_per_overdue=ratio(letters, overdue),
+    )
+
+
+def dunning_rate(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime | None = None,
+    tz: _dt.tzinfo | None = None,
+    by: By = None,
+    freq: Freq | None = None,
+    letters_window: LettersWindow = "period",
+    customers: _Customers = None,
+    roles: Roles = DEFAULT_ROLES,
+) -> DunningRate:
+    """Dunning rate: share of the overdue invoices that received a collection letter.
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    as_of : date or aware datetime, optional
+        End of the window (exclusive; a date means its end, in ``tz``).
+        ``None``: the log's last event.
+    tz : tzinfo, optional
+        Calendar of a date ``as_of``, of the due dates (a due date passes at
+        00:00 of the next day in ``tz``) and of the ``freq`` periods (UTC by
+        default).
+    by : str, callable or sequence, optional
+        A dimension of the invoice (``"collector"``, ``"segment"`` with
+        ``customers=``, ``"currency"``...).
+    freq : {"day", "week", "month", "quarter", "year"}, optional
+        One group per period: the invoices overdue at some instant of it.
+    letters_window : {"period", "to_date"}
+        ``"period"`` (default): an invoice is dunned in a period when it got
+        a letter *in that period* (collection activity of the period);
+        ``"to_date"``: when it got one by the end of the period (coverage of
+        the overdue book). Without ``freq`` both mean "before ``as_of``".
+    customers : iterable or mapping of Customer, optional
+        For ``by=`` on customer attributes.
+    roles : Roles
+        Activities and attribute names.
+
+    Returns
+    -------
+    DunningRate
+
+    Raises
+    ------
+    InvalidParameterError
+        For a bad ``letters_window``, ``freq`` or ``by``.
+
+    Notes
+    -----
+    An invoice is overdue in the window ``[start, end)`` when its overdue
+    interval ``[end of due date, min(settled, written off, as_of))`` meets
+    the window. ``rate = dunned / overdue`` and ``letters_per_overdue =
+    letters / overdue``, letters counted in the same window as ``dunned``.
+    A window with no overdue invoice gives ``rate=None`` (and
+    ``letters_per_overdue=None``) with ``overdue=0``. kpicore's definition:
+    no source defines a dunning rate (notes ``ar-kpi-definitions.md`` §5).
+
+    Examples
+    --------
+    Three invoices due 10 Jan: F-1 paid on time, F-2 overdue and dunned
+    twice, F-3 overdue without a letter:
+
+    >>> import datetime as dt
+    >>> from kpicore.model import DunningLetter, Invoice, Payment
+    >>> from kpicore.money import Money
+    >>> invs = [
+    ...     Invoice("F-1", "C1", "2024-01-01", "2024-01-10", Money.of(10, "BRL"),
+    ...             payments=[Payment("2024-01-09", Money.of(10, "BRL"))]),
+    ...     Invoice("F-2", "C1", "2024-01-01", "2024-01-10", Money.of(10, "BRL"),
+    ...             dunning_letters=[DunningLetter(1, "2024-01-15"),
+    ...                              DunningLetter(2, "2024-01-25")]),
+    ...     Invoice("F-3", "C2", "2024-01-01", "2024-01-10", Money.of(10, "BRL")),
+    ... ]
+    >>> r = dunning_rate(invs, as_of=dt.date(2024, 1, 31))
+    >>> r.overdue, r.dunned, r.rate, r.letters_per_overdue
+    (2, 1, 0.5, 1.0)
+    """
+    if letters_window not in ("period", "to_date"):
+        raise InvalidParameterError(
+            f"letters_window={letters_window!r}: expected 'period' or 'to_date'"
+        )
+    check_roles(roles)
+    log = as_log(data)
+    limit = horizon_ns(log, as_of, tz)
+    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)  # as_of None: all events < horizon
+    n = log.n_cases
+    issued = lg.is_issued
+    has_due = lg.has_due_date
+    due_end = day_start_ns(np.where(has_due, lg.due_days + 1, MISSING), tz)
+    close = _close_ns(lg)
+    end = np.where(close == MISSING, limit, np.minimum(close, limit))
+    overdue = issued & has_due & (due_end < end)
+    cases = np.flatnonzero(overdue).astype(np.int64)
+    let = _letters(log, roles, limit, levels=False)
+    per_case = np.bincount(let.case, minlength=n)
+    on_overdue = overdue[let.case]
+    n_letters = int(np.count_nonzero(on_overdue))
+    dunned_total = int(np.count_nonzero(per_case[cases] > 0))
+    cov = lg.coverage
+    coverage = {
+        "used": int(cases.shape[0]),
+        "not_overdue": int(np.count_nonzero(issued & has_due & ~overdue)),
+        "missing_due_date": cov["missing_due_date"],
+        "issued_after_as_of": cov["issued_after_as_of"],
+        "no_issue_event": cov["no_issue_event"],
+        "letters_to_invoices_not_overdue": int(let.case.shape[0]) - n_letters,
+        "letters_after_as_of": let.after_bound,
+    }
+    groups = None
+    if freq is not None:
+        groups = _rate_by_period(
+            data, log, cases, due_end, end, let, on_overdue, by=by, freq=freq, tz=tz,
+            window=letters_window, customers=customers, roles=roles,
+        )  # fmt: skip
+    elif by is not None:
+        counts = per_case[cases]
+        g = _grouping(data, log, cases, by=by, freq=None, when=None, tz=tz,
+                      customers=customers, roles=roles)  # fmt: skip
+        assert g is not None
+        groups = g.breakdown(
+            lambda ix: _rate_group(
+                int(ix.shape[0]), int(np.count_nonzero(counts[ix] > 0)), int(counts[ix].sum())
+            )
+        )
+    total = _rate_group(int(cases.shape[0]), dunned_total, n_letters)
+    return DunningRate(
+        overdue=total.overdue,
+        dunned=total.dunned,
+        rate=total.rate,
+        letters=total.letters,
+        letters_per_overdue=total.letters_per_overdue,
+        letters_window=letters_window,
+        coverage=coverage,
+        groups=groups,
+    )
+
+
+def _rate_by_period(
+    data: InvoiceData,
+    log: EventLog,
+    cases: _I64,
+    due_end: _I64,
+    end: _I64,
+    let: _Letters,
+    on_overdue: _B,
+    *,
+    by: By,
+    freq: Freq,
+    tz: _dt.tzinfo | None,
+    window: LettersWindow,
+    customers: _Customers,
+    roles: Roles,
+) -> Breakdown[DunningRateGroup]:
+    """Explode each overdue invoice into the periods its overdue interval meets."""
+    first = bucket(due_end[cases], freq, tz=tz) if cases.shape[0] else cases.copy()
+    last = bucket(end[cases] - 1, freq, tz=tz) if cases.shape[0] else cases.copy()
+    span = last - first + 1
+    item_case = np.repeat(cases, span)
+    starts = np.cumsum(span) - span
+    item_ord = np.repeat(first - starts, span) + np.arange(int(span.sum()), dtype=np.int64)
+    # letters of the overdue invoices, with their period
+    lc = let.case[on_overdue]
+    lo = bucket(let.ts[on_overdue], freq, tz=tz) if lc.shape[0] else lc.copy()
+    o_min = int(min(item_ord.min(initial=0), lo.min(initial=0)))
+    o_max = int(max(item_ord.max(initial=0), lo.max(initial=0)))
+    width = o_max - o_min + 1
+    item_key = item_case * width + (item_ord - o_min)
+    letter_key = lc * width + (lo - o_min)  # ascending: letters are in (case, time) order
+    if window == "period":
+        left = np.searchsorted(letter_key, item_key, side="left")
+    else:
+        left = np.searchsorted(letter_key, item_case * width, side="left")
+    right = np.searchsorted(letter_key, item_key, side="right")
+    counts = (right - left).astype(np.int64)
+    g = _grouping(
+        data, log, item_case, by=by, freq=freq, when=_period_dates(item_ord, freq), tz=None,
+        customers=customers, roles=roles,
+    )  # fmt: skip
+    assert g is not None
+    return g.breakdown(
+        lambda ix: _rate_group(
+            int(ix.shape[0]), int(np.count_nonzero(counts[ix] > 0)), int(counts[ix].sum())
+        )
+    )
+
+
+# --------------------------------------------------------------------------- effectiveness
+
+PaidMeasure = Literal["settled", "any_payment"]
+
+
+@attrs.frozen
+class DunningLevelStats:
+    """What happened after the letters of one dunning level.
+
+    Attributes
+    ----------
+    level : int
+    reached : int
+        Invoices that got a letter of this level (their first one counts).
+    paid_after : int
+        Of those, invoices paid at or after that letter (by ``as_of``).
+    paid_share : float or None
+        ``paid_after / reached`` (None when none reached the level).
+    paid_before_letter : int
+        Invoices already settled when the letter was sent (dunned in error);
+        included in ``reached``, never in ``paid_after``.
+    days_to_payment : Summary
+        Days from the letter to the payment, for the invoices paid after it;
+        the others are ``missing``.
+    """
+
+    level: int
+    reached: int
+    paid_after: int
+    paid_share: float | None
+    paid_before_letter: int
+    days_to_payment: Summary
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+@attrs.frozen
+class DunningMaxLevelStats:
+    """Payment rate of the invoices whose highest dunning level (by ``as_of``) is ``level``.
+
+    Attributes
+    ----------
+    level : int
+        0 = never dunned.
+    invoices : int
+    paid : int
+        Settled by ``as_of``.
+    rate : float or None
+        ``paid / invoices``.
+    """
+
+    level: int
+    invoices: int
+    paid: int
+    rate: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+@attrs.frozen
+class DunningEffectivenessGroup:
+    """Dunning effectiveness of one group.
+
+    Attributes
+    ----------
+    invoices : int
+        Invoices issued (before ``as_of``).
+    levels : Mapping[int, DunningLevelStats]
+        Per dunning level, ascending.
+    by_max_level : Mapping[int, DunningMaxLevelStats]
+        Per highest level reached (0 = never dunned), ascending.
+    paid_at_level : Mapping[int, int]
+        Settled invoices by the highest level sent *before* the settlement
+        (0 = paid without a letter): the level at which invoices finally get
+        paid.
+    """
+
+    invoices: int
+    levels: Mapping[int, DunningLevelStats] = attrs.field(converter=freeze)
+    by_max_level: Mapping[int, DunningMaxLevelStats] = attrs.field(converter=freeze)
+    paid_at_level: Mapping[int, int] = attrs.field(converter=freeze)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+@attrs.frozen
+class DunningEffectiveness:
+    """Result of :func:`dunning_effectiveness`.
+
+    Attributes
+    ----------
+    invoices, levels, by_max_level, paid_at_level
+        As in :class:`DunningEffectivenessGroup`, over all invoices issued.
+    paid_measure : str
+        ``"settled"`` or ``"any_payment"`` (what "paid after the letter" means).
+    level_source : str
+        ``"attribute"`` (the letters' ``dunning_level``) or ``"sequence"``
+        (no such attribute: the letter's rank in its invoice).
+    coverage : Mapping[str, int]
+        ``used`` (invoices issued), ``issued_after_as_of``,
+        ``no_issue_event``, ``letters`` (known letters on those invoices),
+        ``letters_without_level``, ``repeated_letters`` (a second letter of a
+        level already reached), ``letters_on_cases_not_counted`` and
+        ``letters_after_as_of``.
+    groups : Breakdown of DunningEffectivenessGroup or None
+        By ``by=`` and/or issue period (``freq=``).
+    """
+
+    invoices: int
+    levels: Mapping[int, DunningLevelStats] = attrs.field(converter=freeze)
+    by_max_level: Mapping[int, DunningMaxLevelStats] = attrs.field(converter=freeze)
+    paid_at_level: Mapping[int, int] = attrs.field(converter=freeze)
+    paid_measure: str
+    level_source: str
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
+    groups: Breakdown[DunningEffectivenessGroup] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+class _LevelArrays(NamedTuple):
+    level: int
+    case: _I64  # invoices that reached the level (first letter of it)
+    letter_ts: _I64
+    pay_ns: _I64  # payment at/after the letter (MISSING: none)
+    before: _B  # already settled when the letter was sent
+
+
+def dunning_effectiveness(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime | None = None,
+    tz: _dt.tzinfo | None = None,
+    by: By = None,
+    freq: Freq | None = None,
+    paid: PaidMeasure = "settled",
+    customers: _Customers = None,
+    percentiles: Iterable[float] = DEFAULT_PERCENTILES,
+    roles: Roles = DEFAULT_ROLES,
+) -> DunningEffectiveness:
+    """Dunning effectiveness by level, and the payment rate by the highest level reached.
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    as_of : date or aware datetime, optional
+        Letters, payments and settlements strictly before this instant (a
+        date means its end, in ``tz``). ``None``: all.
+    tz : tzinfo, optional
+        Zone of a date ``as_of`` and of the ``freq`` periods.
+    by : str, callable or sequence, optional
+        A dimension of the invoice.
+    freq : {"day", "week", "month", "quarter", "year"}, optional
+        Cohorts by issue period.
+    paid : {"settled", "any_payment"}
+        ``"settled"`` (default): paid = fully settled (the ledger's
+        settlement instant); ``"any_payment"``: the first payment received
+        at or after the letter, partial payments included.
+    customers : iterable or mapping of Customer, optional
+        For ``by=`` on customer attributes.
+    percentiles : iterable of float
+        Percentiles of the days-to-payment summaries.
+    roles : Roles
+        Activities and attribute names.
+
+    Returns
+    -------
+    DunningEffectiveness
+
+    Raises
+    ------
+    InvalidParameterError
+        For a bad ``paid``, ``freq``, ``by`` or percentile.
+    InvalidRecordError
+        For a letter whose level is not a whole number.
+
+    Notes
+    -----
+    For each level ``l``: ``reached_l`` = invoices with a letter of level
+    ``l`` before ``as_of`` (the first such letter ``t_l`` counts);
+    ``paid_share_l = #{paid at or after t_l} / reached_l``;
+    ``days_to_payment_l`` = summary of ``(paid - t_l) / 86 400 s``.
+    ``by_max_level[k].rate`` = settled / invoices among the invoices whose
+    highest level before ``as_of`` is ``k``. ``paid_at_level[k]`` counts the
+    settled invoices whose highest letter before settlement had level ``k``.
+    Zero denominators give None ratios. kpicore's definitions (no source
+    defines dunning effectiveness: notes ``ar-kpi-definitions.md`` §5).
+
+    Examples
+    --------
+    F-1 dunned at level 1 on 15 Jan and paid on 20 Jan; F-2 dunned at levels
+    1 and 2, never paid; F-3 paid before any letter:
+
+    >>> import datetime as dt
+    >>> from kpicore.model import DunningLetter, Invoice, Payment
+    >>> from kpicore.money import Money
+    >>> invs = [
+    ...     Invoice("F-1", "C1", "2024-01-01", "2024-01-10", Money.of(10, "BRL"),
+    ...             payments=[Payment("2024-01-20", Money.of(10, "BRL"))],
+    ...             dunning_letters=[DunningLetter(1, "2024-01-15")]),
+    ...     Invoice("F-2", "C1", "2024-01-01", "2024-01-10", Money.of(10, "BRL"),
+    ...             dunning_letters=[DunningLetter(1, "2024-01-15"),
+    ...                              DunningLetter(2, "2024-01-25")]),
+    ...     Invoice("F-3", "C2", "2024-01-01", "2024-01-10", Money.of(10, "BRL"),
+    ...             payments=[Payment("2024-01-08", Money.of(10, "BRL"))]),
+    ... ]
+    >>> r = dunning_effectiveness(invs, as_of=dt.date(2024, 1, 31))
+    >>> l1 = r.levels[1]
+    >>> l1.reached, l1.paid_after, l1.paid_share, l1.days_to_payment.median
+    (2, 1, 0.5, 5.0)
+    >>> {k: (v.invoices, v.rate) for k, v in r.by_max_level.items()}
+    {0: (1, 1.0), 1: (1, 1.0), 2: (1, 0.0)}
+    >>> dict(r.paid_at_level)
+    {0: 1, 1: 1}
+    """
+    if paid not in ("settled", "any_payment"):
+        raise InvalidParameterError(f"paid={paid!r}: expected 'settled' or 'any_payment'")
+    levels_pct = tuple(percentiles)
+    Summary.of([], percentiles=levels_pct)  # validates the percentiles
+    check_roles(roles)
+    log = as_log(data)
+    n = log.n_cases
+    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    limit = lg.limit
+    let = _letters(log, roles, limit)
+    issued = lg.is_issued
+    pop = np.flatnonzero(issued).astype(np.int64)
+    counted = issued[let.case]
+    with_level = counted & (let.level > 0)
+    lc, lt, lv = let.case[with_level], let.ts[with_level], let.level[with_level]
+    settled = lg.settled_ns
+    # per level: the first letter of that level per invoice
+    if lv.shape[0] and int(lv.max()) <= 4096:
+        level_values = np.flatnonzero(np.bincount(lv)).tolist()
+    else:
+        level_values = np.unique(lv).tolist()
+    per_level: list[_LevelArrays] = []
+    repeated = 0
+    pay_idx = np.zeros(0, dtype=np.int64)
+    if paid == "any_payment":
+        pay_idx = role_events(log, roles.payment, "payment")
+        pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
+    for lev in level_values:
+        sel = np.flatnonzero(lv == lev)
+        h = heads(lc[sel])
+        repeated += int(sel.shape[0] - np.count_nonzero(h))
+        c, t = lc[sel[h]], lt[sel[h]]
+        s = settled[c]
+        before = (s != MISSING) & (s < t)
+        if paid == "settled":
+            pay = np.where((s != MISSING) & ~before, s, MISSING)
+        else:
+            pos = next_at_or_after(
+                c, t, log.case_codes[pay_idx].astype(np.int64), log.timestamps[pay_idx]
+            )
+            pay = np.where(pos >= 0, log.timestamps[pay_idx][np.maximum(pos, 0)], MISSING)
+            pay = np.where(before, MISSING, pay)
+        per_level.append(_LevelArrays(int(lev), c, t, pay.astype(np.int64), before))
+    max_level = _case_max(lc, lv, n)
+    before_settle = (settled[lc] != MISSING) & (lt < settled[lc])
+    paid_level = _case_max(lc[before_settle], lv[before_settle], n)
+    is_settled = settled != MISSING
+
+    def compute(ix: _I64) -> DunningEffectivenessGroup:
+        cases = pop[ix]
+        if cases.shape[0] == pop.shape[0]:
+            member = issued
+        else:
+            member = np.zeros(n, dtype=bool)
+            member[cases] = True
+        levels: dict[int, DunningLevelStats] = {}
+        for la in per_level:
+            m = member[la.case]
+            reached = int(np.count_nonzero(m))
+            if not reached:
+                continue
+            pay = la.pay_ns[m]
+            got = pay != MISSING
+            days = np.where(got, (pay - la.letter_ts[m]) / NS_PER_DAY_F, np.nan)
+            k = int(np.count_nonzero(got))
+            levels[la.level] = DunningLevelStats(
+                level=la.level,
+                reached=reached,
+                paid_after=k,
+                paid_share=ratio(k, reached),
+                paid_before_letter=int(np.count_nonzero(la.before[m])),
+                days_to_payment=Summary.of(days, percentiles=levels_pct),
+            )
+        ml = max_level[member]
+        st = is_settled[member]
+        size = int(ml.max(initial=0)) + 1
+        inv_cnt = np.bincount(ml, minlength=size)
+        paid_cnt = np.bincount(ml[st], minlength=size)
+        by_max = {
+            k: DunningMaxLevelStats(k, int(inv_cnt[k]), int(paid_cnt[k]),
+                                    ratio(int(paid_cnt[k]), int(inv_cnt[k])))
+            for k in np.flatnonzero(inv_cnt).tolist()
+        }  # fmt: skip
+        pl = np.bincount(paid_level[member][st], minlength=1)
+        return DunningEffectivenessGroup(
+            invoices=int(cases.shape[0]),
+            levels=levels,
+            by_max_level=by_max,
+            paid_at_level={k: int(pl[k]) for k in np.flatnonzero(pl).tolist()},
+        )
+
+    total = compute(np.arange(pop.shape[0], dtype=np.int64))
+    g = _grouping(
+        data, log, pop, by=by, freq=freq, when=lg.issued_ns[pop] if freq else None, tz=tz,
+        customers=customers, roles=roles,
+    )  # fmt: skip
+    cov = lg.coverage
+    return DunningEffectiveness(
+        invoices=total.invoices,
+        levels=total.levels,
+        by_max_level=total.by_max_level,
+        paid_at_level=total.paid_at_level,
+        paid_measure=paid,
+        level_source=let.level_source,
+        coverage={
+            "used": total.invoices,
+            "issued_after_as_of": cov["issued_after_as_of"],
+            "no_issue_event": cov["no_issue_event"],
+            "letters": int(np.count_nonzero(counted)),
+            "letters_without_level": int(np.count_nonzero(counted & (let.level <= 0))),
+            "repeated_letters": repeated,
+            "letters_on_cases_not_counted": int(np.count_nonzero(~counted)),
+            "letters_after_as_of": let.after_bound,
+        },
+        groups=None if g is None else g.breakdown(compute),
+    )
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+@attrs.frozen
+class DunningStep:
+    """One step of a dunning schedule (*régua de cobrança*).
+
+    Parameters
+    ----------
+    level : int
+        The dunning level of the letter (>= 1), matched against the
+        letters' ``dunning_level``.
+    days : int
+        Days after the due date (clock ``"due_date"``) or after the previous
+        step's letter (clock ``"previous_letter"``); >= 0.
+    label_pt, label_en : str
+        What the step is, in pt-BR and English.
+
+    Examples
+    --------
+    >>> DunningStep(1, 5, "Notificação de débito", "Debt notice").label_pt
+    'Notificação de débito'
+    """
+
+    level: int = attrs.field()
+    days: int = attrs.field()
+    label_pt: str = attrs.field()
+    label_en: str = attrs.field()
+
+    @level.validator
+    def _v_level(self, attribute: attrs.Attribute[int], value: object) -> None:
+        _check_int(value, "DunningStep.level", 1)
+
+    @days.validator
+    def _v_days(self, attribute: attrs.Attribute[int], value: object) -> None:
+        _check_int(value, "DunningStep.days", 0)
+
+    @label_pt.validator
+    def _v_pt(self, attribute: attrs.Attribute[str], value: object) -> None:
+        _check_label(value, "DunningStep.label_pt")
+
+    @label_en.validator
+    def _v_en(self, attribute: attrs.Attribute[str], value: object) -> None:
+        _check_label(value, "DunningStep.label_en")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+def _steps(value: Iterable[DunningStep]) -> tuple[DunningStep, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidParameterError(f"DunningSchedule.steps must be DunningSteps, got {value!r}")
+    return tuple(value)
+
+
+@attrs.frozen
+class DunningSchedule:
+    """A declared dunning schedule: which letter level is due when.
+
+    Parameters
+    ----------
+    name : str
+        A name (``"rgc_2014"``, ``"custom"``...).
+    steps : sequence of DunningStep
+        Ascending, distinct levels.
+    clock : {"due_date", "previous_letter"}
+        ``"due_date"`` (default): each step's ``days`` count from the due
+        date (SAP dunning levels by days in arrears [SAPD]);
+        ``"previous_letter"``: the first step counts from the due date and
+        each later one from the letter of the previous step (D365 collection
+        letter sequences [D-CLS]).
+
+    Raises
+    ------
+    InvalidParameterError
+        For no step, a non-step item, levels not strictly ascending, or an
+        unknown clock.
+
+    Examples
+    --------
+    >>> s = DunningSchedule.of({1: 5, 2: 15, 3: 30})
+    >>> s.offsets_from_due()
+    {1: 5, 2: 15, 3: 30}
+    >>> [st.days for st in s.with_clock("previous_letter").steps]
+    [5, 10, 15]
+    """
+
+    name: str = attrs.field()
+    steps: tuple[DunningStep, ...] = attrs.field(converter=_steps)
+    clock: ScheduleClock = attrs.field(default="due_date")
+
+    @name.validator
+    def _v_name(self, attribute: attrs.Attribute[str], value: object) -> None:
+        _check_label(value, "DunningSchedule.name")
+
+    @steps.validator
+    def _v_steps(self, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+        if not value:
+            raise InvalidParameterError("DunningSchedule.steps: at least one step is needed")
+        for item in value:
+            if not isinstance(item, DunningStep):
+                raise InvalidParameterError(
+                    f"DunningSchedule.steps: expected DunningStep items, got {item!r}"
+                )
+        levels = [st.level for st in value]
+        if any(b <= a for a, b in itertools.pairwise(levels)):
+            raise InvalidParameterError(
+                f"DunningSchedule.steps: levels must be strictly ascending, got {levels}"
+            )
+
+    @clock.validator
+    def _v_clock(self, attribute: attrs.Attribute[str], value: object) -> None:
+        _check_clock(value)
+
+    @classmethod
+    def of(
+        cls,
+        days: Mapping[int, int],
+        *,
+        clock: ScheduleClock = "due_date",
+        name: str = "custom",
+        labels_pt: Mapping[int, str] | None = None,
+        labels_en: Mapping[int, str] | None = None,
+    ) -> DunningSchedule:
+        """A schedule from ``{level: days}`` (labels default to "Nível k" / "Level k").
+
+        Examples
+        --------
+        >>> DunningSchedule.of({2: 15, 1: 5}).steps[0].label_pt
+        'Nível 1'
+        """
+        if not isinstance(days, Mapping):
+            raise InvalidParameterError(f"days must be a mapping {{level: days}}, got {days!r}")
+        pt = dict(labels_pt or {})
+        en = dict(labels_en or {})
+        for lev in days:
+            _check_int(lev, "a schedule level", 1)
+        steps = [
+            DunningStep(lev, days[lev], pt.get(lev, f"Nível {lev}"), en.get(lev, f"Level {lev}"))
+            for lev in sorted(days)
+        ]
+        return cls(name, steps, clock)
+
+    def offsets_from_due(self) -> dict[int, int]:
+        """Planned days after the due date of each level (cumulative for "previous_letter").
+
+        Examples
+        --------
+        >>> rgc_2014_schedule(clock="previous_letter").offsets_from_due()
+        {1: 5, 2: 20, 3: 50, 4: 80}
+        """
+        out: dict[int, int] = {}
+        total = 0
+        for st in self.steps:
+            total = total + st.days if self.clock == "previous_letter" else st.days
+            out[st.level] = total
+        return out
+
+    def with_clock(self, clock: ScheduleClock) -> DunningSchedule:
+        """The same plan counted with another clock (letters on time land on the same days).
+
+        Raises
+        ------
+        InvalidParameterError
+            For an unknown clock, or (to "previous_letter") due-date offsets
+            that decrease from one level to the next.
+
+        Examples
+        --------
+        >>> s = DunningSchedule.of({1: 5, 2: 10}, clock="previous_letter")
+        >>> s.with_clock("due_date").offsets_from_due()
+        {1: 5, 2: 15}
+        """
+        _check_clock(clock)
+        if clock == self.clock:
+            return self
+        due = self.offsets_from_due()
+        if clock == "due_date":
+            days = due
+        else:
+            days = {}
+            prev = 0
+            for st in self.steps:
+                gap = due[st.level] - prev
+                if gap < 0:
+                    raise InvalidParameterError(
+                        f"schedule {self.name!r}: level {st.level} is due before the previous "
+                        "level, which the previous-letter clock cannot express"
+                    )
+                days[st.level] = gap
+                prev = due[st.level]
+        steps = [attrs.evolve(st, days=days[st.level]) for st in self.steps]
+        return DunningSchedule(self.name, steps, clock)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+def rgc_2014_schedule(
+    *, notice_offset_days: int = 5, clock: ScheduleClock = "due_date"
+) -> DunningSchedule:
+    """Anatel RGC (Res. 632/2014, arts. 90-103) as a dunning schedule.
+
+    Levels: 1 debt notice ``notice_offset_days`` after the due date; 2
+    partial suspension (reduced speed) 15 days after the notice; 3 full
+    suspension 30 days later; 4 contract termination 30 days later.
+    *Negativação* (credit bureau listing) may only follow the termination
+    and is not a step.
+
+    Parameters
+    ----------
+    notice_offset_days : int
+        Days from the due date to the notice (ISP practice: 1 to 5).
+    clock : {"due_date", "previous_letter"}
+        How the steps are counted (the plan is the same).
+
+    Examples
+    --------
+    >>> s = rgc_2014_schedule()
+    >>> s.offsets_from_due(), s.steps[1].label_pt
+    ({1: 5, 2: 20, 3: 50, 4: 80}, 'Suspensão parcial (redução de velocidade)')
+
+    References
+    ----------
+    Notes ``isp-erp-domain.md`` §2 [R10, R19] and "Dunning presets".
+    """
+    n = _check_int(notice_offset_days, "notice_offset_days", 0)
+    plan = DunningSchedule(
+        "rgc_2014",
+        (
+            DunningStep(1, n, "Notificação de débito", "Debt notice"),
+            DunningStep(2, 15, "Suspensão parcial (redução de velocidade)",
+                        "Partial suspension (reduced speed)"),
+            DunningStep(3, 30, "Suspensão total", "Full suspension"),
+            DunningStep(4, 30, "Rescisão do contrato", "Contract termination"),
+        ),
+        "previous_letter",
+    )  # fmt: skip
+    return plan.with_clock(clock)
+
+
+def rgc_2023_schedule(
+    *, notice_offset_days: int = 5, clock: ScheduleClock = "due_date"
+) -> DunningSchedule:
+    """New Anatel RGC (Res. 765/2023) as a dunning schedule.
+
+    Levels: 1 debt notice ``notice_offset_days`` after the due date; 2 full
+    suspension of broadband 15 days after the notice; 3 contract
+    termination 60 days later.
+
+    Examples
+    --------
+    >>> rgc_2023_schedule(notice_offset_days=3).offsets_from_due()
+    {1: 3, 2: 18, 3: 78}
+
+    References
+    ----------
+    Notes ``isp-erp-domain.md`` §2 [R11, R12] and "Dunning presets".
+    """
+    n = _check_int(notice_offset_days, "notice_offset_days", 0)
+    plan = DunningSchedule(
+        "rgc_2023",
+        (
+            DunningStep(1, n, "Notificação de débito", "Debt notice"),
+            DunningStep(2, 15, "Suspensão total", "Full suspension"),
+            DunningStep(3, 60, "Rescisão do contrato", "Contract termination"),
+        ),
+        "previous_letter",
+    )
+    return plan.with_clock(clock)
+
+
+def isp_typical_schedule(*, clock: ScheduleClock = "due_date") -> DunningSchedule:
+    """A typical ISP *régua*: notice at due + 5, block at + 20, *negativação* at + 30.
+
+    The "typical values" of the ISP notes (an inference from IXC and peers,
+    not a regulation).
+
+    Examples
+    --------
+    >>> [s.label_pt for s in isp_typical_schedule().steps]
+    ['Aviso de atraso', 'Bloqueio', 'Negativação']
+
+    References
+    ----------
+    Notes ``isp-erp-domain.md`` §2 "Typical values" [I] and §1 (negativação
+    "generally 30 days after due date" [R8]).
+    """
+    plan = DunningSchedule(
+        "isp_typical",
+        (
+            DunningStep(1, 5, "Aviso de atraso", "Late notice"),
+            DunningStep(2, 20, "Bloqueio", "Service block"),
+            DunningStep(3, 30, "Negativação", "Credit bureau listing"),
+        ),
+    )
+    return plan.with_clock(clock)
+
+
+#: Named schedules (pt-BR labels on each step), due-date clock, 5-day notice.
+DUNNING_PRESETS: Mapping[str, DunningSchedule] = freeze(
+    {
+        "rgc_2014": rgc_2014_schedule(),
+        "rgc_2023": rgc_2023_schedule(),
+        "isp_typical": isp_typical_schedule(),
+    }
+)
+
+
+def _resolve_schedule(
+    schedule: DunningSchedule | str | Mapping[int, int], clock: ScheduleClock | None
+) -> DunningSchedule:
+    if isinstance(schedule, str):
+        if schedule not in DUNNING_PRESETS:
+            raise InvalidParameterError(
+                f"schedule={schedule!r}: not a preset; presets: {', '.join(DUNNING_PRESETS)}"
+            )
+        sched = DUNNING_PRESETS[schedule]
+    elif isinstance(schedule, DunningSchedule):
+        sched = schedule
+    elif isinstance(schedule, Mapping):
+        sched = DunningSchedule.of(schedule)
+    else:
+        raise InvalidParameterError(
+            f"schedule must be a DunningSchedule, a preset name or {{level: days}}, "
+            f"got {schedule!r}"
+        )
+    return sched if clock is None else sched.with_clock(clock)
+
+
+def _tolerance(value: object) -> tuple[int, int]:
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise InvalidParameterError(
+                f"tolerance_days must be an int or (early, late), got {value!r}"
+            )
+        return (
+            _check_int(value[0], "tolerance_days[0]", 0),
+            _check_int(value[1], "tolerance_days[1]", 0),
+        )
+    t = _check_int(value, "tolerance_days", 0)
+    return (t, t)
+
+
+# --------------------------------------------------------------------------- adherence
+
+_EARLY, _ON_TIME, _LATE, _OUT_OF_SEQUENCE = 0, 1, 2, 3
+
+
+@attrs.frozen
+class DunningLevelAdherence:
+    """Adherence of one schedule step.
+
+    Attributes
+    ----------
+    level : int
+    label_pt, label_en : str
+        The step's labels.
+    days : int
+        The step's days (in the schedule's clock).
+    expected : int
+        Invoices that needed this letter: its deadline (expected day +
+        late tolerance) passed before ``as_of`` with the invoice still open.
+    sent : int
+        Invoices that got a letter of this level (first one evaluated).
+    on_time, early, late : int
+        Letters within the tolerance, before it, after it.
+    out_of_sequence : int
+        Letters that cannot be timed (previous-letter clock without the
+        previous level's letter before them).
+    missed : int
+        Invoices that needed the letter and never got one.
+    on_time_share : float or None
+        ``on_time / (on_time + early + late)``.
+    """
+
+    level: int
+    label_pt: str
+    label_en: str
+    days: int
+    expected: int
+    sent: int
+    on_time: int
+    early: int
+    late: int
+    out_of_sequence: int
+    missed: int
+    on_time_share: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+@attrs.frozen
+class DunningAdherenceGroup:
+    """Schedule adherence of one group.
+
+    Attributes
+    ----------
+    invoices : int
+        Invoices issued with a due date.
+    letters : int
+        Letters timed against the schedule (``on_time + early + late``).
+    on_time, early, late : int
+    on_time_share, early_share, late_share : float or None
+        Shares of ``letters`` (None when no letter was timed).
+    out_of_sequence : int
+    missed : int
+        (invoice, level) pairs needed but never sent.
+    invoices_missing_a_level : int
+        Invoices with at least one missed level.
+    delay : Summary
+        Signed days from the expected day to the sending day of the timed
+        letters (negative = early).
+    by_level : Mapping[int, DunningLevelAdherence]
+    """
+
+    invoices: int
+    letters: int
+    on_time: int
+    early: int
+    late: int
+    on_time_share: float | None
+    early_share: float | None
+    late_share: float | None
+    out_of_sequence: int
+    missed: int
+    invoices_missing_a_level: int
+    delay: Summary
+    by_level: Mapping[int, DunningLevelAdherence] = attrs.field(converter=freeze)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+@attrs.frozen
+class DunningAdherence:
+    """Result of :func:`dunning_adherence`.
+
+    Attributes
+    ----------
+    schedule : DunningSchedule
+        The schedule evaluated, in the clock used.
+    tolerance_days : tuple of int
+        ``(early, late)`` days of tolerance.
+    invoices ... by_level
+        As in :class:`DunningAdherenceGroup`, over all invoices.
+    coverage : Mapping[str, int]
+        ``used`` (invoices issued with a due date), ``missing_due_date``,
+        ``issued_after_as_of``, ``no_issue_event``, ``letters_timed``,
+        ``letters_out_of_sequence``, ``letters_unscheduled_level`` (a level
+        not in the schedule), ``letters_repeated_level`` (a second letter of
+        a level), ``letters_without_level``, ``letters_on_cases_not_counted``,
+        ``letters_after_as_of``.
+    groups : Breakdown of DunningAdherenceGroup or None
+        By ``by=`` and/or due-date period (``freq=``).
+    """
+
+    schedule: DunningSchedule
+    tolerance_days: tuple[int, int]
+    invoices: int
+    letters: int
+    on_time: int
+    early: int
+    late: int
+    on_time_share: float | None
+    early_share: float | None
+    late_share: float | None
+    out_of_sequence: int
+    missed: int
+    invoices_missing_a_level: int
+    delay: Summary
+    by_level: Mapping[int, DunningLevelAdherence] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
+    groups: Breakdown[DunningAdherenceGroup] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+def dunning_adherence(
+    data: InvoiceData,
+    *,
+    schedule: DunningSchedule | str | Mapping[int, int],
+    as_of: _dt.date | _dt.datetime | None = None,
+    tz: _dt.tzinfo | None = None,
+    tolerance_days: int | tuple[int, int] = 0,
+    clock: ScheduleClock | None = None,
+    by: By = None,
+    freq: Freq | None = None,
+    customers: _Customers = None,
+    percentiles: Iterable[float] = DEFAULT_PERCENTILES,
+    roles: Roles = DEFAULT_ROLES,
+) -> DunningAdherence:
+    """Dunning policy adherence: letters on time, early or late, and missed levels.
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    schedule : DunningSchedule, preset name or {level: days}
+        The declared schedule: a :class:`DunningSchedule`, a name of
+        :data:`DUNNING_PRESETS` (``"rgc_2014"``, ``"rgc_2023"``,
+        ``"isp_typical"``) or ``{level: days after the due date}``.
+    as_of : date or aware datetime, optional
+        Letters and settlements strictly before this instant (a date means
+        its end). ``None``: the log's last event.
+    tz : tzinfo, optional
+        Calendar of the letter days, of a date ``as_of`` and of the ``freq``
+        periods (UTC by default).
+    tolerance_days : int or (int, int)
+        Days a letter may be early / late and still be on time (an int:
+        both). Default 0: on the expected day exactly.
+    clock : {"due_date", "previous_letter"}, optional
+        Count with this clock instead of the schedule's own
+        (:meth:`DunningSchedule.with_clock`): with ``"previous_letter"`` (D365)
+        a late letter moves the expected day of the next level.
+    by : str, callable or sequence, optional
+        A dimension of the invoice.
+    freq : {"day", "week", "month", "quarter", "year"}, optional
+        Groups by the period of the due date.
+    customers : iterable or mapping of Customer, optional
+        For ``by=`` on customer attributes.
+    percentiles : iterable of float
+        Percentiles of the delay summaries.
+    roles : Roles
+        Activities and attribute names.
+
+    Returns
+    -------
+    DunningAdherence
+
+    Raises
+    ------
+    InvalidParameterError
+        For a bad schedule, tolerance, clock, ``freq`` or ``by``.
+
+    Notes
+    -----
+    For the first letter of each scheduled level of an invoice, the expected
+    day is ``due_date + days`` (due-date clock) or ``day of the previous
+    level's letter + days`` (previous-letter clock; the first level counts
+    from the due date). With ``delay = sending day - expected day`` (calendar
+    days in ``tz``): early if ``delay < -early``, late if ``delay > late``,
+    on time otherwise. A level is *missed* when its last acceptable day
+    (expected + late tolerance) ended before ``as_of``, the invoice was still
+    open (neither settled nor written off) at that moment, and no letter of
+    that level was ever sent. With the previous-letter clock a level is only
+    due once the previous level's letter exists, so only the first missing
+    level of a sequence counts. Shares over zero timed letters are None.
+    Sources: D365 [D-CLS], SAP [SAPI] (notes ``ar-kpi-definitions.md`` §5,
+    disagreement 10); presets ``isp-erp-domain.md`` §2.
+
+    Examples
+    --------
+    Schedule: level 1 at due + 5, level 2 at due + 15. F-1 (due 10 Jan) got
+    level 1 on 15 Jan (on time) and level 2 on 28 Jan (3 days late); F-2
+    (due 10 Jan, unpaid) got nothing:
+
+    >>> import datetime as dt
+    >>> from kpicore.model import DunningLetter, Invoice
+    >>> from kpicore.money import Money
+    >>> invs = [
+    ...     Invoice("F-1", "C1", "2024-01-01", "2024-01-10", Money.of(10, "BRL"),
+    ...             dunning_letters=[DunningLetter(1, "2024-01-15"),
+    ...                              DunningLetter(2, "2024-01-28")]),
+    ...     Invoice("F-2", "C1", "2024-01-01", "2024-01-10", Money.of(10, "BRL")),
+    ... ]
+    >>> r = dunning_adherence(invs, schedule={1: 5, 2: 15}, as_of=dt.date(2024, 2, 15))
+    >>> r.on_time, r.late, r.on_time_share, r.missed, r.invoices_missing_a_level
+    (1, 1, 0.5, 2, 1)
+    >>> r.delay.max
+    3.0
+    """
+    sched = _resolve_schedule(schedule, clock)
+    tol_early, tol_late = _tolerance(tolerance_days)
+    levels_pct = tuple(percentiles)
+    Summary.of([], percentiles=levels_pct)
+    check_roles(roles)
+    log = as_log(data)
+    n = log.n_cases
+    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    limit = horizon_ns(log, as_of, tz)
+    let = _letters(log, roles, limit)
+    pop_mask = lg.is_issued & lg.has_due_date
+    pop = np.flatnonzero(pop_mask).astype(np.int64)
+    due = lg.due_days
+    step_levels = np.array([st.level for st in sched.steps], dtype=np.int64)
+    step_days = np.array([st.days for st in sched.steps], dtype=np.int64)
+    k_steps = step_levels.shape[0]
+    previous = sched.clock == "previous_letter"
+
+    counted = pop_mask[let.case]
+    with_level = counted & (let.level > 0)
+    pos = np.minimum(np.searchsorted(step_levels, let.level), k_steps - 1)
+    in_sched = with_level & (step_levels[pos] == let.level)
+    sel = np.flatnonzero(in_sched)
+    # first letter of each (invoice, step): sort by (case, step, time)
+    o = sel[np.lexsort((let.ts[sel], pos[sel], let.case[sel]))]
+    key = let.case[o] * k_steps + pos[o]
+    first = heads(key)
+    fo = o[first]
+    fkey = key[first]
+    fc, fk, fts = let.case[fo], pos[fo], let.ts[fo]
+    fday = _to_day(fts, tz)
+    expected = np.full(fo.shape[0], MISSING, dtype=np.int64)
+    if previous:
+        base = fk == 0
+        expected[base] = due[fc[base]] + step_days[0]
+        later = np.flatnonzero(~base)
+        j = np.searchsorted(fkey, fkey[later] - 1)
+        ok = j < fkey.shape[0]
+        ok[ok] = (fkey[j[ok]] == fkey[later[ok]] - 1) & (fts[j[ok]] <= fts[later[ok]])
+        expected[later[ok]] = fday[j[ok]] + step_days[fk[later[ok]]]
+    else:
+        expected = due[fc] + step_days[fk]
+    timed = expected != MISSING
+    delay = np.where(timed, fday - expected, 0)
+    status = np.full(fo.shape[0], _OUT_OF_SEQUENCE, dtype=np.int8)
+    status[timed] = _ON_TIME
+    status[timed & (delay < -tol_early)] = _EARLY
+    status[timed & (delay > tol_late)] = _LATE
+    # missed levels, step by step
+    close = _close_ns(lg)
+    sent = np.zeros((k_steps, n), dtype=bool)
+    sent_day = np.full((k_steps, n), MISSING, dtype=np.int64)
+    sent[fk, fc] = True
+    sent_day[fk, fc] = fday
+    needed = np.zeros((k_steps, n), dtype=bool)
+    for k in range(k_steps):
+        if previous and k > 0:
+            has_prev = pop_mask & sent[k - 1]
+            exp_day = np.where(has_prev, sent_day[k - 1] + step_days[k], MISSING)
+        else:
+            exp_day = np.where(pop_mask, due + step_days[k], MISSING)
+        ok = exp_day != MISSING
+        cases_k = np.flatnonzero(ok)
+        deadline_end = day_start_ns(exp_day[cases_k] + tol_late + 1, tz)
+        c_close = close[cases_k]
+        still_open = (c_close == MISSING) | (c_close >= deadline_end)
+        needed[k, cases_k] = (deadline_end <= limit) & still_open
+    missed = needed & ~sent
+
+    def compute(ix: _I64) -> DunningAdherenceGroup:
+        cases = pop[ix]
+        member = np.zeros(n, dtype=bool)
+        member[cases] = True
+        m = member[fc]
+        st_m, fk_m, d_m = status[m], fk[m], delay[m]
+        by_level: dict[int, DunningLevelAdherence] = {}
+        for k, step in enumerate(sched.steps):
+            at = fk_m == k
+            cnt = np.bincount(st_m[at], minlength=4)
+            n_timed = int(cnt[_EARLY] + cnt[_ON_TIME] + cnt[_LATE])
+            by_level[step.level] = DunningLevelAdherence(
+                level=step.level,
+                label_pt=step.label_pt,
+                label_en=step.label_en,
+                days=step.days,
+                expected=int(np.count_nonzero(needed[k] & member)),
+                sent=int(np.count_nonzero(at)),
+                on_time=int(cnt[_ON_TIME]),
+                early=int(cnt[_EARLY]),
+                late=int(cnt[_LATE]),
+                out_of_sequence=int(cnt[_OUT_OF_SEQUENCE]),
+                missed=int(np.count_nonzero(missed[k] & member)),
+                on_time_share=ratio(int(cnt[_ON_TIME]), n_timed),
+            )
+        cnt = np.bincount(st_m, minlength=4)
+        n_timed = int(cnt[_EARLY] + cnt[_ON_TIME] + cnt[_LATE])
+        timed_m = st_m != _OUT_OF_SEQUENCE
+        missed_m = missed[:, member] if k_steps else np.zeros((0, 0), dtype=bool)
+        return DunningAdherenceGroup(
+            invoices=int(cases.shape[0]),
+            letters=n_timed,
+            on_time=int(cnt[_ON_TIME]),
+            early=int(cnt[_EARLY]),
+            late=int(cnt[_LATE]),
+            on_time_share=ratio(int(cnt[_ON_TIME]), n_timed),
+            early_share=ratio(int(cnt[_EARLY]), n_timed),
+            late_share=ratio(int(cnt[_LATE]), n_timed),
+            out_of_sequence=int(cnt[_OUT_OF_SEQUENCE]),
+            missed=int(np.count_nonzero(missed_m)),
+            invoices_missing_a_level=int(np.count_nonzero(missed_m.any(axis=0))),
+            delay=Summary.of(d_m[timed_m].astype(np.float64), percentiles=levels_pct),
+            by_level=by_level,
+        )
+
+    total = compute(np.arange(pop.shape[0], dtype=np.int64))
+    g = _grouping(
+        data, log, pop, by=by, freq=freq, when=lg.due_day[pop] if freq else None, tz=None,
+        customers=customers, roles=roles,
+    )  # fmt: skip
+    cov = lg.coverage
+    return DunningAdherence(
+        schedule=sched,
+        tolerance_days=(tol_early, tol_late),
+        invoices=total.invoices,
+        letters=total.letters,
+        on_time=total.on_time,
+        early=total.early,
+        late=total.late,
+        on_time_share=total.on_time_share,
+        early_share=total.early_share,
+        late_share=total.late_share,
+        out_of_sequence=total.out_of_sequence,
+        missed=total.missed,
+        invoices_missing_a_level=total.invoices_missing_a_level,
+        delay=total.delay,
+        by_level=total.by_level,
+        coverage={
+            "used": total.invoices,
+            "missing_due_date": cov["missing_due_date"],
+            "issued_after_as_of": cov["issued_after_as_of"],
+            "no_issue_event": cov["no_issue_event"],
+            "letters_timed": total.letters,
+            "letters_out_of_sequence": total.out_of_sequence,
+            "letters_unscheduled_level": int(np.count_nonzero(with_level & ~in_sched)),
+            "letters_repeated_level": int(sel.shape[0] - fo.shape[0]),
+            "letters_without_level": int(np.count_nonzero(counted & (let.level <= 0))),
+            "letters_on_cases_not_counted": int(np.count_nonzero(~counted)),
+            "letters_after_as_of": let.after_bound,
+        },
+        groups=None if g is None else g.breakdown(compute),
+    )
+
+
+# --------------------------------------------------------------------------- per invoice
+
+
+@attrs.frozen(eq=False)
+class DunningLevels:
+    """Per invoice: the highest dunning level reached and the letters sent.
+
+    Attributes
+    ----------
+    case_ids : ndarray
+        Every invoice (case) of the log, sorted.
+    level : ndarray of int64
+        Highest level of the letters sent before ``as_of`` (0: none).
+    letters : ndarray of int64
+        Letters sent before ``as_of``.
+    level_source : str
+        ``"attribute"`` or ``"sequence"`` (see :func:`dunning_effectiveness`).
+    """
+
+    case_ids: npt.NDArray[Any] = attrs.field(converter=ro)
+    level: _I64 = attrs.field(converter=ro)
+    letters: _I64 = attrs.field(converter=ro)
+    level_source: str
+
+    def to_mapping(self) -> dict[Any, int]:
+        """``{invoice: level}``."""
+        return dict(zip(self.case_ids.tolist(), self.level.tolist(), strict=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return fields_to_dict(self)
+
+
+def dunning_levels(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime | None = None,
+    tz: _dt.tzinfo | None = None,
+    roles: Roles = DEFAULT_ROLES,
+) -> DunningLevels:
+    """The highest dunning level of each invoice as of a date (the template's DunningLevel).
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    as_of : date or aware datetime, optional
+        Letters strictly before this instant (a date means its end).
+    tz : tzinfo, optional
+        Zone of a date ``as_of``.
+    roles : Roles
+        ``letter`` and ``dunning_level``.
+
+    Returns
+    -------
+    DunningLevels
+
+    Notes
+    -----
+    ``level_i = max(level of the letters of i before as_of)``, 0 without a
+    letter: :meth:`kpicore.model.Invoice.dunning_level`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.model import DunningLetter, Invoice
+    >>> from kpicore.money import Money
+    >>> inv = Invoice("F-1", "C1", "2024-02-01", "2024-02-10", Money.of(1, "BRL"),
+    ...               dunning_letters=[DunningLetter(1, "2024-02-15"),
+    ...                                DunningLetter(2, "2024-02-25")])
+    >>> dunning_levels([inv], as_of=dt.date(2024, 2, 20)).to_mapping()
+    {'F-1': 1}
+    """
+    check_roles(roles)
+    log = as_log(data)
+    let = _letters(log, roles, limit_ns(as_of, tz))
+    n = log.n_cases
+    return DunningLevels(
+        case_ids=log.case_ids,
+        level=_case_max(let.case, let.level, n),
+        letters=np.bincount(let.case, minlength=n).astype(np.int64),
+        level_source=let.level_source,
+    )

@@ -1,0 +1,834 @@
+"""Overdue invoices: days overdue, days late, days to settle, aging and past-due ratio.
+
+Functions
+---------
+:func:`days_overdue`
+    Per invoice, calendar days past due as of a date (0 when not yet due,
+    paid or written off).
+:func:`days_late`
+    Per settled invoice, days from the due date to the settlement date
+    (clamped at 0, or signed).
+:func:`days_to_settle`
+    Per settled invoice, days from the issue date to the settlement date.
+:func:`aging`
+    Open amount and count per age bucket (current / 1–30 / 31–60 / 61–90 /
+    90+ by default), per currency, aged on the due date or the invoice date.
+:func:`past_due_ratio`
+    Past-due share of the open receivables (amount per currency, and count).
+
+All accept a sequence of :class:`~kpicore.model.Invoice` or an
+:class:`~kpicore.eventlog.EventLog` (one computational core,
+:mod:`kpicore.kpis._ledger`), ``as_of=`` where the answer depends on a date
+(a date ``D`` means the end of ``D``), ``by=`` and, for per-invoice values,
+``freq=``.
+
+References
+----------
+``/work/shared/notes/ar-kpi-definitions.md`` section 3 (days overdue, aging)
+and section 8 items 3, 5, 6: [SAPD] SAP days in arrears and grace days,
+[ORABI] Oracle BI aging buckets (due date = day 0, overdue buckets start at
+1), [ERPN] ERPNext aging (first bucket with age ≤ r; posting or due date),
+[JDEG] JD Edwards aging date, [INT] Intacct ``useduedate``, [CRF] "over 90
+days" aged on the due date, [DATA] the IBM accounts-receivable dataset
+(DaysToSettle, DaysLate = max(0, settled − due)), [JDEA] signed days late.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from kpicore.errors import InvalidParameterError
+from kpicore.grouping import By
+from kpicore.model import Customer
+from kpicore.money import Money
+from kpicore.periods import Freq, as_of_date, as_of_ns
+from kpicore.results import Breakdown, fields_to_dict
+from kpicore.summary import DEFAULT_PERCENTILES
+
+from ._ledger import (
+    DEFAULT_ROLES,
+    MISSING,
+    InvoiceData,
+    InvoiceDays,
+    Ledger,
+    Roles,
+    _build,
+    _freeze,
+    _prepare,
+    _prepare_ledger,
+    grouping,
+    invoice_days,
+    to_day,
+)
+
+__all__ = [
+    "Aging",
+    "AgingBucket",
+    "AgingTable",
+    "PastDueGroup",
+    "PastDueRatio",
+    "aging",
+    "days_late",
+    "days_overdue",
+    "days_to_settle",
+    "past_due_ratio",
+]
+
+_I64 = npt.NDArray[np.int64]
+_B = npt.NDArray[np.bool_]
+_EPOCH = _dt.date(1970, 1, 1)
+
+Customers = Iterable[Customer] | Mapping[str, Customer] | None
+
+
+def _check_int(value: object, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
+    return value
+
+
+def _check_bool(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidParameterError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise InvalidParameterError(
+            f"{name}={value!r}: expected one of {', '.join(repr(c) for c in choices)}"
+        )
+
+
+def _load(
+    data: InvoiceData,
+    as_of: _dt.date | _dt.datetime | None,
+    tz: _dt.tzinfo | None,
+    roles: Roles,
+    activity_map: Mapping[str, str] | None,
+) -> tuple[Any, Any, Ledger]:
+    log, invoices = _prepare(data, activity_map)
+    bound = None if as_of is None else as_of_ns(as_of, tz=tz)
+    return log, invoices, _build(_prepare_ledger(log, roles), bound)
+
+
+def _as_of_day(as_of: _dt.date | _dt.datetime, tz: _dt.tzinfo | None) -> int:
+    return (as_of_date(as_of, tz=tz) - _EPOCH).days
+
+
+# ============================================================================ per invoice
+
+
+def days_overdue(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    grace_days: int = 0,
+    by: By = None,
+    freq: Freq | None = None,
+    tz: _dt.tzinfo | None = None,
+    customers: Customers = None,
+    roles: Roles = DEFAULT_ROLES,
+    activity_map: Mapping[str, str] | None = None,
+    percentiles: Iterable[float] = DEFAULT_PERCENTILES,
+) -> InvoiceDays:
+    """Days overdue of each invoice as of a date.
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    as_of : date or aware datetime
+        The run date (a date means its end; a datetime its date in ``tz``).
+    grace_days : int, default 0
+        An open invoice counts as overdue only when ``as_of − due >
+        grace_days``; then its days overdue are counted from the due date
+        (SAP grace days [SAPD]).
+    by : str, callable or sequence, optional
+        Split by a dimension (e.g. ``"collector"``, ``"segment"`` with
+        ``customers=``, ``"currency"``).
+    freq : {"day", "week", "month", "quarter", "year"}, optional
+        Split by the period of the invoice's issue.
+    tz : tzinfo, optional
+        Calendar of ``as_of`` and of the periods (UTC by default).
+    customers, roles, activity_map
+        See :func:`kpicore.kpis.dso.invoice_dso`.
+    percentiles : iterable of float
+
+    Returns
+    -------
+    InvoiceDays
+        One value per invoice issued by ``as_of`` with a due date. Coverage:
+        ``used``, ``overdue`` (value > 0), ``open``, ``closed`` (settled or
+        written off: 0), ``missing_due_date`` (no value), ``issued_after_as_of``
+        and ``missing_start`` (left out).
+
+    Notes
+    -----
+    ``days_overdue = as_of_date − due_date`` (calendar days) for an invoice
+    open as of ``as_of`` and past due; 0 when not yet due (the due date is
+    day 0 [ORABI]), within the grace days, paid or written off by then.
+    SAP's days in arrears = run date − net due date [SAPD].
+
+    Examples
+    --------
+    The SAP example: due 1997-03-12, run on 03-13 -> 1 day; with 3 grace days,
+    not overdue.
+
+    >>> import datetime as dt
+    >>> from kpicore.model import Invoice
+    >>> from kpicore.money import Money
+    >>> inv = Invoice("F-1", "C1", "1997-02-10", "1997-03-12", Money.of(100, "EUR"))
+    >>> days_overdue([inv], as_of=dt.date(1997, 3, 13)).to_mapping()
+    {'F-1': 1.0}
+    >>> days_overdue([inv], as_of=dt.date(1997, 3, 13), grace_days=3).to_mapping()
+    {'F-1': 0.0}
+    """
+    grace = _check_int(grace_days, "grace_days", 0)
+    log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
+    day = _as_of_day(as_of, tz)
+    issued = lg.is_issued
+    has_due = lg.has_due_date
+    ix = np.flatnonzero(issued).astype(np.int64)
+    age = day - lg.due_days[ix]
+    open_ = lg.is_open[ix]
+    due_ok = has_due[ix]
+    over = open_ & due_ok & (age > grace)
+    values = np.where(over, age, 0).astype(np.float64)
+    values[~due_ok] = np.nan
+    cov = lg.coverage
+    coverage = {
+        "used": int(np.count_nonzero(due_ok)),
+        "overdue": int(np.count_nonzero(over)),
+        "open": int(np.count_nonzero(open_ & due_ok)),
+        "closed": int(np.count_nonzero(~open_ & due_ok)),
+        "missing_due_date": int(np.count_nonzero(~due_ok)),
+        "issued_after_as_of": cov["issued_after_as_of"],
+        "missing_start": cov["no_issue_event"],
+    }
+    group = grouping(
+        data, log, ix, by=by, freq=freq, when=lg.issued_ns if freq else None, tz=tz,
+        customers=customers, roles=roles, invoices=invoices,
+    )  # fmt: skip
+    return invoice_days(
+        "days_overdue", "days", lg.case_ids[ix], values, coverage, group, percentiles=percentiles
+    )
+
+
+def _settled_days(
+    kind: Literal["late", "to_settle"],
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime | None,
+    signed: bool,
+    by: By,
+    freq: Freq | None,
+    tz: _dt.tzinfo | None,
+    customers: Customers,
+    roles: Roles,
+    activity_map: Mapping[str, str] | None,
+    percentiles: Iterable[float],
+) -> InvoiceDays:
+    log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
+    issued = lg.is_issued
+    ix = np.flatnonzero(issued).astype(np.int64)
+    settled = lg.is_settled[ix]
+    written = lg.is_written_off[ix] & ~settled
+    s_day = to_day(lg.settled_ns[ix], tz=tz)
+    values = np.full(ix.shape[0], np.nan)
+    missing_due = np.zeros(ix.shape[0], dtype=bool)
+    if kind == "late":
+        due = lg.due_days[ix]
+        missing_due = due == MISSING
+        ok = settled & ~missing_due
+        late = s_day[ok] - due[ok]
+        values[ok] = (late if signed else np.maximum(late, 0)).astype(np.float64)
+        metric = "days_late"
+    else:
+        i_day = to_day(lg.issued_ns[ix], tz=tz)
+        ok = settled
+        values[ok] = (s_day[ok] - i_day[ok]).astype(np.float64)
+        metric = "days_to_settle"
+    cov = lg.coverage
+    coverage = {
+        "used": int(np.count_nonzero(ok)),
+        "not_settled": int(np.count_nonzero(~settled & ~written)),
+        "written_off": int(np.count_nonzero(written)),
+    }
+    if kind == "late":
+        coverage["missing_due_date"] = int(np.count_nonzero(settled & missing_due))
+    coverage["issued_after_as_of"] = cov["issued_after_as_of"]
+    coverage["missing_start"] = cov["no_issue_event"]
+    when = None
+    if freq is not None:
+        when = np.where(lg.is_settled, lg.settled_ns, MISSING)
+    group = grouping(
+        data, log, ix, by=by, freq=freq, when=when, tz=tz, customers=customers, roles=roles,
+        invoices=invoices,
+    )  # fmt: skip
+    return invoice_days(
+        metric, "days", lg.case_ids[ix], values, coverage, group, percentiles=percentiles
+    )
+
+
+def days_late(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime | None = None,
+    signed: bool = False,
+    by: By = None,
+    freq: Freq | None = None,
+    tz: _dt.tzinfo | None = None,
+    customers: Customers = None,
+    roles: Roles = DEFAULT_ROLES,
+    activity_map: Mapping[str, str] | None = None,
+    percentiles: Iterable[float] = DEFAULT_PERCENTILES,
+) -> InvoiceDays:
+    """Days late at settlement: settlement date − due date, per settled invoice.
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    as_of : date or aware datetime, optional
+        Settlements known by then (None: all).
+    signed : bool, default False
+        Keep negative values for early settlement [JDEA]; default clamps at
+        0 [DATA] (the notes' disagreement 6).
+    by, freq
+        Split by a dimension and/or the settlement period.
+    tz : tzinfo, optional
+        Calendar of the settlement date (UTC by default).
+    customers, roles, activity_map, percentiles
+        See :func:`days_overdue`.
+
+    Returns
+    -------
+    InvoiceDays
+        NaN (and counted) for invoices ``not_settled``, ``written_off`` or
+        with a ``missing_due_date``.
+
+    Notes
+    -----
+    ``days_late = max(0, settled_date − due_date)`` as the IBM dataset's
+    DaysLate [DATA] and :attr:`kpicore.model.Invoice.days_late`; the
+    settlement is the first instant the payments cover the amount (or the
+    *Invoice Settled* event; see :class:`~kpicore.kpis._ledger.Ledger`).
+
+    Examples
+    --------
+    >>> from kpicore.model import Invoice, Payment
+    >>> from kpicore.money import Money
+    >>> invs = [Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(10, "BRL"),
+    ...                 payments=[Payment("2024-02-05", Money.of(10, "BRL"))]),
+    ...         Invoice("F-2", "C1", "2024-01-01", "2024-01-31", Money.of(10, "BRL"),
+    ...                 payments=[Payment("2024-01-29", Money.of(10, "BRL"))])]
+    >>> days_late(invs).to_mapping(), days_late(invs, signed=True).to_mapping()
+    ({'F-1': 5.0, 'F-2': 0.0}, {'F-1': 5.0, 'F-2': -2.0})
+    """
+    return _settled_days(
+        "late", data, as_of=as_of, signed=_check_bool(signed, "signed"), by=by, freq=freq,
+        tz=tz, customers=customers, roles=roles, activity_map=activity_map,
+        percentiles=percentiles,
+    )  # fmt: skip
+
+
+def days_to_settle(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime | None = None,
+    by: By = None,
+    freq: Freq | None = None,
+    tz: _dt.tzinfo | None = None,
+    customers: Customers = None,
+    roles: Roles = DEFAULT_ROLES,
+    activity_map: Mapping[str, str] | None = None,
+    percentiles: Iterable[float] = DEFAULT_PERCENTILES,
+) -> InvoiceDays:
+    """Days to settle: settlement date − issue date, per settled invoice (calendar days).
+
+    Parameters are those of :func:`days_late` (without ``signed``).
+
+    Returns
+    -------
+    InvoiceDays
+
+    Notes
+    -----
+    ``days_to_settle = settled_date − issue_date`` as the IBM dataset's
+    DaysToSettle [DATA] and :attr:`kpicore.model.Invoice.days_to_settle`
+    (negative for a prepayment that settled the invoice before its issue).
+    For exact elapsed time (fractional days) use
+    :func:`kpicore.kpis.dso.invoice_dso` with ``until="settlement"``.
+
+    Examples
+    --------
+    >>> from kpicore.model import Invoice, Payment
+    >>> from kpicore.money import Money
+    >>> inv = Invoice("F-1", "C1", "2024-01-01T23:00:00Z", "2024-01-31", Money.of(10, "BRL"),
+    ...               payments=[Payment("2024-01-03T01:00:00Z", Money.of(10, "BRL"))])
+    >>> days_to_settle([inv]).to_mapping()
+    {'F-1': 2.0}
+    """
+    return _settled_days(
+        "to_settle", data, as_of=as_of, signed=False, by=by, freq=freq, tz=tz,
+        customers=customers, roles=roles, activity_map=activity_map, percentiles=percentiles,
+    )  # fmt: skip
+
+
+# ============================================================================ aging
+
+
+def _fdict(obj: Any) -> dict[str, Any]:
+    return fields_to_dict(obj)
+
+
+@attrs.frozen
+class AgingBucket:
+    """One age bucket of an aging report.
+
+    Attributes
+    ----------
+    key : str
+        ``"current"``, ``"1-30"``, ..., ``"90+"`` (due-date anchor) or
+        ``"0-30"``, ..., ``"90+"`` (invoice-date anchor).
+    label, label_pt : str
+        Display labels (``"Current"`` / ``"A vencer"``, ``"1–30"`` /
+        ``"1–30 dias"``, ``"90+"`` / ``"Acima de 90 dias"``).
+    lower, upper : int or None
+        Inclusive bounds of the age in days (None = unbounded).
+    count : int
+        Open invoices in the bucket.
+    amount : Mapping[str, Money]
+        Their open amount per currency.
+    """
+
+    key: str
+    label: str
+    label_pt: str
+    lower: int | None
+    upper: int | None
+    count: int
+    amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return _fdict(self)
+
+
+@attrs.frozen
+class AgingTable:
+    """The buckets of one group (by ``by=``) and their totals."""
+
+    buckets: tuple[AgingBucket, ...]
+    count: int
+    amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return _fdict(self)
+
+
+@attrs.frozen
+class Aging:
+    """Result of :func:`aging`.
+
+    Attributes
+    ----------
+    as_of : date
+    anchor : str
+        ``"due"`` or ``"invoice"``.
+    edges : tuple of int
+        The bucket edges (days).
+    buckets : tuple of AgingBucket
+        They partition the aged invoices: counts and amounts add up to
+        ``count`` and ``amount``.
+    count : int
+    amount : Mapping[str, Money]
+        Total open amount per currency.
+    coverage : Mapping[str, int]
+        ``used`` (open invoices aged), ``closed`` (paid or written off as of
+        ``as_of``), ``missing_amount``, ``missing_currency``,
+        ``missing_due_date`` (open but not aged), ``issued_after_as_of``,
+        ``missing_start``.
+    groups : Breakdown of AgingTable or None
+        By ``by=``.
+    """
+
+    as_of: _dt.date
+    anchor: str
+    edges: tuple[int, ...]
+    buckets: tuple[AgingBucket, ...]
+    count: int
+    amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    groups: Breakdown[AgingTable] | None = None
+
+    def bucket(self, key: str) -> AgingBucket:
+        """The bucket with ``key`` (e.g. ``"31-60"``)."""
+        for b in self.buckets:
+            if b.key == key:
+                return b
+        raise InvalidParameterError(f"no bucket {key!r}; buckets: {[b.key for b in self.buckets]}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return _fdict(self)
+
+
+def _check_edges(buckets: object) -> tuple[int, ...]:
+    if isinstance(buckets, str | bytes) or not isinstance(buckets, Sequence):
+        raise InvalidParameterError(f"buckets must be a sequence of ints, got {buckets!r}")
+    edges = tuple(buckets)
+    if not edges:
+        raise InvalidParameterError("buckets: at least one edge (e.g. (30, 60, 90))")
+    for e in edges:
+        if isinstance(e, bool) or not isinstance(e, int) or e < 1:
+            raise InvalidParameterError(f"buckets: edges must be ints >= 1, got {e!r}")
+    if any(b <= a for a, b in itertools.pairwise(edges)):
+        raise InvalidParameterError(f"buckets: edges must increase strictly, got {edges}")
+    return edges
+
+
+def _bucket_specs(
+    edges: tuple[int, ...], anchor: str
+) -> tuple[list[tuple[str, str, str, int | None, int | None]], _I64]:
+    """(key, label, label_pt, lower, upper) per bucket and the searchsorted bounds."""
+    specs: list[tuple[str, str, str, int | None, int | None]] = []
+    if anchor == "due":
+        specs.append(("current", "Current", "A vencer", None, 0))
+        lows = [1, *(e + 1 for e in edges[:-1])]
+        bounds = np.array([0, *edges], dtype=np.int64)
+    else:
+        lows = [0, *(e + 1 for e in edges[:-1])]
+        bounds = np.array(edges, dtype=np.int64)
+    for lo, hi in zip(lows, edges, strict=True):
+        specs.append((f"{lo}-{hi}", f"{lo}–{hi}", f"{lo}–{hi} dias", lo, hi))
+    last = edges[-1]
+    specs.append((f"{last}+", f"{last}+", f"Acima de {last} dias", last + 1, None))
+    return specs, bounds
+
+
+def aging(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    buckets: Sequence[int] = (30, 60, 90),
+    anchor: Literal["due", "invoice"] = "due",
+    by: By = None,
+    tz: _dt.tzinfo | None = None,
+    customers: Customers = None,
+    roles: Roles = DEFAULT_ROLES,
+    activity_map: Mapping[str, str] | None = None,
+) -> Aging:
+    """Accounts-receivable aging: open amount and count per age bucket, per currency.
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    as_of : date or aware datetime
+        Report date (a date means its end; a datetime its date in ``tz``).
+    buckets : sequence of int, default (30, 60, 90)
+        Increasing bucket edges in days. With ``anchor="due"`` the buckets
+        are *current* (age ≤ 0: not yet due; the due date is day 0 [ORABI]),
+        ``1–30``, ``31–60``, ``61–90`` and ``90+`` (more than 90 days past
+        due; CRF's "over 90" [CRF]); with ``anchor="invoice"`` ``0–30``,
+        ``31–60``, ``61–90`` and ``90+`` (ERPNext's "first bucket with age ≤
+        r" [ERPN]).
+    anchor : {"due", "invoice"}
+        Age counted from the due date (default, JD Edwards' default aging
+        date [JDEG]) or from the invoice (issue) date [ERPN][INT].
+    by : str, callable or sequence, optional
+        Split by a dimension (overdue by segment: ``by="segment"`` with
+        ``customers=``, or a ``segment`` case attribute of a log).
+    tz : tzinfo, optional
+        Calendar of ``as_of`` and of issue dates.
+    customers, roles, activity_map
+        See :func:`days_overdue`.
+
+    Returns
+    -------
+    Aging
+
+    Notes
+    -----
+    An invoice is aged when it was issued before the end of ``as_of`` and is
+    open then (neither settled nor written off); its open amount is
+    ``amount − payments received before as_of``. ``age = as_of_date −
+    anchor_date`` in calendar days. Open invoices without an amount, a
+    currency or (anchor "due") a due date are counted in ``coverage``, not
+    aged. Buckets partition the aged invoices exactly; amounts are summed per
+    currency in integer minor units.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.model import Invoice, Payment
+    >>> from kpicore.money import Money
+    >>> invs = [
+    ...     Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(100, "BRL"),
+    ...             payments=[Payment("2024-02-10", Money.of(30, "BRL"))]),
+    ...     Invoice("F-2", "C1", "2024-03-01", "2024-03-31", Money.of(50, "BRL")),
+    ...     Invoice("F-3", "C2", "2023-10-01", "2023-10-31", Money.of(20, "USD")),
+    ... ]
+    >>> r = aging(invs, as_of=dt.date(2024, 3, 15))
+    >>> [(b.key, b.count, {k: str(v) for k, v in b.amount.items()}) for b in r.buckets]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('current', 1, {'BRL': 'BRL 50.00'}), ('1-30', 0, {}), ('31-60', 1, {'BRL': 'BRL 70.00'}),
+     ('61-90', 0, {}), ('90+', 1, {'USD': 'USD 20.00'})]
+    >>> [b.label_pt for b in r.buckets][:2]
+    ['A vencer', '1–30 dias']
+    """
+    edges = _check_edges(buckets)
+    _check_choice(anchor, "anchor", ("due", "invoice"))
+    log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
+    day = _as_of_day(as_of, tz)
+    open_ = lg.is_open
+    has_due = lg.has_due_date
+    usable = open_ & lg.has_amount & lg.has_currency
+    if anchor == "due":
+        usable &= has_due
+        ref = lg.due_days
+    else:
+        ref = to_day(lg.issued_ns, tz=tz)
+    ix = np.flatnonzero(usable).astype(np.int64)
+    specs, bounds = _bucket_specs(edges, anchor)
+    age = day - ref[ix]
+    which = np.searchsorted(bounds, age, side="left").astype(np.int64)
+    codes = lg.currency_code[ix]
+    amounts = lg.open_minor[ix]
+    currencies = lg.currencies
+
+    def table(sub: npt.NDArray[np.int64] | None) -> AgingTable:
+        w = which if sub is None else which[sub]
+        c = codes if sub is None else codes[sub]
+        a = amounts if sub is None else amounts[sub]
+        counts = np.bincount(w, minlength=len(specs))
+        out: list[AgingBucket] = []
+        for k, (key, label, label_pt, lo, hi) in enumerate(specs):
+            sel = w == k
+            total = _money(currencies, c[sel], a[sel])
+            out.append(AgingBucket(key, label, label_pt, lo, hi, int(counts[k]), total))
+        return AgingTable(tuple(out), int(w.shape[0]), _money(currencies, c, a))
+
+    whole = table(None)
+    cov = lg.coverage
+    issued = lg.is_issued
+    coverage = {
+        "used": int(ix.shape[0]),
+        "closed": int(np.count_nonzero(issued & ~open_)),
+        "missing_amount": int(np.count_nonzero(open_ & ~lg.has_amount)),
+        "missing_currency": int(np.count_nonzero(open_ & lg.has_amount & ~lg.has_currency)),
+        "missing_due_date": int(
+            np.count_nonzero(open_ & lg.has_amount & lg.has_currency & ~has_due)
+        )
+        if anchor == "due"
+        else 0,
+        "issued_after_as_of": cov["issued_after_as_of"],
+        "missing_start": cov["no_issue_event"],
+    }
+    group = grouping(
+        data, log, ix, by=by, freq=None, when=None, tz=tz, customers=customers, roles=roles,
+        invoices=invoices,
+    )  # fmt: skip
+    return Aging(
+        as_of=as_of_date(as_of, tz=tz),
+        anchor=anchor,
+        edges=edges,
+        buckets=whole.buckets,
+        count=whole.count,
+        amount=whole.amount,
+        coverage=coverage,
+        groups=None if group is None else group.breakdown(table),
+    )
+
+
+def _money(
+    currencies: Sequence[str], codes: npt.NDArray[np.int32], minor: _I64
+) -> dict[str, Money]:
+    out: dict[str, Money] = {}
+    if codes.shape[0] == 0:
+        return out
+    for k in sorted(range(len(currencies)), key=lambda j: currencies[j]):
+        sel = codes == k
+        if bool(sel.any()):
+            out[currencies[k]] = Money(int(minor[sel].sum(dtype=np.int64)), currencies[k])
+    return out
+
+
+# ============================================================================ past due
+
+
+@attrs.frozen
+class PastDueGroup:
+    """Past-due figures of one group.
+
+    Attributes
+    ----------
+    open_count, past_due_count : int
+    count_ratio : float or None
+        ``past_due_count / open_count`` (None when nothing is open).
+    open_amount, past_due_amount : Mapping[str, Money]
+        Per currency.
+    amount_ratio : Mapping[str, float or None]
+        ``past_due / open`` per currency (None when the open amount is 0).
+    """
+
+    open_count: int
+    past_due_count: int
+    count_ratio: float | None
+    open_amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+    past_due_amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+    amount_ratio: Mapping[str, float | None] = attrs.field(converter=_freeze)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return _fdict(self)
+
+
+@attrs.frozen
+class PastDueRatio:
+    """Result of :func:`past_due_ratio` (fields of :class:`PastDueGroup` over all invoices).
+
+    Attributes
+    ----------
+    as_of : date
+    grace_days : int
+    open_count, past_due_count, count_ratio, open_amount, past_due_amount, amount_ratio
+        See :class:`PastDueGroup`.
+    coverage : Mapping[str, int]
+        As :attr:`Aging.coverage`.
+    groups : Breakdown of PastDueGroup or None
+    """
+
+    as_of: _dt.date
+    grace_days: int
+    open_count: int
+    past_due_count: int
+    count_ratio: float | None
+    open_amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+    past_due_amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+    amount_ratio: Mapping[str, float | None] = attrs.field(converter=_freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    groups: Breakdown[PastDueGroup] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return _fdict(self)
+
+
+def past_due_ratio(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    grace_days: int = 0,
+    by: By = None,
+    tz: _dt.tzinfo | None = None,
+    customers: Customers = None,
+    roles: Roles = DEFAULT_ROLES,
+    activity_map: Mapping[str, str] | None = None,
+) -> PastDueRatio:
+    """Past-due share of the open receivables: by amount (per currency) and by count.
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    as_of : date or aware datetime
+    grace_days : int, default 0
+        Past due when ``as_of − due > grace_days`` (see :func:`days_overdue`).
+    by : str, callable or sequence, optional
+        Overdue by segment, collector, customer...
+    tz, customers, roles, activity_map
+        See :func:`aging`.
+
+    Returns
+    -------
+    PastDueRatio
+        Ratios are None (never NaN, never an error) when nothing is open.
+
+    Notes
+    -----
+    ``amount_ratio[c] = Σ open past due / Σ open`` and ``count_ratio =
+    #past due / #open`` over the open invoices of :func:`aging` (issued by
+    ``as_of``, not settled nor written off, with an amount, a currency and a
+    due date). ``1 − amount_ratio`` is CRF's "% current" [CRF].
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.model import Invoice
+    >>> from kpicore.money import Money
+    >>> invs = [Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(30, "BRL")),
+    ...         Invoice("F-2", "C1", "2024-03-01", "2024-03-31", Money.of(90, "BRL"))]
+    >>> r = past_due_ratio(invs, as_of=dt.date(2024, 3, 15))
+    >>> r.amount_ratio["BRL"], r.count_ratio, str(r.past_due_amount["BRL"])
+    (0.25, 0.5, 'BRL 30.00')
+    >>> past_due_ratio(invs, as_of=dt.date(2023, 12, 31)).count_ratio is None
+    True
+    """
+    grace = _check_int(grace_days, "grace_days", 0)
+    log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
+    day = _as_of_day(as_of, tz)
+    open_ = lg.is_open
+    usable = open_ & lg.has_amount & lg.has_currency & lg.has_due_date
+    ix = np.flatnonzero(usable).astype(np.int64)
+    past = (day - lg.due_days[ix]) > grace
+    codes = lg.currency_code[ix]
+    amounts = lg.open_minor[ix]
+    currencies = lg.currencies
+
+    def figures(sub: npt.NDArray[np.int64] | None) -> PastDueGroup:
+        p = past if sub is None else past[sub]
+        c = codes if sub is None else codes[sub]
+        a = amounts if sub is None else amounts[sub]
+        open_amount = _money(currencies, c, a)
+        past_amount = _money(currencies, c[p], a[p])
+        ratio: dict[str, float | None] = {}
+        for code, m in open_amount.items():
+            pm = past_amount[code].minor if code in past_amount else 0
+            ratio[code] = pm / m.minor if m.minor else None
+        n_open = int(p.shape[0])
+        n_past = int(np.count_nonzero(p))
+        return PastDueGroup(
+            open_count=n_open,
+            past_due_count=n_past,
+            count_ratio=n_past / n_open if n_open else None,
+            open_amount=open_amount,
+            past_due_amount=past_amount,
+            amount_ratio=ratio,
+        )
+
+    whole = figures(None)
+    cov = lg.coverage
+    coverage = {
+        "used": int(ix.shape[0]),
+        "closed": int(np.count_nonzero(lg.is_issued & ~open_)),
+        "missing_amount": int(np.count_nonzero(open_ & ~lg.has_amount)),
+        "missing_currency": int(np.count_nonzero(open_ & lg.has_amount & ~lg.has_currency)),
+        "missing_due_date": int(
+            np.count_nonzero(open_ & lg.has_amount & lg.has_currency & ~lg.has_due_date)
+        ),
+        "issued_after_as_of": cov["issued_after_as_of"],
+        "missing_start": cov["no_issue_event"],
+    }
+    group = grouping(
+        data, log, ix, by=by, freq=None, when=None, tz=tz, customers=customers, roles=roles,
+        invoices=invoices,
+    )  # fmt: skip
+    return PastDueRatio(
+        as_of=as_of_date(as_of, tz=tz),
+        grace_days=grace,
+        open_count=whole.open_count,
+        past_due_count=whole.past_due_count,
+        count_ratio=whole.count_ratio,
+        open_amount=whole.open_amount,
+        past_due_amount=whole.past_due_amount,
+        amount_ratio=whole.amount_ratio,
+        coverage=coverage,
+        groups=None if group is None else group.breakdown(figures),
+    )

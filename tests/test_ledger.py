@@ -1,0 +1,618 @@
+"""Tests of kpicore.kpis._ledger: input normalisation, the per-invoice ledger, by= keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from strategies import invoice_columns, invoice_lists
+
+from kpicore.errors import InvalidParameterError, InvalidRecordError, UnknownActivityError
+from kpicore.eventlog import EventLog
+from kpicore.kpis._ledger import (
+    DEFAULT_ROLES,
+    MISSING,
+    STATUS_NAMES,
+    Ledger,
+    Roles,
+    as_log,
+    group_keys,
+    ledger,
+    ledgers,
+    money_totals,
+    to_day,
+)
+from kpicore.model import Customer, Dispute, Invoice, Payment
+from kpicore.money import Money
+from kpicore.periods import as_of_ns, date_to_ns, to_ns
+
+UTC = dt.UTC
+NS_DAY = 86_400_000_000_000
+
+
+def brl(x: int | str) -> Money:
+    return Money.of(x, "BRL")
+
+
+def inv(number: str, issued: str, due: str, amount: Money, **kw: object) -> Invoice:
+    return Invoice(number, kw.pop("customer_id", "C1"), issued, due, amount, **kw)  # type: ignore[arg-type]
+
+
+def log_of(
+    case: list[str],
+    activity: list[str],
+    timestamp: list[str],
+    *,
+    amounts: list[Any] | None = None,
+    case_attributes: dict[str, list[Any]] | None = None,
+) -> EventLog:
+    attrs = {} if amounts is None else {"amount_minor": amounts}
+    return EventLog.from_columns(
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        attributes=attrs,
+        case_attributes=case_attributes or {},
+    )
+
+
+# ----------------------------------------------------------------------------- Roles
+
+
+def test_roles_defaults_are_the_canonical_names_and_from_invoices_attributes() -> None:
+    r = Roles()
+    assert (r.generated, r.payment, r.settled, r.written_off) == (
+        "Invoice Generated",
+        "Payment Received",
+        "Invoice Settled",
+        "Invoice Written Off",
+    )
+    assert (r.posted, r.payment_posted, r.letter, r.promise) == (
+        "Invoice Posted and Sent",
+        "Payment Posted",
+        "Collection Letter Generated",
+        "Promise to Pay Created",
+    )
+    assert (r.dispute_registered, r.dispute_resolved) == ("Dispute Registered", "Dispute Resolved")
+    log = as_log(
+        [inv("F-1", "2024-01-01", "2024-01-31", brl(1), payments=[Payment("2024-01-02", brl(1))])]
+    )
+    assert r.invoice_amount in log.case_attribute_names
+    assert r.due_date in log.case_attribute_names
+    assert r.currency in log.case_attribute_names
+    assert r.payment_amount in log.attribute_names
+    assert Roles() == DEFAULT_ROLES
+
+
+def test_roles_list_becomes_tuple() -> None:
+    assert Roles(payment=["A", "B"]).payment == ("A", "B")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"payment": []}, "payment"),
+        ({"settled": 3}, "settled"),
+        ({"generated": ("ok", "")}, "generated"),
+        ({"due_date": ""}, "due_date"),
+        ({"invoice_amount": None}, "invoice_amount"),
+    ],
+)
+def test_roles_validation_names_the_field(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidParameterError, match=f"Roles.{field}"):
+        Roles(**kwargs)  # type: ignore[arg-type]
+
+
+def test_roles_default_currency_must_be_known() -> None:
+    with pytest.raises(InvalidParameterError):
+        Roles(default_currency="XXQ")
+    with pytest.raises(InvalidParameterError, match="default_currency"):
+        Roles(default_currency=7)  # type: ignore[arg-type]
+
+
+def test_ledger_rejects_non_roles() -> None:
+    with pytest.raises(InvalidParameterError, match="roles"):
+        ledger([], roles="x")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- as_log
+
+
+def test_as_log_converts_invoices_and_passes_logs_through() -> None:
+    invs = [
+        inv("F-2", "2024-01-01", "2024-01-31", brl(1)),
+        inv("F-1", "2024-01-01", "2024-01-31", brl(1)),
+    ]
+    log = as_log(invs)
+    assert log.case_ids.tolist() == ["F-1", "F-2"]
+    assert as_log(log) is log
+    mapped = as_log(log, activity_map={"X": "Payment Received"})
+    assert mapped.activity_map == {"X": "Payment Received"}
+
+
+@pytest.mark.parametrize("bad", ["F-1", 42, None])
+def test_as_log_rejects_other_inputs(bad: object) -> None:
+    with pytest.raises(InvalidParameterError, match=r"sequence of kpicore\.model\.Invoice"):
+        as_log(bad)  # type: ignore[arg-type]
+
+
+def test_as_log_rejects_non_invoice_items_naming_row_and_field() -> None:
+    with pytest.raises(InvalidRecordError, match=r"row 1: field 'invoice'"):
+        as_log([inv("F-1", "2024-01-01", "2024-01-31", brl(1)), "nope"])  # type: ignore[list-item]
+
+
+def test_as_log_rejects_repeated_numbers() -> None:
+    a = inv("F-1", "2024-01-01", "2024-01-31", brl(1))
+    with pytest.raises(InvalidRecordError, match=r"record 'F-1'.*field 'number'"):
+        as_log([a, a])
+
+
+def test_empty_input_gives_an_empty_ledger() -> None:
+    lg = ledger([])
+    assert lg.n == 0
+    assert lg.coverage["cases"] == 0
+    assert lg.totals(lg.open_minor) == {}
+
+
+# ----------------------------------------------------------------------------- ledger
+
+
+def test_partial_payments_and_the_as_of_bound() -> None:
+    # 100.00 issued 1 Feb, due 10 Feb; 40.00 on 5 Feb 00:00, 60.00 on 12 Feb 00:00.
+    i = inv(
+        "F-1",
+        "2024-02-01",
+        "2024-02-10",
+        brl(100),
+        payments=[Payment("2024-02-12", brl(60)), Payment("2024-02-05", brl(40))],
+    )
+    # as of the *instant* 5 Feb 00:00 the first payment is not known yet (strictly before)
+    lg = ledger([i], as_of=dt.datetime(2024, 2, 5, tzinfo=UTC))
+    assert (lg.paid_minor[0], lg.open_minor[0], lg.status_names[0]) == (0, 10000, "open")
+    # as of the end of 5 Feb it is: 100 - 40 = 60 open
+    lg = ledger([i], as_of=dt.date(2024, 2, 5))
+    assert (lg.paid_minor[0], lg.open_minor[0], lg.status_names[0]) == (
+        4000,
+        6000,
+        "partially_paid",
+    )
+    assert lg.first_payment_ns[0] == date_to_ns(dt.date(2024, 2, 5))
+    assert lg.settled_ns[0] == MISSING
+    lg = ledger([i])
+    assert (lg.paid_minor[0], lg.open_minor[0], lg.status_names[0]) == (10000, 0, "paid")
+    assert lg.settled_ns[0] == date_to_ns(dt.date(2024, 2, 12))
+    assert lg.due_day[0] == np.datetime64("2024-02-10")
+    assert lg.currency.tolist() == ["BRL"]
+
+
+def test_overpayment_and_zero_amount() -> None:
+    over = inv(
+        "F-1", "2024-02-01", "2024-02-10", brl(100), payments=[Payment("2024-02-05", brl(130))]
+    )
+    zero = inv("F-2", "2024-02-01T10:00:00Z", "2024-02-10", brl(0))
+    lg = ledger([over, zero])
+    assert lg.paid_minor.tolist() == [13000, 0]
+    assert lg.open_minor.tolist() == [0, 0]
+    assert lg.status_names.tolist() == ["paid", "paid"]
+    # an invoice of amount zero is settled at its issue (the model's rule)
+    assert lg.settled_ns[1] == to_ns(dt.datetime(2024, 2, 1, 10, tzinfo=UTC))
+
+
+def test_written_off_and_disputed_statuses() -> None:
+    i = inv(
+        "F-1",
+        "2024-02-01",
+        "2024-02-10",
+        brl(100),
+        payments=[Payment("2024-02-05", brl(40))],
+        disputes=[Dispute("2024-02-07", resolved_at="2024-02-20")],
+        written_off_at="2024-06-30",
+    )
+    days = [dt.date(2024, 2, 5), dt.date(2024, 2, 7), dt.date(2024, 3, 1), dt.date(2024, 6, 30)]
+    got = [(str(lg.status_names[0]), int(lg.open_minor[0])) for lg in ledgers([i], days)]
+    assert got == [
+        ("partially_paid", 6000),
+        ("disputed", 6000),
+        ("partially_paid", 6000),
+        ("written_off", 0),
+    ]
+    assert [i.status(d).value for d in days] == [s for s, _ in got]
+
+
+def test_invoices_issued_after_as_of_are_not_issued_and_counted() -> None:
+    invs = [
+        inv("F-1", "2024-01-01", "2024-01-31", brl(10)),
+        inv("F-2", "2024-02-01", "2024-02-28", brl(20)),
+    ]
+    lg = ledger(invs, as_of=dt.date(2024, 1, 31))
+    assert lg.is_issued.tolist() == [True, False]
+    assert lg.status_names.tolist() == ["open", "not_issued"]
+    assert lg.open_minor.tolist() == [1000, 0]
+    assert lg.coverage["issued"] == 1
+    assert lg.coverage["issued_after_as_of"] == 1
+
+
+def test_settled_activity_and_covering_payment_the_earlier_wins() -> None:
+    # a: explicit "Invoice Settled" on 10 Jan before payments cover the amount on 20 Jan
+    # b: payments cover the amount on 15 Jan, no settled event
+    # c: settled event, no payment amounts at all
+    log = log_of(
+        ["a", "a", "a", "b", "b", "b", "c", "c"],
+        [
+            "Invoice Generated",
+            "Invoice Settled",
+            "Payment Received",
+            "Invoice Generated",
+            "Payment Received",
+            "Payment Received",
+            "Invoice Generated",
+            "Invoice Settled",
+        ],
+        [
+            "2024-01-01T00:00Z",
+            "2024-01-10T00:00Z",
+            "2024-01-20T00:00Z",
+            "2024-01-01T00:00Z",
+            "2024-01-05T00:00Z",
+            "2024-01-15T00:00Z",
+            "2024-01-01T00:00Z",
+            "2024-01-08T00:00Z",
+        ],
+        amounts=[None, None, 500, None, 200, 300, None, None],
+        case_attributes={
+            "amount_minor": [500] * 3 + [500] * 3 + [900] * 2,
+            "currency": ["BRL"] * 8,
+        },
+    )
+    lg = ledger(log)
+    assert lg.settled_at.astype(str).tolist() == [
+        "2024-01-10T00:00:00.000000000",
+        "2024-01-15T00:00:00.000000000",
+        "2024-01-08T00:00:00.000000000",
+    ]
+    assert lg.open_minor.tolist() == [0, 0, 0]  # settled: nothing open, though c paid nothing
+    lg = ledger(log, as_of=dt.date(2024, 1, 12))
+    assert lg.status_names.tolist() == ["paid", "partially_paid", "paid"]
+    assert lg.open_minor.tolist() == [0, 300, 0]
+
+
+def test_first_payment_after_issue_ignores_prepayments() -> None:
+    i = inv(
+        "F-1",
+        "2024-01-10",
+        "2024-01-31",
+        brl(10),
+        payments=[Payment("2024-01-05", brl(3)), Payment("2024-01-15", brl(7))],
+    )
+    lg = ledger([i])
+    assert lg.first_payment_ns[0] == date_to_ns(dt.date(2024, 1, 5))
+    assert lg.first_payment_after_issue_ns[0] == date_to_ns(dt.date(2024, 1, 15))
+
+
+def test_missing_due_date_amount_and_currency_are_counted_not_fatal() -> None:
+    log = log_of(
+        ["a", "b", "c", "d"],
+        ["Invoice Generated", "Invoice Generated", "Invoice Generated", "Payment Received"],
+        ["2024-01-01T00:00Z"] * 4,
+        case_attributes={
+            "due_date": [None, dt.date(2024, 1, 31), dt.date(2024, 1, 31), None],
+            "amount_minor": [100.0, float("nan"), 300.0, 1.0],
+            "currency": ["BRL", "BRL", None, "BRL"],
+        },
+    )
+    lg = ledger(log)
+    cov = lg.coverage
+    assert (cov["missing_due_date"], cov["missing_amount"], cov["missing_currency"]) == (1, 1, 1)
+    assert cov["no_issue_event"] == 1  # d has a payment but no generated event
+    assert lg.status_names.tolist() == ["open", "open", "open", "no_issue_event"]
+    assert lg.has_amount.tolist() == [True, False, True, True]
+    assert lg.totals(lg.open_minor) == {"BRL": Money(100, "BRL")}  # c has no currency
+    with_default = ledger(log, roles=Roles(default_currency="USD"))
+    assert with_default.currency.tolist() == ["BRL", "BRL", "USD", "BRL"]
+    assert with_default.totals(with_default.open_minor) == {
+        "BRL": Money(100, "BRL"),
+        "USD": Money(300, "USD"),
+    }
+
+
+def test_a_log_without_amount_columns_still_has_statuses() -> None:
+    log = log_of(
+        ["a", "a"],
+        ["Invoice Generated", "Payment Received"],
+        ["2024-01-01T00:00Z", "2024-01-02T00:00Z"],
+    )
+    lg = ledger(log)
+    assert lg.coverage["missing_amount"] == 1
+    assert lg.coverage["payments_without_amount"] == 1
+    assert lg.status_names.tolist() == ["partially_paid"]
+    assert lg.coverage["missing_due_date"] == 1
+
+
+def test_payment_without_amount_is_counted() -> None:
+    log = log_of(
+        ["a", "a", "a"],
+        ["Invoice Generated", "Payment Received", "Payment Received"],
+        ["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-03T00:00Z"],
+        amounts=[None, None, 40],
+        case_attributes={"amount_minor": [100] * 3, "currency": ["BRL"] * 3},
+    )
+    lg = ledger(log)
+    assert lg.payments_without_amount == 1
+    assert lg.paid_minor.tolist() == [40]
+
+
+def test_fractional_minor_amount_names_record_and_field() -> None:
+    log = log_of(
+        ["a", "a"],
+        ["Invoice Generated", "Payment Received"],
+        ["2024-01-01T00:00Z", "2024-01-02T00:00Z"],
+        amounts=[None, 10.5],
+        case_attributes={"amount_minor": [100, 100], "currency": ["BRL", "BRL"]},
+    )
+    with pytest.raises(InvalidRecordError, match=r"record 'a'.*field 'amount_minor'"):
+        ledger(log)
+
+
+def test_fractional_invoice_amount_names_record_and_field() -> None:
+    log = log_of(
+        ["a", "b"],
+        ["Invoice Generated"] * 2,
+        ["2024-01-01T00:00Z"] * 2,
+        case_attributes={"amount_minor": [100.0, 2.25]},
+    )
+    with pytest.raises(InvalidRecordError, match=r"record 'b'.*field 'amount_minor'"):
+        ledger(log)
+
+
+def test_unknown_currency_names_record_and_field() -> None:
+    log = log_of(
+        ["a", "b"],
+        ["Invoice Generated"] * 2,
+        ["2024-01-01T00:00Z"] * 2,
+        case_attributes={"currency": ["BRL", "REAL"]},
+    )
+    with pytest.raises(InvalidRecordError, match=r"record 'b'.*field 'currency'"):
+        ledger(log)
+
+
+def test_bad_due_date_string_names_record_and_field() -> None:
+    log = log_of(
+        ["a", "b"],
+        ["Invoice Generated"] * 2,
+        ["2024-01-01T00:00Z"] * 2,
+        case_attributes={"due_date": ["2024-01-31", "soon"]},
+    )
+    with pytest.raises(InvalidRecordError, match=r"record 'b'.*field 'due_date'"):
+        ledger(log)
+    ok = log_of(
+        ["a"],
+        ["Invoice Generated"],
+        ["2024-01-01T00:00Z"],
+        case_attributes={"due_date": ["2024-01-31"]},
+    )
+    assert ledger(ok).due_day.tolist() == [dt.date(2024, 1, 31)]
+
+
+def test_due_date_as_instants_takes_the_utc_date() -> None:
+    log = log_of(
+        ["a"],
+        ["Invoice Generated"],
+        ["2024-01-01T00:00Z"],
+        case_attributes={"due_date": ["2024-01-31T23:00:00-03:00"]},
+    )
+    # a string column is never guessed to be a date by the log, but the ledger parses
+    # due dates given as ISO strings; an offset string is not a plain date
+    with pytest.raises(InvalidRecordError, match="due_date"):
+        ledger(log)
+    log = EventLog.from_columns(
+        case=["a"],
+        activity=["Invoice Generated"],
+        timestamp=["2024-01-01T00:00Z"],
+        case_attributes={
+            "due_date": [dt.datetime(2024, 1, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-3)))]
+        },
+    )
+    assert ledger(log).due_day.tolist() == [dt.date(2024, 2, 1)]
+
+
+def test_roles_rename_activities_and_attributes() -> None:
+    log = log_of(
+        ["a", "a"],
+        ["Boleto emitido", "Boleto pago"],
+        ["2024-01-01T00:00Z", "2024-01-03T00:00Z"],
+        amounts=None,
+        case_attributes={"valor": [500, 500], "moeda": ["BRL", "BRL"]},
+    )
+    log = EventLog.from_columns(
+        case=["a", "a"],
+        activity=["Boleto emitido", "Boleto pago"],
+        timestamp=["2024-01-01T00:00Z", "2024-01-03T00:00Z"],
+        attributes={"valor_pago": [None, 500]},
+        case_attributes={"valor": [500, 500], "moeda": ["BRL", "BRL"]},
+    )
+    roles = Roles(
+        generated="Boleto emitido",
+        payment="Boleto pago",
+        invoice_amount="valor",
+        payment_amount="valor_pago",
+        currency="moeda",
+    )
+    lg = ledger(log, roles=roles)
+    assert lg.status_names.tolist() == ["paid"]
+    assert lg.settled_ns[0] == date_to_ns(dt.date(2024, 1, 3))
+
+
+def test_unknown_role_activity_raises() -> None:
+    log = log_of(["a"], ["Invoice Generated"], ["2024-01-01T00:00Z"])
+    with pytest.raises(UnknownActivityError, match="Boleto pago"):
+        ledger(log, roles=Roles(payment="Boleto pago"))
+
+
+def test_ledger_arrays_are_read_only() -> None:
+    lg = ledger([inv("F-1", "2024-01-01", "2024-01-31", brl(1))])
+    with pytest.raises(ValueError, match="read-only"):
+        lg.open_minor[0] = 5
+    assert isinstance(lg, Ledger)
+    assert "1 invoices" in repr(lg)
+
+
+def test_ledgers_equal_individual_ledgers() -> None:
+    i = inv(
+        "F-1",
+        "2024-02-01",
+        "2024-02-10",
+        brl(100),
+        payments=[Payment("2024-02-05", brl(40)), Payment("2024-02-12", brl(60))],
+    )
+    days = [dt.date(2024, 1, 31), dt.date(2024, 2, 6), None]
+    for a, b in zip(ledgers([i], days), [ledger([i], as_of=d) for d in days], strict=True):
+        assert a.open_minor.tolist() == b.open_minor.tolist()
+        assert a.status.tolist() == b.status.tolist()
+        assert a.as_of_ns == b.as_of_ns
+
+
+# ----------------------------------------------------------------------------- money, days
+
+
+def test_money_totals_are_exact_and_per_currency() -> None:
+    codes = np.array([0, 1, 0, -1, 1], dtype=np.int32)
+    vals = np.array([2**53 + 1, 5, 1, 9, 7], dtype=np.int64)  # beyond float precision
+    out = money_totals(("USD", "BRL"), codes, vals)
+    assert list(out) == ["BRL", "USD"]  # sorted by code
+    assert out == {"BRL": Money(12, "BRL"), "USD": Money(2**53 + 2, "USD")}
+    assert money_totals(("USD",), codes[:0], vals[:0]) == {}
+    assert money_totals(("USD", "BRL"), codes, vals, codes == 1) == {"BRL": Money(12, "BRL")}
+
+
+def test_counts_by_currency() -> None:
+    invs = [
+        inv("A", "2024-01-01", "2024-01-31", brl(1)),
+        inv("B", "2024-01-01", "2024-01-31", Money.of(1, "USD")),
+        inv("C", "2024-01-01", "2024-01-31", brl(1)),
+    ]
+    assert ledger(invs).counts_by_currency() == {"BRL": 2, "USD": 1}
+
+
+def test_to_day_with_a_time_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    ns = np.array([to_ns(dt.datetime(2024, 3, 1, 1, tzinfo=UTC)), MISSING], dtype=np.int64)
+    assert to_day(ns).tolist()[0] == (dt.date(2024, 3, 1) - dt.date(1970, 1, 1)).days
+    local = to_day(ns, tz=ZoneInfo("America/Sao_Paulo")).tolist()
+    assert local == [(dt.date(2024, 2, 29) - dt.date(1970, 1, 1)).days, MISSING]
+
+
+# ----------------------------------------------------------------------------- by=
+
+
+def _keys(result: tuple[str | None, Any]) -> list[object]:
+    keys = result[1]
+    assert keys is not None
+    out: list[object] = keys.tolist()
+    return out
+
+
+def test_group_keys_align_objects_with_the_log() -> None:
+    invs = [
+        inv("B", "2024-01-01", "2024-01-31", brl(1), collector="ana", customer_id="C2"),
+        inv("A", "2024-01-01", "2024-01-31", Money.of(1, "USD"), customer_id="C1"),
+    ]
+    log = as_log(invs)
+    assert _keys(group_keys(invs, log, "collector")) == [None, "ana"]
+    assert _keys(group_keys(invs, log, "currency")) == ["USD", "BRL"]
+    assert _keys(group_keys(log, log, "currency")) == ["USD", "BRL"]
+    assert _keys(group_keys(log, log, "customer")) == ["C1", "C2"]
+    assert group_keys(log, log, None) == (None, None)
+    custs = [Customer("C1", "Ana", segment="SMB"), Customer("C2", "Bia", segment="ENT")]
+    assert _keys(group_keys(invs, log, "segment", customers=custs)) == ["SMB", "ENT"]
+    assert _keys(group_keys(log, log, "segment", customers=custs)) == ["SMB", "ENT"]
+    _, keys = group_keys(log, log, lambda cid: cid.lower())
+    assert keys is not None
+    assert keys.tolist() == ["a", "b"]
+    assert _keys(group_keys(log, log, ["x", "y"])) == ["x", "y"]
+
+
+def test_group_keys_errors() -> None:
+    invs = [inv("A", "2024-01-01", "2024-01-31", brl(1))]
+    log = as_log(invs)
+    with pytest.raises(InvalidParameterError, match="not a case attribute"):
+        group_keys(log, log, "segment")
+    with pytest.raises(InvalidParameterError, match="1 cases"):
+        group_keys(log, log, ["x", "y"])
+    with pytest.raises(InvalidParameterError, match="segmento"):
+        group_keys(log, log, "segmento", customers=[Customer("C1", "Ana")])
+    with pytest.raises(InvalidParameterError, match="segment"):
+        group_keys(invs, log, "segment")
+
+
+# ----------------------------------------------------------------------------- properties
+
+AS_OF = st.one_of(
+    st.none(),
+    st.dates(dt.date(2019, 12, 1), dt.date(2027, 6, 30)),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(invs=invoice_lists(), as_of=AS_OF)
+def test_ledger_agrees_with_the_model(invs: list[Invoice], as_of: dt.date | None) -> None:
+    lg = ledger(invs, as_of=as_of)
+    by_number = {i.number: i for i in invs}
+    limit = None if as_of is None else as_of_ns(as_of)
+    for k, cid in enumerate(lg.case_ids.tolist()):
+        i = by_number[cid]
+        issued = limit is None or to_ns(i.issued_at) < limit
+        assert bool(lg.is_issued[k]) == issued
+        assert lg.paid_minor[k] == i.paid_amount(as_of).minor
+        expected_settled = i.settled_at is not None and (
+            limit is None or to_ns(i.settled_at) < limit
+        )
+        assert bool(lg.is_settled[k]) == expected_settled
+        if expected_settled:
+            assert i.settled_at is not None
+            assert lg.settled_ns[k] == to_ns(i.settled_at)
+        if issued:
+            assert lg.open_minor[k] == i.open_amount(as_of).minor
+            assert STATUS_NAMES[lg.status[k]] == i.status(as_of).value
+        else:
+            assert lg.open_minor[k] == 0
+            assert STATUS_NAMES[lg.status[k]] == "not_issued"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(invs=invoice_lists(), as_of=AS_OF, seed=st.integers(0, 2**16))
+def test_object_and_columnar_paths_give_the_same_ledger(
+    invs: list[Invoice], as_of: dt.date | None, seed: int
+) -> None:
+    assume(invs)
+    cols = invoice_columns(invs)
+    # shuffle the rows: the log sorts them, so the ledger must not change
+    order = np.random.default_rng(seed).permutation(len(cols["case:concept:name"]))  # type: ignore[arg-type]
+    shuffled = {
+        k: [v[i] for i in order] if isinstance(v, list) else v[order]  # type: ignore[index]
+        for k, v in cols.items()
+    }
+    a = ledger(invs, as_of=as_of)
+    for data in (cols, shuffled):
+        b = ledger(EventLog.from_columns(data, attributes="all"), as_of=as_of)
+        assert a.case_ids.tolist() == b.case_ids.tolist()
+        for name in (
+            "issued_ns",
+            "paid_minor",
+            "open_minor",
+            "first_payment_ns",
+            "first_payment_after_issue_ns",
+            "written_off_ns",
+            "amount_minor",
+            "open_disputes",
+            "status",
+        ):
+            assert getattr(a, name).tolist() == getattr(b, name).tolist(), name
+        # settlement: the object log has "Invoice Settled" events, the columns do not
+        assert a.settled_ns.tolist() == b.settled_ns.tolist()
+        assert a.due_day.tolist() == b.due_day.tolist()
+        assert a.currency.tolist() == b.currency.tolist()

@@ -36,12 +36,23 @@ def demo(*, invoices: int = 5_000, customers: int = 800, seed: int = 7) -> None:
     from kpicore import synth
     from kpicore.eventlog import EventLog
     from kpicore.kpis import (
+        aging,
+        average_days_delinquent,
         cancelled_credits,
+        collection_effectiveness_index,
+        countback_dso,
         customers_without_contact,
+        dispute_rate,
+        dispute_resolution,
+        dunning_effectiveness,
+        dunning_rate,
+        invoice_dso,
         paid_until_distribution,
         paid_until_status,
         prepaid_customers_report,
+        write_off_ratio,
     )
+    from kpicore.kpis.paid_until import PaidUntilStatus
 
     as_of = date(2024, 12, 31)
     print(f"kpicore demo: synthetic portfolio, seed {seed}, as of {as_of.isoformat()}")
@@ -49,27 +60,68 @@ def demo(*, invoices: int = 5_000, customers: int = 800, seed: int = 7) -> None:
     # ---- the event log ---------------------------------------------------------
     t0 = time.perf_counter()
     cols = synth.synth_event_columns(invoices, seed=seed, as_of=as_of)
-    log = EventLog.from_columns(cols.to_mapping())
+    log = EventLog.from_columns(cols.to_mapping(), attributes="all")
     built = time.perf_counter() - t0
     _section("Event log (case = invoice)")
     print(f"{log.n_cases:,} invoices, {log.n_events:,} events, built in {built:.2f} s")
     for activity, count in sorted(log.events_per_activity().items(), key=lambda kv: -kv[1]):
         print(f"  {activity:<32} {count:>8,}")
-    dso = log.case_durations("Invoice Generated", "Payment Received")
-    s = dso.summary()
-    print(
-        f"Days to first payment: mean {_days(s.mean)}, median {_days(s.median)} "
-        f"over {s.count:,} paid invoices ({s.missing:,} without payment)"
-    )
-    disputes = log.pairs("Dispute Registered", "Dispute Resolved").summary()
-    print(
-        f"Dispute resolution: {disputes.count:,} resolved, median {_days(disputes.median)}"
-        f" ({disputes.missing:,} still open)"
-    )
     top = log.variants()
     print(f"{len(top.as_tuples()):,} variants; the most frequent:")
     for variant, count in list(top.top(3).items()):
         print(f"  {count:>6,}  {variant}")
+
+    # ---- DSO ----------------------------------------------------------------------
+    _section("DSO")
+    dso = invoice_dso(log, as_of=as_of)
+    s = dso.summary
+    print(
+        f"Per invoice (Invoice Generated -> first Payment Received): mean {_days(s.mean)},"
+        f" median {_days(s.median)}, p90 {_days(s.percentiles.get(90.0))}"
+        f" over {s.count:,} invoices ({s.missing:,} not paid yet)"
+    )
+    settled = invoice_dso(log, as_of=as_of, until="settlement").summary
+    print(f"Per invoice to full settlement: mean {_days(settled.mean)}")
+    add = average_days_delinquent(log, as_of=as_of, months=3)
+    cb = countback_dso(log, as_of=as_of)
+    cei = collection_effectiveness_index(log, as_of=as_of, months=3)
+    for currency, fig in add.by_currency.items():
+        print(
+            f"{currency}: DSO {_days(fig.dso)}, best possible {_days(fig.best_possible_dso)},"
+            f" average days delinquent {_days(fig.average_days_delinquent)}"
+            f" (receivables {fig.receivables.format_br()})"
+        )
+        print(f"{currency}: countback DSO {_days(cb.by_currency[currency].dso)}", end="")
+        eff = cei.by_currency[currency].cei
+        print(f", CEI {'n/a' if eff is None else f'{eff:.1f}'}")
+
+    # ---- aging ----------------------------------------------------------------------
+    _section(f"Aging as of {as_of.isoformat()} (days past due)")
+    ag = aging(log, as_of=as_of)
+    for b in ag.buckets:
+        amount = ", ".join(m.format_br() for m in b.amount.values()) or "-"
+        print(f"  {b.label_pt:<16} {b.count:>7,}  {amount}")
+    total = ", ".join(m.format_br() for m in ag.amount.values())
+    print(f"  {'Total':<16} {ag.count:>7,}  {total}")
+
+    # ---- disputes, dunning, write-offs ---------------------------------------------
+    _section("Disputes, dunning (régua de cobrança), write-offs")
+    dr = dispute_resolution(log, as_of=as_of)
+    rate = dispute_rate(log, as_of=as_of)
+    print(
+        f"Disputes: {_pct(rate.rate)} of invoices disputed; {dr.resolved:,} resolved in a median"
+        f" {_days(dr.summary.median)}, {dr.open:,} still open"
+    )
+    dun = dunning_rate(log, as_of=as_of, letters_window="to_date")
+    print(
+        f"Dunning rate: {_pct(dun.rate)} of {dun.overdue:,} overdue invoices got a letter"
+        f" ({dun.letters_per_overdue or 0:.2f} letters per overdue invoice)"
+    )
+    eff_d = dunning_effectiveness(log, as_of=as_of)
+    for level, stats in eff_d.by_max_level.items():
+        print(f"  max level {level}: {stats.invoices:>6,} invoices, {_pct(stats.rate)} paid")
+    wo = write_off_ratio(log, as_of=as_of)
+    print(f"Write-offs: {wo.written_off:,} invoices ({_pct(wo.count_ratio)} by count)")
 
     # ---- Brazilian provider reports -------------------------------------------
     custs = synth.synth_customers(customers, seed=seed)
@@ -79,7 +131,7 @@ def demo(*, invoices: int = 5_000, customers: int = 800, seed: int = 7) -> None:
     _section("Pago até (paid-until) — status dos contratos ativos")
     report = paid_until_status(contracts, as_of=as_of)
     for status, count in report.summary.counts.items():
-        print(f"  {status:<12} {count:>6,}")
+        print(f"  {PaidUntilStatus(status).label_pt:<12} {count:>6,}")
     print(
         f"  usando sem pagar (active while behind): {report.summary.using_without_payment:,};"
         f" candidatos a cancelamento/comodato: {report.summary.cancel_candidates:,}"

@@ -23,6 +23,7 @@ autodoc_default_options = {"members": True, "show-inheritance": False}
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_rtype = False
+napoleon_use_ivar = True
 nitpicky = False
 suppress_warnings = ["ref.python"]
 html_theme = "furo"

@@ -233,6 +233,9 @@ from kpicore.results import (
     Breakdown,
     to_jsonable,
 )
+from kpicore.sketch import (
+    QuantileSketch,
+)
 from kpicore.summary import (
     DEFAULT_PERCENTILES,
     Summary,
@@ -359,6 +362,7 @@ __all__ = [
     "PromiseToPay",
     "QualityIssue",
     "QualityReport",
+    "QuantileSketch",
     "Roles",
     "Summary",
     "TimingFigure",

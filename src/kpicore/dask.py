@@ -1,0 +1,1209 @@
+"""KPIs over a Dask DataFrame of events: one EventLog per partition, merged partial results.
+
+This module is the optional Dask integration (extra ``dask``: ``pip install
+'kpicore[dask]'``). It imports dask only inside its functions, so ``import
+kpicore`` never needs it.
+
+How it works
+------------
+1. :func:`to_eventlogs` makes sure every partition holds *whole cases* -- it
+   shuffles the frame by case id unless the partitions already are split by
+   case -- and turns each partition into an :class:`~kpicore.eventlog.EventLog`
+   (lazily: one ``dask.delayed`` object per partition).
+2. A KPI function of this module (:func:`invoice_dso`, :func:`days_overdue`,
+   :func:`aging`, :func:`dispute_resolution`, :func:`dunning_rate`,
+   :func:`dunning_effectiveness`, or any function through :func:`map_reduce`)
+   calls the *same* single-machine KPI of :mod:`kpicore.kpis` on each
+   partition's log, on the workers.
+3. The partial results are merged pairwise in a tree on the workers
+   (:func:`merge_results`, ``split_every`` at a time); only the merged result
+   reaches the driver.
+
+Counts, coverage, money totals, sums, means, minima and maxima are exact in
+every mode, and so are ratios (recomputed from the merged counts). Quantiles
+depend on ``quantiles=``:
+
+``"exact"`` (default)
+    Partial :class:`~kpicore.summary.Summary` objects are merged exactly
+    (:meth:`Summary.merge <kpicore.summary.Summary.merge>`): the result
+    *equals* the single-machine result on the same data. Memory: the values
+    themselves, 8 bytes per case, end up on the driver.
+``"sketch"``
+    Each partition's summaries become :class:`~kpicore.sketch.QuantileSketch`
+    objects (DDSketch, relative error ``relative_accuracy``, default 0.5 %)
+    before they leave the worker; sketches merge by adding bucket counts, so
+    the driver holds a few thousand counters whatever the number of cases.
+    The result has the same class as in exact mode; its summary fields hold
+    sketches, which have the same statistics attributes (``count``,
+    ``mean``, ``median``, ``percentiles``...) and ``exact=False``.
+
+Days KPIs (:func:`invoice_dso`, :func:`days_overdue`) return a
+:class:`DaysSummary` -- the statistics, coverage and groups of the
+single-machine :class:`~kpicore.kpis._ledger.InvoiceDays` -- since one value
+per invoice is exactly what a cluster should not send to the driver; the
+per-invoice values stay available per partition through :func:`map_reduce`.
+
+Examples
+--------
+>>> import datetime as dt
+>>> import dask
+>>> import dask.dataframe as dd
+>>> import pandas as pd
+>>> from kpicore.synth import synth_event_columns
+>>> cols = synth_event_columns(300, seed=7)
+>>> frame = dd.from_pandas(pd.DataFrame(cols.to_mapping()), npartitions=3)
+>>> with dask.config.set(scheduler="synchronous"):
+...     logs = to_eventlogs(frame, order="lifecycle_rank", tz=dt.timezone.utc)
+...     dso = invoice_dso(logs)
+...     sketched = invoice_dso(logs, quantiles="sketch")
+>>> dso.summary.count, round(dso.summary.mean, 3), sketched.summary.mean == dso.summary.mean
+(265, 26.774, True)
+>>> abs(sketched.summary.median / dso.summary.median - 1) < 0.005
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import inspect
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final, Literal, TypeVar, cast
+
+import attrs
+
+from kpicore.errors import InvalidParameterError
+from kpicore.eventlog import ACTIVITY_KEY, CASE_KEY, RESOURCE_KEY, TIMESTAMP_KEY, EventLog
+from kpicore.kpis import disputes as _disputes
+from kpicore.kpis import dso as _dso
+from kpicore.kpis import dunning as _dunning
+from kpicore.kpis import overdue as _overdue
+from kpicore.kpis._ledger import InvoiceDays
+from kpicore.money import Money
+from kpicore.periods import Period, from_ns
+from kpicore.results import Breakdown, GroupKey, fields_to_dict
+from kpicore.sketch import DEFAULT_RELATIVE_ACCURACY, QuantileSketch
+from kpicore.summary import Summary
+
+__all__ = [
+    "DaysSummary",
+    "Quantiles",
+    "aging",
+    "days_overdue",
+    "dispute_resolution",
+    "dunning_effectiveness",
+    "dunning_rate",
+    "invoice_dso",
+    "map_reduce",
+    "merge_results",
+    "to_eventlogs",
+]
+
+T = TypeVar("T")
+
+#: How quantiles are merged: ``"exact"`` (sorted values) or ``"sketch"`` (DDSketch).
+Quantiles = Literal["exact", "sketch"]
+
+#: Partial results merged per task of the reduction tree.
+_SPLIT_EVERY: Final[int] = 8
+
+_INSTALL_HINT: Final[str] = (
+    "kpicore.dask needs dask with its DataFrame support: pip install 'kpicore[dask]'"
+)
+
+
+# ================================================================================ dask access
+
+
+def _dask() -> Any:
+    """The ``dask`` package (imported on first use)."""
+    try:
+        import dask
+        import dask.dataframe  # DataFrame support must be there too
+    except ImportError as exc:  # an environment problem, not a KPI error
+        raise ImportError(_INSTALL_HINT) from exc
+    return dask
+
+
+def _is_dask_frame(data: object) -> bool:
+    import dask.dataframe as dd
+
+    return isinstance(data, dd.DataFrame)
+
+
+# ================================================================================ partitions
+
+
+def _check_name(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidParameterError(f"{what} must be a column name (str), got {value!r}")
+    return value
+
+
+def _needs_shuffle(ddf: Any, case_is_index: bool, shuffle: bool | str) -> bool:
+    if shuffle is True:
+        return True
+    if shuffle is False:
+        return False
+    if ddf.npartitions <= 1:
+        return False
+    return not (case_is_index and bool(ddf.known_divisions))
+
+
+def _columns(part: Any) -> dict[str, Any]:
+    """A pandas partition as a mapping of columns for ``EventLog.from_columns``.
+
+    Text columns (pandas ``str``/``string`` or ``object`` dtype) become
+    object arrays with ``None`` where pandas sees a missing value (NaN, NA,
+    None); the other columns (numbers, datetimes with or without zone,
+    categoricals) are passed as they are.
+    """
+    import pandas as pd
+
+    out: dict[str, Any] = {}
+    for name in part.columns:
+        col = part[name]
+        dtype = col.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            out[str(name)] = col
+        elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+            out[str(name)] = col.to_numpy(dtype=object, na_value=None)
+        else:
+            out[str(name)] = col
+    return out
+
+
+def _partition_log(part: Any, *, case: str, options: Mapping[str, Any]) -> EventLog:
+    """One pandas partition (holding whole cases) -> its EventLog."""
+    if case not in part.columns and part.index.name == case:
+        part = part.reset_index()
+    return EventLog.from_columns(_columns(part), case=case, **options)
+
+
+def to_eventlogs(
+    ddf: Any,
+    *,
+    case: str = CASE_KEY,
+    activity: str = ACTIVITY_KEY,
+    timestamp: str = TIMESTAMP_KEY,
+    resource: str | None = RESOURCE_KEY,
+    attributes: Sequence[str] | Literal["all"] = "all",
+    case_attributes: Sequence[str] = (),
+    order: str | None = None,
+    tz: _dt.tzinfo | None = None,
+    unit: str | None = None,
+    activity_map: Mapping[str, str] | None = None,
+    on_invalid: Literal["raise", "drop"] = "raise",
+    shuffle: bool | Literal["auto"] = "auto",
+) -> list[Any]:
+    """One EventLog per partition of a Dask DataFrame of events, each holding whole cases.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        One row per event (the pm4py / XES layout of
+        :meth:`EventLog.from_columns <kpicore.eventlog.EventLog.from_columns>`);
+        the case id may be a column or the index.
+    case, activity, timestamp : str
+        Column names (defaults: ``case:concept:name``, ``concept:name``,
+        ``time:timestamp``).
+    resource : str or None
+        Resource column, used when present (default ``org:resource``).
+    attributes : sequence of str or "all", default "all"
+        Event attribute columns; ``"all"`` takes every other column, those
+        prefixed ``case:`` as case attributes (pm4py's convention), which is
+        what the KPIs need (``dunning_level``, ``amount_minor``,
+        ``case:due_date``...).
+    case_attributes : sequence of str
+        Further per-case columns (see ``from_columns``).
+    order : str, optional
+        Tie-break column for events of a case at the same instant. Pass it
+        when the data has one: a shuffle does not promise to keep the input
+        order of rows, which is the tie-break otherwise.
+    tz : tzinfo, optional
+        Zone of naive timestamps (pandas ``datetime64`` columns without zone
+        raise :class:`~kpicore.errors.NaiveDatetimeError` without it).
+    unit, activity_map, on_invalid
+        As in :meth:`EventLog.from_columns <kpicore.eventlog.EventLog.from_columns>`.
+    shuffle : bool or "auto", default "auto"
+        ``True``: always shuffle by case id (``ddf.shuffle(on=case)``).
+        ``False``: never (the caller guarantees that no case spans two
+        partitions; if one does, its events are split into two cases and the
+        KPIs are wrong). ``"auto"``: no shuffle when the frame has one
+        partition, or when the case id is the index and the divisions are
+        known (a sorted index: each case falls in one division); otherwise
+        shuffle.
+
+    Returns
+    -------
+    list of dask.delayed.Delayed
+        One lazy :class:`~kpicore.eventlog.EventLog` per partition (logs
+        pickle, so any scheduler works). Pass the list to the KPI functions
+        of this module; ``dask.persist(*logs)`` keeps the logs in the
+        cluster's memory for several KPIs.
+
+    Raises
+    ------
+    InvalidParameterError
+        When ``ddf`` is not a Dask DataFrame, a column name is not a string,
+        the case column is missing or ``shuffle`` is not True, False or "auto".
+
+    Notes
+    -----
+    Text columns are handed to ``from_columns`` as object arrays with
+    ``None`` for missing values (Dask stores text as pyarrow strings whose
+    missing values are NA). Each log is built by the partition's worker;
+    validation errors (bad timestamps, naive datetimes...) surface when the
+    result is computed.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import dask
+    >>> import dask.dataframe as dd
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({
+    ...     "case:concept:name": ["F-1", "F-2", "F-1", "F-2"],
+    ...     "concept:name": ["Invoice Generated", "Invoice Generated",
+    ...                      "Payment Received", "Payment Received"],
+    ...     "time:timestamp": pd.to_datetime(["2024-03-01", "2024-03-02",
+    ...                                       "2024-03-11", "2024-03-05"], utc=True)})
+    >>> logs = to_eventlogs(dd.from_pandas(frame, npartitions=2, sort=False))
+    >>> with dask.config.set(scheduler="synchronous"):
+    ...     parts = dask.compute(*logs)
+    >>> sorted(sum((log.case_ids.tolist() for log in parts), []))  # each case once
+    ['F-1', 'F-2']
+    """
+    dask = _dask()
+    if not _is_dask_frame(ddf):
+        raise InvalidParameterError(
+            f"to_eventlogs needs a dask.dataframe.DataFrame, got {type(ddf).__name__}"
+        )
+    if not (shuffle is True or shuffle is False or shuffle == "auto"):
+        raise InvalidParameterError(f"shuffle={shuffle!r}: expected True, False or 'auto'")
+    case = _check_name(case, "case")
+    activity = _check_name(activity, "activity")
+    timestamp = _check_name(timestamp, "timestamp")
+    columns = [str(c) for c in ddf.columns]
+    case_is_index = case not in columns and ddf.index.name == case
+    if case not in columns and not case_is_index:
+        raise InvalidParameterError(
+            f"case={case!r} is neither a column nor the index of the DataFrame "
+            f"(columns: {', '.join(columns)})"
+        )
+    if _needs_shuffle(ddf, case_is_index, shuffle):
+        if case_is_index:
+            ddf = ddf.reset_index()
+        ddf = ddf.shuffle(on=case)
+    options: dict[str, Any] = {
+        "activity": activity,
+        "timestamp": timestamp,
+        "resource": resource,
+        "attributes": attributes,
+        "case_attributes": case_attributes,
+        "order": order,
+        "tz": tz,
+        "unit": unit,
+        "activity_map": activity_map,
+        "on_invalid": on_invalid,
+    }
+    build = functools.partial(_partition_log, case=case, options=options)
+    return [dask.delayed(build, pure=True)(part) for part in ddf.to_delayed()]
+
+
+# ================================================================================ map / reduce
+
+
+def _as_parts(data: Any) -> list[Any]:
+    """The per-partition logs (delayed or in memory) of ``data``."""
+    if _is_dask_frame(data):
+        return to_eventlogs(data)
+    if isinstance(data, EventLog):
+        return [data]
+    if isinstance(data, str | bytes) or not isinstance(data, Iterable):
+        raise InvalidParameterError(
+            "data must be a dask DataFrame or the partitions of to_eventlogs "
+            f"(a list of delayed EventLogs), got {type(data).__name__}"
+        )
+    parts = list(data)
+    if not parts:
+        raise InvalidParameterError("data holds no partition")
+    return parts
+
+
+def _check_split_every(split_every: object) -> int:
+    if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
+        raise InvalidParameterError(f"split_every must be an int >= 2, got {split_every!r}")
+    return split_every
+
+
+def _merge_all(items: Sequence[T], merge: Callable[[T, T], T]) -> T:
+    out = items[0]
+    for item in items[1:]:
+        out = merge(out, item)
+    return out
+
+
+def _tree(dask: Any, parts: list[Any], merge: Callable[[T, T], T], split_every: int) -> Any:
+    """Pairwise (``split_every``-wise) reduction of delayed partial results, on the workers."""
+    level = parts
+    while len(level) > 1:
+        level = [
+            dask.delayed(_merge_all, pure=False)(level[i : i + split_every], merge)
+            for i in range(0, len(level), split_every)
+        ]
+    return level[0]
+
+
+def map_reduce(
+    data: Any,
+    fn: Callable[[EventLog], T],
+    *,
+    merge: Callable[[T, T], T] | None = None,
+    split_every: int = _SPLIT_EVERY,
+) -> T:
+    """Apply ``fn`` to each partition's EventLog and merge the results in a tree.
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+        The output of :func:`to_eventlogs` (or a DataFrame, converted with
+        its defaults). In-memory EventLogs holding disjoint cases also work.
+    fn : callable
+        ``EventLog -> partial result``; called on the workers.
+    merge : callable, optional
+        ``(partial, partial) -> partial``, associative; default
+        :func:`merge_results`.
+    split_every : int, default 8
+        Partial results merged per task of the reduction tree.
+
+    Returns
+    -------
+    The merged result, computed with the current Dask scheduler.
+
+    Notes
+    -----
+    ``fn`` must not depend on anything global to the data set that a
+    partition does not see. KPIs whose ``as_of=None`` means "the log's last
+    event" (:func:`kpicore.kpis.dunning.dunning_rate`,
+    ``dunning_adherence``) need an explicit ``as_of`` here;
+    :func:`dunning_rate` of this module supplies it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kpicore.eventlog import EventLog
+    >>> a = EventLog.from_columns(case=["A", "A"], activity=["x", "y"],
+    ...     timestamp=np.array(["2024-01-01", "2024-01-03"], dtype="datetime64[ns]"))
+    >>> b = EventLog.from_columns(case=["B"], activity=["x"],
+    ...     timestamp=np.array(["2024-01-02"], dtype="datetime64[ns]"))
+    >>> map_reduce([a, b], lambda log: log.n_events, merge=lambda x, y: x + y)
+    3
+    """
+    dask = _dask()
+    every = _check_split_every(split_every)
+    parts = _as_parts(data)
+    combine = cast(Callable[[T, T], T], merge_results) if merge is None else merge
+    partials = [dask.delayed(fn, pure=False)(part) for part in parts]
+    (result,) = dask.compute(_tree(dask, partials, combine, every))
+    return cast(T, result)
+
+
+# ================================================================================ merging
+
+
+def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    return types.MappingProxyType(dict(mapping))
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def _same(a: T, b: T, what: str) -> T:
+    if a != b:
+        raise InvalidParameterError(f"cannot merge results with different {what}: {a!r}, {b!r}")
+    return a
+
+
+def _add_counts(a: Mapping[Any, int], b: Mapping[Any, int]) -> dict[Any, int]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def _add_money(a: Mapping[str, Money], b: Mapping[str, Money]) -> dict[str, Money]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out[k] + v if k in out else v
+    return {k: out[k] for k in sorted(out)}
+
+
+def _sort_key(value: Any) -> tuple[int, str, Any]:
+    # kpicore.grouping's order: None last, otherwise by type name then value
+    if value is None:
+        return (1, "", "")
+    return (0, type(value).__name__, value)
+
+
+def _group_order(key: GroupKey) -> Any:
+    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], Period):
+        return (_sort_key(key[0]), key[1])
+    if isinstance(key, Period):
+        return key
+    return _sort_key(key)
+
+
+def _merge_groups(
+    a: Breakdown[T] | None, b: Breakdown[T] | None, merge: Callable[[T, T], T]
+) -> Breakdown[T] | None:
+    if a is None or b is None:
+        if a is not b:
+            raise InvalidParameterError("cannot merge a grouped result with an ungrouped one")
+        return None
+    _same((a.by, a.freq), (b.by, b.freq), "groupings")
+    groups: dict[GroupKey, T] = dict(a.groups)
+    for key, value in b.groups.items():
+        groups[key] = merge(groups[key], value) if key in groups else value
+    ordered = sorted(groups, key=_group_order)
+    return Breakdown(by=a.by, freq=a.freq, groups={k: groups[k] for k in ordered})
+
+
+def _merge_by_key(
+    a: Mapping[int, T], b: Mapping[int, T], merge: Callable[[T, T], T]
+) -> dict[int, T]:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = merge(out[k], v) if k in out else v
+    return {k: out[k] for k in sorted(out)}
+
+
+def _merge_summary(a: Summary, b: Summary) -> Summary:
+    # In sketch mode both are QuantileSketch objects: their own merge runs.
+    return a.merge(b)
+
+
+@attrs.frozen
+class DaysSummary:
+    """A per-invoice day count (DSO, days overdue...) summarised: no per-invoice values.
+
+    The distributed counterpart of :class:`~kpicore.kpis._ledger.InvoiceDays`:
+    the same ``metric``, ``unit``, ``summary``, ``coverage`` and ``groups``,
+    without the one-value-per-invoice arrays.
+
+    Attributes
+    ----------
+    metric : str
+        What is counted (e.g. ``"days_to_first_payment"``).
+    unit : str
+        ``"days"`` or ``"business days"``.
+    summary : Summary or QuantileSketch
+        Statistics of the values (a sketch in ``quantiles="sketch"`` mode).
+    coverage : Mapping[str, int]
+        As in the single-machine result, added over the partitions.
+    groups : Breakdown of Summary or QuantileSketch, or None
+        By ``by=`` and/or ``freq=``.
+
+    Examples
+    --------
+    >>> from kpicore.kpis.dso import invoice_dso as single_dso
+    >>> from kpicore.model import Invoice, Payment
+    >>> from kpicore.money import Money
+    >>> inv = Invoice("F-1", "C1", "2024-03-01", "2024-03-31", Money.of(100, "BRL"),
+    ...               payments=[Payment("2024-03-11", Money.of(100, "BRL"))])
+    >>> d = DaysSummary.of(single_dso([inv]))
+    >>> d.merge(d).summary.count, dict(d.merge(d).coverage)["used"]
+    (2, 2)
+    """
+
+    metric: str
+    unit: str
+    summary: Summary | QuantileSketch
+    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    groups: Breakdown[Summary | QuantileSketch] | None = None
+
+    @classmethod
+    def of(cls, result: InvoiceDays) -> DaysSummary:
+        """The summary part of an :class:`~kpicore.kpis._ledger.InvoiceDays`."""
+        groups = None
+        if result.groups is not None:
+            groups = Breakdown[Summary | QuantileSketch](
+                by=result.groups.by, freq=result.groups.freq, groups=dict(result.groups.groups)
+            )
+        return cls(result.metric, result.unit, result.summary, result.coverage, groups)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # mapping proxies do not pickle
+        return (
+            DaysSummary,
+            (self.metric, self.unit, self.summary, dict(self.coverage), self.groups),
+        )
+
+    def merge(self, other: DaysSummary) -> DaysSummary:
+        """The summary of both invoice sets (disjoint), exact for ``Summary`` statistics.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different metric, unit or grouping.
+        """
+        return DaysSummary(
+            metric=_same(self.metric, other.metric, "metrics"),
+            unit=_same(self.unit, other.unit, "units"),
+            summary=_merge_stat(self.summary, other.summary),
+            coverage=_add_counts(self.coverage, other.coverage),
+            groups=_merge_groups(self.groups, other.groups, _merge_stat),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the keys of ``InvoiceDays.to_dict``)."""
+        return fields_to_dict(self)
+
+
+def _merge_stat(
+    a: Summary | QuantileSketch, b: Summary | QuantileSketch
+) -> Summary | QuantileSketch:
+    if isinstance(a, Summary) and isinstance(b, Summary):
+        return a.merge(b)
+    if isinstance(a, QuantileSketch) and isinstance(b, QuantileSketch):
+        return a.merge(b)
+    raise InvalidParameterError("cannot merge an exact Summary with a QuantileSketch")
+
+
+# -- the KPI result classes of kpicore.kpis (they have no merge method yet) -------------------
+
+
+def _dispute_group(
+    a: _disputes.DisputeResolutionGroup, b: _disputes.DisputeResolutionGroup
+) -> _disputes.DisputeResolutionGroup:
+    return _disputes.DisputeResolutionGroup(
+        summary=_merge_summary(a.summary, b.summary),
+        resolved=a.resolved + b.resolved,
+        open=a.open + b.open,
+    )
+
+
+def _dispute_resolution(
+    a: _disputes.DisputeResolution, b: _disputes.DisputeResolution
+) -> _disputes.DisputeResolution:
+    return _disputes.DisputeResolution(
+        summary=_merge_summary(a.summary, b.summary),
+        resolved=a.resolved + b.resolved,
+        open=a.open + b.open,
+        pairing=_same(a.pairing, b.pairing, "pairings"),
+        coverage=_add_counts(a.coverage, b.coverage),
+        groups=_merge_groups(a.groups, b.groups, _dispute_group),
+    )
+
+
+def _aging_bucket(a: _overdue.AgingBucket, b: _overdue.AgingBucket) -> _overdue.AgingBucket:
+    _same((a.key, a.lower, a.upper), (b.key, b.lower, b.upper), "aging buckets")
+    return attrs.evolve(a, count=a.count + b.count, amount=_add_money(a.amount, b.amount))
+
+
+def _aging_buckets(
+    a: tuple[_overdue.AgingBucket, ...], b: tuple[_overdue.AgingBucket, ...]
+) -> tuple[_overdue.AgingBucket, ...]:
+    _same(len(a), len(b), "numbers of aging buckets")
+    return tuple(_aging_bucket(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _aging_table(a: _overdue.AgingTable, b: _overdue.AgingTable) -> _overdue.AgingTable:
+    return _overdue.AgingTable(
+        buckets=_aging_buckets(a.buckets, b.buckets),
+        count=a.count + b.count,
+        amount=_add_money(a.amount, b.amount),
+    )
+
+
+def _aging(a: _overdue.Aging, b: _overdue.Aging) -> _overdue.Aging:
+    return _overdue.Aging(
+        as_of=_same(a.as_of, b.as_of, "as_of dates"),
+        anchor=_same(a.anchor, b.anchor, "anchors"),
+        edges=_same(a.edges, b.edges, "bucket edges"),
+        buckets=_aging_buckets(a.buckets, b.buckets),
+        count=a.count + b.count,
+        amount=_add_money(a.amount, b.amount),
+        coverage=_add_counts(a.coverage, b.coverage),
+        groups=_merge_groups(a.groups, b.groups, _aging_table),
+    )
+
+
+def _rate_group(
+    a: _dunning.DunningRateGroup, b: _dunning.DunningRateGroup
+) -> _dunning.DunningRateGroup:
+    overdue = a.overdue + b.overdue
+    dunned = a.dunned + b.dunned
+    letters = a.letters + b.letters
+    return _dunning.DunningRateGroup(
+        overdue=overdue,
+        dunned=dunned,
+        rate=_ratio(dunned, overdue),
+        letters=letters,
+        letters_per_overdue=_ratio(letters, overdue),
+    )
+
+
+def _dunning_rate(a: _dunning.DunningRate, b: _dunning.DunningRate) -> _dunning.DunningRate:
+    total = _rate_group(
+        _dunning.DunningRateGroup(a.overdue, a.dunned, a.rate, a.letters, a.letters_per_overdue),
+        _dunning.DunningRateGroup(b.overdue, b.dunned, b.rate, b.letters, b.letters_per_overdue),
+    )
+    return _dunning.DunningRate(
+        overdue=total.overdue,
+        dunned=total.dunned,
+        rate=total.rate,
+        letters=total.letters,
+        letters_per_overdue=total.letters_per_overdue,
+        letters_window=_same(a.letters_window, b.letters_window, "letters windows"),
+        coverage=_add_counts(a.coverage, b.coverage),
+        groups=_merge_groups(a.groups, b.groups, _rate_group),
+    )
+
+
+def _level_stats(
+    a: _dunning.DunningLevelStats, b: _dunning.DunningLevelStats
+) -> _dunning.DunningLevelStats:
+    reached = a.reached + b.reached
+    paid_after = a.paid_after + b.paid_after
+    return _dunning.DunningLevelStats(
+        level=_same(a.level, b.level, "levels"),
+        reached=reached,
+        paid_after=paid_after,
+        paid_share=_ratio(paid_after, reached),
+        paid_before_letter=a.paid_before_letter + b.paid_before_letter,
+        days_to_payment=_merge_summary(a.days_to_payment, b.days_to_payment),
+    )
+
+
+def _max_level_stats(
+    a: _dunning.DunningMaxLevelStats, b: _dunning.DunningMaxLevelStats
+) -> _dunning.DunningMaxLevelStats:
+    invoices = a.invoices + b.invoices
+    paid = a.paid + b.paid
+    return _dunning.DunningMaxLevelStats(
+        level=_same(a.level, b.level, "levels"),
+        invoices=invoices,
+        paid=paid,
+        rate=_ratio(paid, invoices),
+    )
+
+
+def _effectiveness_group(
+    a: _dunning.DunningEffectivenessGroup, b: _dunning.DunningEffectivenessGroup
+) -> _dunning.DunningEffectivenessGroup:
+    return _dunning.DunningEffectivenessGroup(
+        invoices=a.invoices + b.invoices,
+        levels=_merge_by_key(a.levels, b.levels, _level_stats),
+        by_max_level=_merge_by_key(a.by_max_level, b.by_max_level, _max_level_stats),
+        paid_at_level=dict(sorted(_add_counts(a.paid_at_level, b.paid_at_level).items())),
+    )
+
+
+def _effectiveness(
+    a: _dunning.DunningEffectiveness, b: _dunning.DunningEffectiveness
+) -> _dunning.DunningEffectiveness:
+    total = _effectiveness_group(
+        _dunning.DunningEffectivenessGroup(a.invoices, a.levels, a.by_max_level, a.paid_at_level),
+        _dunning.DunningEffectivenessGroup(b.invoices, b.levels, b.by_max_level, b.paid_at_level),
+    )
+    return _dunning.DunningEffectiveness(
+        invoices=total.invoices,
+        levels=total.levels,
+        by_max_level=total.by_max_level,
+        paid_at_level=total.paid_at_level,
+        paid_measure=_same(a.paid_measure, b.paid_measure, "paid measures"),
+        level_source=_same(a.level_source, b.level_source, "level sources"),
+        coverage=_add_counts(a.coverage, b.coverage),
+        groups=_merge_groups(a.groups, b.groups, _effectiveness_group),
+    )
+
+
+_MERGERS: Final[dict[type, Callable[[Any, Any], Any]]] = {
+    _disputes.DisputeResolution: _dispute_resolution,
+    _disputes.DisputeResolutionGroup: _dispute_group,
+    _overdue.Aging: _aging,
+    _overdue.AgingTable: _aging_table,
+    _overdue.AgingBucket: _aging_bucket,
+    _dunning.DunningRate: _dunning_rate,
+    _dunning.DunningRateGroup: _rate_group,
+    _dunning.DunningEffectiveness: _effectiveness,
+    _dunning.DunningEffectivenessGroup: _effectiveness_group,
+    _dunning.DunningLevelStats: _level_stats,
+    _dunning.DunningMaxLevelStats: _max_level_stats,
+}
+
+
+def merge_results(a: T, b: T) -> T:
+    """Merge two partial results computed on disjoint sets of cases.
+
+    A result with a ``merge`` method (:class:`~kpicore.summary.Summary`,
+    :class:`~kpicore.sketch.QuantileSketch`, :class:`DaysSummary`...) is
+    merged by it; the KPI results of :mod:`kpicore.kpis` used by this module
+    (disputes, aging, dunning) by the rules below. Counts, coverage and money
+    totals are added (per currency), ratios recomputed from the merged
+    counts, summaries merged, groups united (keys in kpicore's group order),
+    and descriptive fields (pairing, as-of date, bucket edges...) must agree.
+
+    Parameters
+    ----------
+    a, b : result
+        Two results of the same class, computed with the same options.
+
+    Returns
+    -------
+    result
+        Equal to the result computed on the union of the cases.
+
+    Raises
+    ------
+    InvalidParameterError
+        For results of different classes, of a class with no known merge,
+        or whose descriptive fields differ.
+
+    Examples
+    --------
+    >>> merge_results(Summary.of([1.0, 3.0]), Summary.of([2.0])).median
+    2.0
+    """
+    if type(a) is not type(b):
+        raise InvalidParameterError(f"cannot merge a {type(a).__name__} with a {type(b).__name__}")
+    own = getattr(a, "merge", None)
+    if callable(own):
+        return cast(T, own(b))
+    merger = _MERGERS.get(type(a))
+    if merger is None:
+        raise InvalidParameterError(f"no merge is known for {type(a).__name__} results")
+    return cast(T, merger(a, b))
+
+
+# ================================================================================ sketching
+
+
+def _sketch_of(summary: Summary, alpha: float) -> QuantileSketch:
+    return QuantileSketch.of(
+        summary.data,
+        missing=summary.missing,
+        relative_accuracy=alpha,
+        percentiles=summary.levels,
+        unit=summary.unit,
+    )
+
+
+def _sketched(value: Any, alpha: float) -> tuple[Any, bool]:
+    """``value`` with every Summary inside replaced by its sketch; (new, changed)."""
+    if isinstance(value, Summary):
+        return _sketch_of(value, alpha), True
+    if isinstance(value, Breakdown):
+        groups = {k: _sketched(v, alpha) for k, v in value.groups.items()}
+        if not any(c for _, c in groups.values()):
+            return value, False
+        return Breakdown(value.by, value.freq, {k: v for k, (v, _) in groups.items()}), True
+    if isinstance(value, Mapping):
+        items = {k: _sketched(v, alpha) for k, v in value.items()}
+        if not any(c for _, c in items.values()):
+            return value, False
+        return {k: v for k, (v, _) in items.items()}, True
+    if isinstance(value, tuple):
+        elems = [_sketched(v, alpha) for v in value]
+        if not any(c for _, c in elems):
+            return value, False
+        return tuple(v for v, _ in elems), True
+    if attrs.has(type(value)):
+        changes: dict[str, Any] = {}
+        for field in attrs.fields(type(value)):
+            if not field.init:
+                continue
+            new, changed = _sketched(getattr(value, field.name), alpha)
+            if changed:
+                changes[field.alias] = new
+        if not changes:
+            return value, False
+        return attrs.evolve(value, **changes), True
+    return value, False
+
+
+# ================================================================================ KPIs
+
+
+def _check_quantiles(quantiles: object, relative_accuracy: object) -> float:
+    if quantiles not in ("exact", "sketch"):
+        raise InvalidParameterError(f"quantiles={quantiles!r}: expected 'exact' or 'sketch'")
+    QuantileSketch.empty(relative_accuracy=cast(float, relative_accuracy))  # validates
+    return cast(float, relative_accuracy)
+
+
+def _check_options(kpi: Callable[..., Any], options: Mapping[str, Any]) -> None:
+    """Reject unknown options before any graph is built (not later, on a worker)."""
+    params = inspect.signature(kpi).parameters
+    known = [n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    for name in options:
+        if name not in known:
+            raise InvalidParameterError(
+                f"{kpi.__name__}() has no option {name!r}; options: {', '.join(known)}"
+            )
+    by = options.get("by")
+    if by is not None and not isinstance(by, str) and not callable(by):
+        raise InvalidParameterError(
+            "by= must be a dimension name or a callable in distributed use: "
+            "one key per record cannot follow the records into their partitions"
+        )
+
+
+def _partial(
+    log: EventLog,
+    horizon: int | None = None,
+    *,
+    kpi: Callable[..., Any],
+    options: Mapping[str, Any],
+    sketch: float | None,
+    days: bool,
+) -> Any:
+    """Run the single-machine KPI on one partition's log (on a worker)."""
+    opts = dict(options)
+    if horizon is not None:
+        opts["as_of"] = from_ns(-(-horizon // 1000) * 1000)  # the first microsecond >= horizon
+    result = kpi(log, **opts)
+    if days:
+        result = DaysSummary.of(result)
+    if sketch is not None:
+        result, _ = _sketched(result, sketch)
+    return result
+
+
+def _horizon(log: EventLog) -> int | None:
+    ts = log.timestamps
+    return int(ts.max()) + 1 if ts.shape[0] else None
+
+
+def _max_horizon(a: int | None, b: int | None) -> int | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return max(a, b)
+
+
+def _run(
+    data: Any,
+    kpi: Callable[..., Any],
+    options: dict[str, Any],
+    *,
+    quantiles: Quantiles,
+    relative_accuracy: float,
+    split_every: int,
+    days: bool = False,
+    global_horizon: bool = False,
+) -> Any:
+    dask = _dask()
+    alpha = _check_quantiles(quantiles, relative_accuracy)
+    every = _check_split_every(split_every)
+    _check_options(kpi, options)
+    parts = _as_parts(data)
+    task = functools.partial(
+        _partial,
+        kpi=kpi,
+        options=options,
+        sketch=alpha if quantiles == "sketch" else None,
+        days=days,
+    )
+    if global_horizon:
+        ends = [dask.delayed(_horizon, pure=False)(part) for part in parts]
+        horizon = _tree(dask, ends, _max_horizon, every)
+        partials = [dask.delayed(task, pure=False)(part, horizon) for part in parts]
+    else:
+        partials = [dask.delayed(task, pure=False)(part) for part in parts]
+    (result,) = dask.compute(_tree(dask, partials, merge_results, every))
+    return result
+
+
+def invoice_dso(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> DaysSummary:
+    """Per-invoice DSO over a Dask DataFrame (:func:`kpicore.kpis.dso.invoice_dso` per partition).
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+        The output of :func:`to_eventlogs` (a DataFrame is converted with
+        its defaults).
+    quantiles : {"exact", "sketch"}
+        Exact merged quantiles, or a DDSketch (driver memory independent of
+        the number of invoices); see the module documentation.
+    relative_accuracy : float, default 0.005
+        The sketch's relative error bound (``quantiles="sketch"``).
+    split_every : int, default 8
+        Partial results merged per task of the reduction tree.
+    **options
+        The keyword options of :func:`kpicore.kpis.dso.invoice_dso`
+        (``as_of``, ``until``, ``days``, ``by`` as a name or callable,
+        ``freq``, ``tz``, ``customers``, ``roles``, ``percentiles``...).
+
+    Returns
+    -------
+    DaysSummary
+        ``summary``, ``coverage`` and ``groups`` equal to those of the
+        single-machine result on the same data (exact mode).
+
+    Examples
+    --------
+    Two in-memory partitions (disjoint invoices) give the single-machine result:
+
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> from kpicore.kpis import dso
+    >>> invoice_dso(parts, by="segment").summary == dso.invoice_dso(log).summary
+    True
+    >>> invoice_dso(parts, quantiles="sketch").summary.mean == dso.invoice_dso(log).summary.mean
+    True
+    """
+    result: DaysSummary = _run(
+        data,
+        _dso.invoice_dso,
+        options,
+        quantiles=quantiles,
+        relative_accuracy=relative_accuracy,
+        split_every=split_every,
+        days=True,
+    )
+    return result
+
+
+def days_overdue(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> DaysSummary:
+    """Days overdue as of a date (:func:`kpicore.kpis.overdue.days_overdue` per partition).
+
+    Parameters are those of :func:`invoice_dso`, plus the required ``as_of``
+    and the options of :func:`kpicore.kpis.overdue.days_overdue`
+    (``grace_days``, ``by``, ``freq``, ``tz``...).
+
+    Returns
+    -------
+    DaysSummary
+
+    Examples
+    --------
+    Two in-memory partitions (disjoint invoices) give the single-machine result:
+
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> import datetime as dt
+    >>> from kpicore.kpis import overdue
+    >>> mine = days_overdue(parts, as_of=dt.date(2024, 6, 30))
+    >>> mine.summary == overdue.days_overdue(log, as_of=dt.date(2024, 6, 30)).summary
+    True
+    """
+    options["as_of"] = as_of
+    result: DaysSummary = _run(
+        data,
+        _overdue.days_overdue,
+        options,
+        quantiles=quantiles,
+        relative_accuracy=relative_accuracy,
+        split_every=split_every,
+        days=True,
+    )
+    return result
+
+
+def aging(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _overdue.Aging:
+    """Aging buckets as of a date (:func:`kpicore.kpis.overdue.aging` per partition).
+
+    Counts and open amounts per bucket and currency are added over the
+    partitions: the result equals the single-machine one (it has no
+    quantiles).
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+    as_of : date or aware datetime
+    split_every : int, default 8
+    **options
+        The keyword options of :func:`kpicore.kpis.overdue.aging`.
+
+    Returns
+    -------
+    Aging
+
+    Examples
+    --------
+    Two in-memory partitions (disjoint invoices) give the single-machine result:
+
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> import datetime as dt
+    >>> from kpicore.kpis import overdue
+    >>> aging(parts, as_of=dt.date(2024, 6, 30)) == overdue.aging(log, as_of=dt.date(2024, 6, 30))
+    True
+    """
+    options["as_of"] = as_of
+    result: _overdue.Aging = _run(
+        data,
+        _overdue.aging,
+        options,
+        quantiles="exact",
+        relative_accuracy=DEFAULT_RELATIVE_ACCURACY,
+        split_every=split_every,
+    )
+    return result
+
+
+def dispute_resolution(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _disputes.DisputeResolution:
+    """Dispute resolution time (:func:`kpicore.kpis.disputes.dispute_resolution` per partition).
+
+    Parameters are those of :func:`invoice_dso`, with the options of
+    :func:`kpicore.kpis.disputes.dispute_resolution` (``as_of``, ``by``
+    including ``"reason"``, ``freq``, ``pairing``, ``percentiles``...).
+
+    Returns
+    -------
+    DisputeResolution
+        Equal to the single-machine result in exact mode; in sketch mode its
+        ``summary`` fields (total and groups) hold QuantileSketch objects.
+
+    Examples
+    --------
+    Two in-memory partitions (disjoint invoices) give the single-machine result:
+
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> from kpicore.kpis import disputes
+    >>> dispute_resolution(parts, by="reason") == disputes.dispute_resolution(log, by="reason")
+    True
+    """
+    result: _disputes.DisputeResolution = _run(
+        data,
+        _disputes.dispute_resolution,
+        options,
+        quantiles=quantiles,
+        relative_accuracy=relative_accuracy,
+        split_every=split_every,
+    )
+    return result
+
+
+def dunning_rate(
+    data: Any,
+    *,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _dunning.DunningRate:
+    """Dunning rate (:func:`kpicore.kpis.dunning.dunning_rate` per partition).
+
+    Without ``as_of`` the single-machine function ends the window just after
+    the log's last event; here that instant is the last event of *all*
+    partitions, found first by a max-reduction in the same Dask graph (and
+    passed to every partition as the first microsecond at or after it, which
+    no event, due date or period boundary falls between).
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+    split_every : int, default 8
+    **options
+        The keyword options of :func:`kpicore.kpis.dunning.dunning_rate`.
+
+    Returns
+    -------
+    DunningRate
+        Equal to the single-machine result (it has no quantiles).
+
+    Examples
+    --------
+    Two in-memory partitions (disjoint invoices) give the single-machine result:
+
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> from kpicore.kpis import dunning
+    >>> dunning_rate(parts) == dunning.dunning_rate(log)  # the same window end
+    True
+    """
+    whole = options.get("as_of") is None
+    result: _dunning.DunningRate = _run(
+        data,
+        _dunning.dunning_rate,
+        options,
+        quantiles="exact",
+        relative_accuracy=DEFAULT_RELATIVE_ACCURACY,
+        split_every=split_every,
+        global_horizon=whole,
+    )
+    return result
+
+
+def dunning_effectiveness(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _dunning.DunningEffectiveness:
+    """Dunning effectiveness and payment rate by highest level reached, per partition merged.
+
+    Runs :func:`kpicore.kpis.dunning.dunning_effectiveness` on each
+    partition; ``by_max_level`` is the payment rate by maximum dunning level.
+    Parameters are those of :func:`invoice_dso`.
+
+    Returns
+    -------
+    DunningEffectiveness
+        Equal to the single-machine result in exact mode; in sketch mode the
+        ``days_to_payment`` summaries hold QuantileSketch objects.
+
+    Examples
+    --------
+    Two in-memory partitions (disjoint invoices) give the single-machine result:
+
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> from kpicore.kpis import dunning
+    >>> mine = dunning_effectiveness(parts)
+    >>> mine == dunning.dunning_effectiveness(log), list(mine.by_max_level)
+    (True, [0, 1, 2, 3])
+    """
+    result: _dunning.DunningEffectiveness = _run(
+        data,
+        _dunning.dunning_effectiveness,
+        options,
+        quantiles=quantiles,
+        relative_accuracy=relative_accuracy,
+        split_every=split_every,
+    )
+    return result

@@ -7,9 +7,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from strategies import invoice_lists
 
 from kpicore.errors import InvalidParameterError, InvalidRecordError, MissingDataError
 from kpicore.eventlog import EventLog, QualityReport
+from kpicore.kpis._ledger import ledger
+from kpicore.kpis.disputes import dispute_episodes
+from kpicore.kpis.overdue import days_late, days_overdue
 from kpicore.model import Dispute, DunningLetter, Invoice, Payment, PromiseToPay
 from kpicore.money import Money
 
@@ -92,6 +98,19 @@ def test_from_invoices_attributes(log: EventLog) -> None:
     assert [r for r in reasons.tolist() if r] == ["price", "price"]
 
 
+def test_from_invoices_writes_the_promised_date(log: EventLog) -> None:
+    promised = log.event_attribute("promised_date")
+    assert promised.dtype == np.dtype("datetime64[D]")
+    is_promise = log.activity_codes == log.activities.index("Promise to Pay Created")
+    assert promised[is_promise].tolist() == [dt.date(2024, 2, 20)]
+    assert bool(np.isnat(promised[~is_promise]).all())
+    # the promised amount rides on the promise event, as for payments
+    assert log.event_attribute("amount_minor")[is_promise].tolist() == [5000.0]
+    # a date column even when no invoice has a promise
+    bare = EventLog.from_invoices([Invoice("F-9", "C1", "2024-01-01", "2024-01-31", brl(1))])
+    assert bare.event_attribute("promised_date").dtype == np.dtype("datetime64[D]")
+
+
 def test_from_invoices_rejects_duplicates_and_non_invoices(invoices: list[Invoice]) -> None:
     with pytest.raises(InvalidRecordError, match=r"record 'F-2' \(row 3\): field 'number'"):
         EventLog.from_invoices([*invoices, invoices[0]])
@@ -167,10 +186,16 @@ def test_case_table(log: EventLog) -> None:
     assert t["collection_letters"].tolist() == [2, 1, 0]
     assert t["dunning_level"].tolist() == [2, 1, 0]
     assert t["days_to_settle"].tolist()[1] == 11.0
-    # F-2 due 01-10, settled 01-12: 2 days late; F-1 never settled and no as_of: unknown
+    # days overdue (the definition, kpicore.periods.days_past_due): 0 once paid or
+    # written off; F-3 still open and no as_of: unknown
     over = t["days_overdue"].tolist()
-    assert over[1] == 2.0
-    assert np.isnan(over[0])
+    assert over[:2] == [0.0, 0.0]
+    assert np.isnan(over[2])
+    # days late at settlement have their own column: F-2 due 01-10, settled 01-12
+    late = t["days_late"].tolist()
+    assert late[1] == 2.0
+    assert np.isnan(late[0])  # written off: not settled
+    assert np.isnan(late[2])  # open
     assert t["events"].tolist() == [7, 7, 1]
     assert t["customer_id"].tolist() == ["C2", "C1", "C1"]
     assert t.row("F-2")["invoice_status"] == "paid"
@@ -263,3 +288,70 @@ def test_case_table_roles_can_be_overridden() -> None:
     assert t["days_to_settle"].tolist() == [2.0]
     with pytest.raises(InvalidParameterError, match="role"):
         log.case_table(roles={"closed": "Baixa"})
+
+
+# ----------------------------------------------------------------------------- one definition
+
+
+def test_case_table_open_disputes_are_fifo_like_the_ledger_and_the_kpis() -> None:
+    # x: registered, resolved, resolved again (nothing open), registered again -> 1 open
+    # (registrations minus resolutions would say 0). y: a resolution with nothing open
+    # before its registration -> 1 open
+    reg, res = "Dispute Registered", "Dispute Resolved"
+    log = EventLog.from_columns(
+        case=["x", "x", "x", "x", "x", "y", "y", "y"],
+        activity=["Invoice Generated", reg, res, res, reg, "Invoice Generated", res, reg],
+        timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-03T00:00Z",
+                   "2024-01-04T00:00Z", "2024-01-05T00:00Z",
+                   "2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-03T00:00Z"],
+    )  # fmt: skip
+    t = log.case_table()
+    assert t["open_disputes"].tolist() == [1, 1]
+    assert t["dispute_resolution_days"].tolist()[0] == 1.0
+    assert np.isnan(t["dispute_resolution_days"][1])  # y's only dispute is open
+    assert ledger(log).open_disputes.tolist() == [1, 1]
+    assert ledger(log).status_names.tolist() == ["disputed", "disputed"]
+    ep = dispute_episodes(log)
+    assert int(ep.is_open.sum()) == 2
+    assert ep.coverage["unmatched_resolutions"] == 2
+    # as of 01-03 (end of day): x's dispute was resolved on 01-03, y's registered on 01-03
+    early = log.case_table(as_of=dt.date(2024, 1, 3))
+    assert early["open_disputes"].tolist() == [0, 1]
+    assert ledger(log, as_of=dt.date(2024, 1, 3)).open_disputes.tolist() == [0, 1]
+
+
+def test_case_table_first_dispute_resolution_is_its_fifo_episode() -> None:
+    # two overlapping disputes: the first resolution closes the first registration
+    reg, res = "Dispute Registered", "Dispute Resolved"
+    log = EventLog.from_columns(
+        case=["x"] * 4, activity=[reg, reg, res, res],
+        timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-04T00:00Z",
+                   "2024-01-10T00:00Z"],
+    )  # fmt: skip
+    assert log.case_table()["dispute_resolution_days"].tolist() == [3.0]
+    assert dispute_episodes(log).days.tolist()[0] == 3.0
+    assert np.isnan(log.case_table(as_of=dt.date(2024, 1, 3))["dispute_resolution_days"][0])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    invs=invoice_lists(currencies_=("BRL",)),
+    as_of=st.dates(dt.date(2019, 12, 1), dt.date(2027, 6, 30)),
+)
+def test_case_table_days_overdue_is_the_kpis_definition(
+    invs: list[Invoice], as_of: dt.date
+) -> None:
+    assume(invs)
+    log = EventLog.from_invoices(invs)
+    t = log.case_table(as_of=as_of)
+    ids = log.case_ids.tolist()
+    table_over = dict(zip(ids, t["days_overdue"].tolist(), strict=True))
+    for cid, days in days_overdue(log, as_of=as_of).to_mapping().items():
+        assert table_over[cid] == days, cid
+    table_late = dict(zip(ids, t["days_late"].tolist(), strict=True))
+    for cid, late in days_late(log, as_of=as_of).to_mapping().items():
+        if late is not None:
+            assert table_late[cid] == late, cid
+    # invoices not issued by then: no value
+    issued = ledger(log, as_of=as_of).is_issued
+    assert bool(np.isnan(t["days_overdue"][~issued]).all())

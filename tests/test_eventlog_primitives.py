@@ -215,6 +215,112 @@ def test_pairs_last_match(log: EventLog) -> None:
         log.pairs(REG, RES, match="any")  # type: ignore[arg-type]
 
 
+def test_pairs_fifo_match(log: EventLog) -> None:
+    p = log.pairs(REG, RES, match="fifo")
+    # A3: Res 01-08 closes the oldest open Reg (01-05): 3 days; 01-06 and 01-09 stay open
+    # A4: Res 01-01 has nothing to close; Reg 01-02 -> Res 01-04 = 2 days
+    assert p.days.tolist() == [3.0, 2.0]
+    assert p.counts["unmatched_starts"] == 2
+    assert p.counts["repeated_starts"] == 0
+    assert p.counts["unmatched_ends"] == 1
+
+
+@pytest.mark.parametrize("match", ["fifo", "first", "last"])
+def test_pairs_are_the_closed_episodes(log: EventLog, match: str) -> None:
+    p = log.pairs(REG, RES, match=match)  # type: ignore[arg-type]
+    ep = log.episodes(REG, RES, match=match)  # type: ignore[arg-type]
+    closed = ~ep.is_open
+    assert p.days.tolist() == ep.days[closed].tolist()
+    assert p.case_ids.tolist() == ep.case_ids[closed].tolist()
+    assert p.counts["unmatched_starts"] == ep.counts["open"]
+    assert p.counts["repeated_starts"] == ep.repeated_starts
+    assert p.counts["unmatched_ends"] == ep.unmatched_ends
+
+
+# ----------------------------------------------------------------------------- episodes
+
+
+def test_episodes_fifo_is_the_open_dispute_definition(log: EventLog) -> None:
+    ep = log.episodes(REG, RES)
+    assert ep.match == "fifo"
+    # A3: 01-05 -> 01-08 closed, 01-06 and 01-09 open; A4: 01-02 -> 01-04
+    assert ep.case_ids.tolist() == ["A3", "A3", "A3", "A4"]
+    assert nan_list(ep.days) == [3.0, None, None, 2.0]
+    assert ep.is_open.tolist() == [False, True, True, False]
+    assert ep.open_per_case().to_dict() == {"A1": 0, "A2": 0, "A3": 2, "A4": 0, "A5": 0}
+    assert ep.counts == {"closed": 2, "open": 2, "repeated_starts": 0, "unmatched_ends": 1,
+                         "events_after_as_of": 0}  # fmt: skip
+    # event indices point into the log; open episodes have end -1 and a NaT end
+    assert [log.activities[log.activity_codes[i]] for i in ep.start_index.tolist()] == [REG] * 4
+    assert ep.end_index.tolist()[1:3] == [-1, -1]
+    assert ep.end_ns.tolist()[1] == np.iinfo(np.int64).min
+    assert ep.start_ns.tolist()[0] == T0 + 4 * D
+    assert len(ep) == 4
+
+
+def test_episodes_first_and_last(log: EventLog) -> None:
+    first = log.episodes(REG, RES, match="first")
+    # A3: 01-05 opens, 01-06 absorbed, closed 01-08; 01-09 open
+    assert nan_list(first.days) == [3.0, None, 2.0]
+    assert (first.repeated_starts, first.unmatched_ends) == (1, 1)
+    last = log.episodes(REG, RES, match="last")
+    # A3: 01-06 (directly before the resolution) -> 01-08; 01-05 superseded
+    assert nan_list(last.days) == [2.0, None, 2.0]
+    assert last.start_ns.tolist()[0] == T0 + 5 * D
+    assert last.repeated_starts == 1
+
+
+def test_episodes_as_of_leaves_later_events_out(log: EventLog) -> None:
+    ep = log.episodes(REG, RES, as_of=dt.date(2024, 1, 6))  # known: before 01-07
+    # A3: 01-05 and 01-06 open (the resolution of 01-08 is not known); A4: 01-02 -> 01-04
+    assert ep.open_per_case().to_dict()["A3"] == 2
+    assert ep.counts["events_after_as_of"] == 2  # A3's Res 01-08 and Reg 01-09
+    same = log.episodes(REG, RES, as_of=T0 + 6 * D)  # an int bound is ns since the epoch
+    assert same.counts == ep.counts
+    assert log.episodes(REG, RES, as_of=T0).counts["closed"] == 0
+
+
+def test_episodes_ties_start_first_and_errors() -> None:
+    for acts in ([REG, RES], [RES, REG]):
+        tie = EventLog.from_columns(case=["x", "x"], activity=acts,
+                                    timestamp=["2024-01-10T00:00Z"] * 2)  # fmt: skip
+        for match in ("fifo", "first", "last"):
+            ep = tie.episodes(REG, RES, match=match)
+            assert ep.days.tolist() == [0.0]
+    with pytest.raises(InvalidParameterError, match="share an activity"):
+        tie.episodes([REG, RES], RES)
+    with pytest.raises(InvalidParameterError, match="match"):
+        tie.episodes(REG, RES, match="lifo")  # type: ignore[arg-type]
+    with pytest.raises(UnknownActivityError, match="Contestação"):
+        tie.episodes("Contestação", RES)
+    empty = tie.filter_cases([], keep=True)
+    assert len(empty.episodes(REG, RES)) == 0
+
+
+def test_episodes_fifo_against_a_queue() -> None:
+    # a brute-force queue per case, on a sequence with unmatched and overlapping disputes
+    acts = [RES, REG, REG, RES, REG, RES, RES, RES, REG]
+    stamps = [f"2024-01-{d:02d}T00:00Z" for d in range(1, len(acts) + 1)]
+    log = EventLog.from_columns(case=["x"] * len(acts), activity=acts, timestamp=stamps)
+    queue: list[int] = []
+    pairs: list[tuple[int, int]] = []
+    unmatched = 0
+    for day, act in enumerate(acts, start=1):
+        if act == REG:
+            queue.append(day)
+        elif queue:
+            pairs.append((queue.pop(0), day))
+        else:
+            unmatched += 1
+    ep = log.episodes(REG, RES)
+    closed = [(int(s // D - T0 // D) + 1, int(e // D - T0 // D) + 1)
+              for s, e, o in zip(ep.start_ns.tolist(), ep.end_ns.tolist(),
+                                 ep.is_open.tolist(), strict=True) if not o]  # fmt: skip
+    assert closed == pairs
+    assert ep.counts["open"] == len(queue) == 1
+    assert ep.unmatched_ends == unmatched == 2
+
+
 def test_pairs_same_role_are_consecutive_occurrences(log: EventLog) -> None:
     p = log.pairs(REG, REG)
     # A3 registrations 01-05, 01-06, 01-09 -> gaps 1 and 3 days
@@ -381,3 +487,61 @@ def test_dfg_median_of_odd_and_even_groups() -> None:
     assert dfg.arc("X", "Y")["median_days"] == 2.0
     assert dfg.arc("X", "Y")["mean_days"] == pytest.approx(13 / 3)
     assert dfg.arc("Y", "X")["count"] == 1
+
+
+# ----------------------------------------------------------------------------- public accessors
+
+
+def test_case_attribute_codes_and_kind() -> None:
+    log = EventLog.from_columns(
+        case=["c", "a", "b"], activity=["X"] * 3, timestamp=["2024-01-01T00:00Z"] * 3,
+        case_attributes={"currency": ["USD", "BRL", None], "due": [dt.date(2024, 1, 9)] * 3,
+                         "n": [1, 2, 3]},
+    )  # fmt: skip
+    codes, labels = log.case_attribute_codes("currency")
+    # aligned with the sorted case ids a, b, c
+    assert labels.tolist() == ["BRL", "USD"]
+    assert codes.tolist() == [0, -1, 1]
+    assert codes.dtype == np.int32
+    decoded = [None if k < 0 else labels[k] for k in codes.tolist()]
+    assert decoded == log.case_attribute("currency").tolist()
+    with pytest.raises(ValueError, match="read-only"):
+        codes[0] = 1
+    assert [log.case_attribute_kind(k) for k in ("currency", "due", "n")] == [
+        "category", "date", "int",
+    ]  # fmt: skip
+    with pytest.raises(InvalidParameterError, match="date values, not categories"):
+        log.case_attribute_codes("due")
+    with pytest.raises(MissingDataError, match="nope"):
+        log.case_attribute_codes("nope")
+    with pytest.raises(MissingDataError, match="nope"):
+        log.case_attribute_kind("nope")
+
+
+def test_role_resolution_names_the_role_in_errors(log: EventLog) -> None:
+    assert log.role_codes([REG, RES], role="disputes").tolist() == [
+        log.activities.index(REG), log.activities.index(RES),
+    ]  # fmt: skip
+    assert (
+        log.role_events(REG, role="dispute_registered").tolist()
+        == np.flatnonzero(
+            np.array([log.activities[a] for a in log.activity_codes]) == REG
+        ).tolist()
+    )
+    with pytest.raises(UnknownActivityError, match="for payment"):
+        log.role_codes("Pix", role="payment")
+    with pytest.raises(UnknownActivityError, match="for letter"):
+        log.role_events("Carta", role="letter")
+
+
+def test_event_logs_can_be_weakly_referenced(log: EventLog) -> None:
+    import gc
+    import weakref
+
+    ref = weakref.ref(log)
+    assert ref() is log
+    tmp = log.filter_cases(["A1"])
+    tmp_ref = weakref.ref(tmp)
+    del tmp
+    gc.collect()
+    assert tmp_ref() is None

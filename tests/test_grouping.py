@@ -152,3 +152,34 @@ def test_to_jsonable_enum_is_plain_value() -> None:
     out = to_jsonable({"c": Color.RED})
     assert out == {"c": "red"}
     assert type(out["c"]) is str
+
+
+def test_to_jsonable_keys_and_str_subclasses_are_plain_str() -> None:
+    from enum import StrEnum
+
+    class Color(StrEnum):
+        RED = "red"
+
+    class Code(str):
+        pass
+
+    out = to_jsonable({Color.RED: [Code("x")], Code("k"): 1})
+    assert out == {"red": ["x"], "k": 1}
+    assert [type(k) for k in out] == [str, str]
+    assert type(out["red"][0]) is str
+    b: Breakdown[int] = Breakdown(by="status", freq=None, groups={Color.RED: 1})
+    assert [type(k) for k in b.to_dict()["groups"]] == [str]
+
+
+def test_result_helpers() -> None:
+    from kpicore.results import freeze, plain, read_only
+
+    a = np.arange(3)
+    ro = read_only(a)
+    assert not ro.flags.writeable
+    assert a.flags.writeable
+    assert read_only(ro) is ro
+    frozen = freeze({"a": 1})
+    with pytest.raises(TypeError):
+        frozen["b"] = 2  # type: ignore[index]
+    assert type(plain(np.float64(1.5))) is float

@@ -296,6 +296,27 @@ def test_promises_from_a_log_attribute_and_missing_attribute() -> None:
     assert err.value.field == "promised_date"
 
 
+def test_promises_take_one_path_for_invoices_and_logs() -> None:
+    as_of = date(2024, 2, 29)
+    # from_invoices writes the promised date, so the log alone gives the same answer
+    log = EventLog.from_invoices(PROMISES)
+    assert "promised_date" in log.attribute_names
+    for kw in ({}, {"require_amount": True}, {"by": "collector", "freq": "month"}):
+        a = promise_kept_rate(PROMISES, as_of=as_of, **kw)
+        b = promise_kept_rate(log, as_of=as_of, **kw)
+        assert a.to_dict() == b.to_dict()
+
+
+def test_promises_of_synthetic_columns_and_invoices_agree() -> None:
+    cols = synth_event_columns(1500, seed=4, promises=True)
+    invs = synth_invoices(1500, seed=4, promises=True)
+    log = EventLog.from_columns(cols.to_mapping(), attributes="all")
+    a = promise_kept_rate(log, as_of=cols.as_of)
+    b = promise_kept_rate(invs, as_of=cols.as_of)
+    assert a.promises > 0
+    assert a.to_dict() == b.to_dict()
+
+
 # --------------------------------------------------------------------------- credit limits
 
 CUSTOMERS = [

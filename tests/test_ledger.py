@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,14 +17,23 @@ from kpicore.eventlog import EventLog
 from kpicore.kpis._ledger import (
     DEFAULT_ROLES,
     MISSING,
+    RECENT_PER_LOG,
     STATUS_NAMES,
     Ledger,
     Roles,
     as_log,
+    build_ledger,
+    cached_logs,
+    clear_cache,
+    epoch_days,
     group_keys,
     ledger,
     ledgers,
+    memo,
+    minor_values,
     money_totals,
+    prepare_ledger,
+    role_events,
     to_day,
 )
 from kpicore.model import Customer, Dispute, Invoice, Payment
@@ -616,3 +626,160 @@ def test_object_and_columnar_paths_give_the_same_ledger(
         assert a.settled_ns.tolist() == b.settled_ns.tolist()
         assert a.due_day.tolist() == b.due_day.tolist()
         assert a.currency.tolist() == b.currency.tolist()
+
+
+# ----------------------------------------------------------------------------- per-log cache
+
+
+def _synth_log(n: int = 400, seed: int = 3) -> EventLog:
+    from kpicore.synth import synth_event_columns
+
+    return EventLog.from_columns(synth_event_columns(n, seed=seed).to_mapping())
+
+
+def test_kpis_on_one_log_scan_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpicore.kpis.disputes import dispute_resolution
+    from kpicore.kpis.dso import invoice_dso
+    from kpicore.kpis.dunning import dunning_effectiveness, dunning_rate
+    from kpicore.kpis.overdue import aging, days_overdue
+
+    scans: list[object] = []
+    original = EventLog.role_events
+
+    def counting(self: EventLog, activity: Any, *, role: str = "activity") -> Any:
+        scans.append(activity)
+        return original(self, activity, role=role)
+
+    monkeypatch.setattr(EventLog, "role_events", counting)
+    log = _synth_log()
+    as_of = dt.date(2024, 9, 30)
+    first = [
+        invoice_dso(log).to_dict(),
+        dispute_resolution(log).to_dict(),
+        days_overdue(log, as_of=as_of).to_dict(),
+        aging(log, as_of=as_of).to_dict(),
+        dunning_rate(log).to_dict(),
+        dunning_effectiveness(log).to_dict(),
+    ]
+    # each role is scanned once for all six KPIs (payment, generated, settled, ...)
+    assert len(scans) == len({repr(s) for s in scans})
+    assert "Payment Received" in scans
+    n_scans = len(scans)
+    again = [
+        invoice_dso(log).to_dict(),
+        dispute_resolution(log).to_dict(),
+        days_overdue(log, as_of=as_of).to_dict(),
+        aging(log, as_of=as_of).to_dict(),
+        dunning_rate(log).to_dict(),
+        dunning_effectiveness(log).to_dict(),
+    ]
+    assert len(scans) == n_scans  # a warm log is not scanned again
+    assert again == first
+    clear_cache(log)
+    assert invoice_dso(log).to_dict() == first[0]  # recomputed: the same answer
+    assert len(scans) > n_scans
+
+
+def test_cached_ledgers_are_shared_and_read_only() -> None:
+    log = _synth_log()
+    as_of = dt.date(2024, 6, 30)
+    assert prepare_ledger(log) is prepare_ledger(log)
+    assert prepare_ledger(log, Roles(default_currency="BRL")) is not prepare_ledger(log)
+    lg = ledger(log, as_of=as_of)
+    assert ledger(log, as_of=as_of) is lg
+    assert ledger(log, as_of=as_of, roles=Roles(default_currency="BRL")) is not lg
+    assert ledger(log) is not lg
+    assert role_events(log, "Payment Received") is role_events(log, "Payment Received")
+    # derived columns are computed once and cannot be changed by a caller
+    assert lg.is_open is lg.is_open
+    for name in ("is_open", "is_issued", "has_due_date", "closed_ns", "currency", "status"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(lg, name)[0] = 0
+    fresh = build_ledger(log, prepare_ledger(log), as_of_ns(as_of))
+    for name in ("paid_minor", "settled_ns", "open_minor", "open_disputes", "status"):
+        assert getattr(fresh, name).tolist() == getattr(lg, name).tolist(), name
+
+
+def test_only_recent_as_of_values_are_kept() -> None:
+    log = _synth_log(50)
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=k) for k in range(RECENT_PER_LOG + 4)]
+    first = ledger(log, as_of=days[0])
+    for d in days[1:]:
+        ledger(log, as_of=d)
+    last = ledger(log, as_of=days[-1])
+    assert ledger(log, as_of=days[-1]) is last
+    rebuilt = ledger(log, as_of=days[0])  # evicted, built again: equal, not the same object
+    assert rebuilt is not first
+    assert rebuilt.status.tolist() == first.status.tolist()
+    assert ledger(log) is ledger(log)  # the "everything recorded" ledger is kept
+
+
+def test_the_cache_lets_logs_go() -> None:
+    import gc
+    import weakref
+
+    gc.collect()
+    before = cached_logs()
+    log = _synth_log(30)
+    ref = weakref.ref(log)
+    ledger(log)
+    assert cached_logs() == before + 1
+    del log
+    gc.collect()
+    assert ref() is None
+    assert cached_logs() == before
+
+
+def test_kpis_from_threads_on_one_cold_log_agree() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kpicore.kpis.disputes import open_disputes
+    from kpicore.kpis.dso import invoice_dso
+    from kpicore.kpis.dunning import dunning_effectiveness
+    from kpicore.kpis.overdue import aging
+
+    as_of = dt.date(2024, 8, 31)
+    jobs: list[Callable[[EventLog], dict[str, Any]]] = [
+        lambda lg: invoice_dso(lg).to_dict(),
+        lambda lg: aging(lg, as_of=as_of).to_dict(),
+        lambda lg: open_disputes(lg, as_of=as_of).to_dict(),
+        lambda lg: dunning_effectiveness(lg, as_of=as_of).to_dict(),
+    ] * 4
+    expected = [job(_synth_log()) for job in jobs[:4]] * 4
+    log = _synth_log()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda job: job(log), jobs))
+    assert got == expected
+
+
+def test_memo_does_not_cache_unhashable_keys() -> None:
+    log = _synth_log(5)
+    calls: list[int] = []
+    assert memo(log, ["a"], lambda: calls.append(1) or 1) == 1  # type: ignore[arg-type, func-returns-value]
+    assert memo(log, ["a"], lambda: calls.append(1) or 1) == 1  # type: ignore[arg-type, func-returns-value]
+    assert len(calls) == 2
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+
+def test_minor_values_and_epoch_days() -> None:
+    values, ok = minor_values(np.array([None, None], dtype=object), field="x", ids=str)
+    assert (values.tolist(), ok.tolist()) == ([0, 0], [False, False])
+    with pytest.raises(InvalidRecordError, match=r"'x'.*'abc'"):
+        minor_values(np.array([None, "abc"], dtype=object), field="x", ids=str)
+    with pytest.raises(InvalidRecordError, match="integer minor units"):
+        minor_values(np.array([2.0**60]), field="x", ids=str)
+    days = epoch_days(
+        np.array(["2024-01-02", None, dt.date(1970, 1, 2), float("nan")], dtype=object),
+        field="due", record=str, expected="a date",
+    )  # fmt: skip
+    assert days.tolist() == [19724, MISSING, 1, MISSING]
+    assert epoch_days(
+        np.array(["2024-01-02T05:00"], dtype="datetime64[m]"), field="d", record=str,
+        expected="a date",
+    ).tolist() == [19724]  # fmt: skip
+    with pytest.raises(InvalidRecordError, match=r"'due'.*'soon'"):
+        epoch_days(np.array(["soon"], dtype=object), field="due", record=str, expected="a date")
+    with pytest.raises(InvalidRecordError, match="'due'"):
+        epoch_days(np.array([3.0]), field="due", record=str, expected="a date")

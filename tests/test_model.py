@@ -23,7 +23,7 @@ from strategies import (
     invoice_strategy,
 )
 
-from kpicore.errors import InvalidRecordError, KpiError, NaiveDatetimeError
+from kpicore.errors import InvalidParameterError, InvalidRecordError, KpiError, NaiveDatetimeError
 from kpicore.model import (
     AccessStatus,
     BillingMode,
@@ -1019,3 +1019,32 @@ def test_credit_invariants(cr: Credit) -> None:
     assert not cr.unused_amount.is_negative
     assert cr.unused_amount + cr.used_amount == cr.amount
     assert cr.status.is_terminal == (cr.cancelled_at is not None)
+
+
+def test_enum_members_names_the_parameter() -> None:
+    from kpicore.model import BillingMode, ContractStatus
+    from kpicore.model.enums import enum_members
+
+    assert enum_members(None, BillingMode, "modes") == frozenset(BillingMode)
+    assert enum_members("active", ContractStatus, "s") == {ContractStatus.ACTIVE}
+    assert enum_members([ContractStatus.ACTIVE, "active"], ContractStatus, "s") == {
+        ContractStatus.ACTIVE
+    }
+    with pytest.raises(InvalidParameterError, match=r"statuses: 'x' is not a ContractStatus"):
+        enum_members(["x"], ContractStatus, "statuses")
+
+
+def test_record_helpers_of_the_kpi_arguments() -> None:
+    from kpicore.model import Contract, Customer, customers_by_id, unique_records
+
+    ana, bia = Customer("C1", "Ana"), Customer("C2", "Bia")
+    assert customers_by_id([ana, bia]) == {"C1": ana, "C2": bia}
+    assert customers_by_id({"C2": bia}) == {"C2": bia}
+    assert customers_by_id(None) == {}
+    with pytest.raises(InvalidRecordError, match="row 1: field 'customers'"):
+        customers_by_id({"C1": ana, "C2": "Bia"})  # type: ignore[arg-type]
+    assert unique_records((c for c in [ana, bia]), Customer, "customers") == [ana, bia]
+    with pytest.raises(InvalidRecordError, match=r"record 'C1'.*customer id not seen before"):
+        unique_records([ana, bia, ana], Customer, "customers")
+    with pytest.raises(InvalidRecordError, match=r"row 0: field 'contracts'.*a Contract"):
+        unique_records([ana], Contract, "contracts")

@@ -42,6 +42,8 @@ from kpicore.periods import (
     business_days_between_arrays,
     date_to_ns,
     days_between,
+    days_past_due,
+    days_settled_late,
     ensure_aware,
     from_ns,
     periods,
@@ -710,3 +712,36 @@ def test_business_days_equal_a_day_by_day_count(a: date, b: date, holidays: set[
     arrays = business_days_between_arrays([start, end], [end, start], holidays=holidays)
     assert arrays.tolist() == [forward, -backward]
     assert days_between(start, end) == end.toordinal() - start.toordinal()
+
+
+# --------------------------------------------------------------------------- days overdue / late
+
+
+def test_days_past_due_is_the_issue_definition() -> None:
+    due = np.array(["2024-01-10", "2024-01-10", "2024-01-31", "2024-02-10", "NaT"],
+                   dtype="datetime64[D]")  # fmt: skip
+    as_of = (date(2024, 1, 31) - date(1970, 1, 1)).days
+    is_open = np.array([True, False, True, True, True])
+    # open and late: 21 days; paid or written off: 0; due on the run date (day 0) or later:
+    # 0; no due date: NaN
+    got = days_past_due(due, as_of, is_open)
+    assert got[:4].tolist() == [21.0, 0.0, 0.0, 0.0]
+    assert np.isnan(got[4])
+    assert days_past_due(due, as_of, is_open, grace_days=21)[0] == 0.0
+    assert days_past_due(due, as_of, is_open, grace_days=20)[0] == 21.0
+    ints = due.view(np.int64)  # integer days (NaT as int64 min) give the same answer
+    assert np.array_equal(days_past_due(ints, as_of, is_open), got, equal_nan=True)
+    unknown = days_past_due(due, None, is_open)
+    assert unknown[1] == 0.0
+    assert bool(np.isnan(unknown[is_open]).all())
+    with pytest.raises(InvalidParameterError, match="due_days"):
+        days_past_due(np.array(["2024-01-10"], dtype=object), as_of, [True])
+
+
+def test_days_settled_late() -> None:
+    due = np.array(["2024-01-10", "2024-01-10", "2024-01-10", "NaT"], dtype="datetime64[D]")
+    settled = np.array(["2024-01-15", "2024-01-07", "NaT", "2024-01-15"], dtype="datetime64[D]")
+    got = days_settled_late(due, settled)
+    assert got[:2].tolist() == [5.0, 0.0]
+    assert bool(np.isnan(got[2:]).all())
+    assert days_settled_late(due, settled, signed=True)[:2].tolist() == [5.0, -3.0]

@@ -353,6 +353,34 @@ def test_promises_flag_adds_only_promise_events() -> None:
         assert _equal(getattr(with_, name)[keep], getattr(without, name)), name
 
 
+def test_promised_date_comes_with_the_promises(
+    small: tuple[SynthColumns, list[Invoice]],
+) -> None:
+    c, invoices = small
+    assert synth_event_columns(50, seed=8).promised_date is None
+    assert "promised_date" not in synth_event_columns(50, seed=8).to_mapping()
+    assert c.promised_date is not None
+    assert c.promised_date.dtype == np.dtype("datetime64[D]")
+    is_promise = c.activity == PROMISE
+    assert not bool(np.isnat(c.promised_date[is_promise]).any())
+    assert bool(np.isnat(c.promised_date[~is_promise]).all())
+    # the same dates as the invoices' promises, invoice by invoice
+    by_number = {inv.number: [p.promised_date for p in inv.promises] for inv in invoices}
+    got: dict[str, list[object]] = {}
+    for number, day in zip(
+        c.case_id[is_promise].tolist(), c.promised_date[is_promise].tolist(), strict=True
+    ):
+        got.setdefault(number, []).append(day)
+    assert got == {k: v for k, v in by_number.items() if v}
+    assert c.to_mapping()["promised_date"] is not None
+    mixed = c.shuffled(seed=2)
+    assert mixed.promised_date is not None
+    keep = mixed.activity == PROMISE
+    assert sorted(mixed.promised_date[keep].tolist()) == sorted(
+        c.promised_date[is_promise].tolist()
+    )
+
+
 def test_empty() -> None:
     c = synth_event_columns(0)
     assert (c.n_events, c.n_invoices) == (0, 0)

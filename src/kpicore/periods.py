@@ -54,6 +54,8 @@ __all__ = [
     "business_days_between_arrays",
     "date_to_ns",
     "days_between",
+    "days_past_due",
+    "days_settled_late",
     "ensure_aware",
     "from_ns",
     "periods",
@@ -1005,6 +1007,110 @@ def days_between(start: date, end: date) -> int:
     -29
     """
     return (_check_date(end, "end") - _check_date(start, "start")).days
+
+
+_NO_DAY: Final[int] = int(np.iinfo(np.int64).min)  # the NaT bit pattern: no day
+
+
+def _epoch_days(days: npt.ArrayLike, name: str) -> npt.NDArray[np.int64]:
+    arr = np.asarray(days)
+    if arr.dtype.kind == "M":
+        return arr.astype("datetime64[D]").view(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise InvalidParameterError(
+            f"{name} must be datetime64 or int days since 1970-01-01, got {arr.dtype}"
+        )
+    return arr.astype(np.int64, copy=False)
+
+
+def days_past_due(
+    due_days: npt.ArrayLike,
+    as_of_day: int | None,
+    is_open: npt.ArrayLike,
+    *,
+    grace_days: int = 0,
+) -> npt.NDArray[np.float64]:
+    """Days overdue as of a day, per item: **the** definition of DaysOverdue in kpicore.
+
+    :func:`kpicore.kpis.overdue.days_overdue`, the KPI case table
+    (:func:`kpicore.kpis.case_table.case_table`) and
+    :meth:`kpicore.eventlog.EventLog.case_table` all compute their days
+    overdue with this function.
+
+    Parameters
+    ----------
+    due_days : array of datetime64[D] or int64
+        Due dates (NaT, or int64 min, where missing). Integers are days since
+        1970-01-01.
+    as_of_day : int or None
+        The run date as days since 1970-01-01. ``None``: unknown (open items
+        get NaN).
+    is_open : array of bool
+        Items still open (neither paid nor written off) as of the run date.
+    grace_days : int, default 0
+        An open item counts as overdue only when ``as_of − due > grace_days``
+        (SAP grace days); its days are then counted from the due date.
+
+    Returns
+    -------
+    ndarray of float64
+        ``as_of − due`` (calendar days) for an open item past due; 0 when not
+        yet due (the due date is day 0), within the grace days, or closed
+        (paid or written off by then); NaN without a due date, or open with
+        an unknown run date. Days late *at settlement* are
+        :func:`days_settled_late`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> due = np.array(["2024-01-10", "2024-01-10", "2024-03-01", "NaT"], dtype="datetime64[D]")
+    >>> as_of = int(np.datetime64("2024-01-31", "D").astype(np.int64))
+    >>> days_past_due(due, as_of, np.array([True, False, True, True])).tolist()
+    [21.0, 0.0, 0.0, nan]
+    >>> days_past_due(due, as_of, np.array([True] * 4), grace_days=30).tolist()
+    [0.0, 0.0, 0.0, nan]
+    >>> days_past_due(due, None, np.array([True, False, True, True])).tolist()
+    [nan, 0.0, nan, nan]
+    """
+    due = _epoch_days(due_days, "due_days")
+    open_ = np.asarray(is_open, dtype=bool)
+    has_due = due != _NO_DAY
+    out = np.zeros(due.shape[0], dtype=np.float64)
+    if as_of_day is None:
+        out[open_] = np.nan
+    else:
+        age = int(as_of_day) - due
+        late = open_ & has_due & (age > grace_days)
+        out[late] = age[late]
+    out[~has_due] = np.nan
+    return out
+
+
+def days_settled_late(
+    due_days: npt.ArrayLike, settled_days: npt.ArrayLike, *, signed: bool = False
+) -> npt.NDArray[np.float64]:
+    """Days late at settlement: settlement date − due date, per item.
+
+    The IBM dataset's DaysLate and :attr:`kpicore.model.Invoice.days_late`:
+    clamped at 0 unless ``signed`` (then negative for early settlement). NaN
+    where the due date or the settlement is missing (NaT, or int64 min).
+    Unlike :func:`days_past_due` it does not depend on a run date.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> due = np.array(["2024-01-10", "2024-01-10", "2024-01-10"], dtype="datetime64[D]")
+    >>> paid = np.array(["2024-01-12", "2024-01-08", "NaT"], dtype="datetime64[D]")
+    >>> days_settled_late(due, paid).tolist(), days_settled_late(due, paid, signed=True)[:2]
+    ([2.0, 0.0, nan], array([ 2., -2.]))
+    """
+    due = _epoch_days(due_days, "due_days")
+    settled = _epoch_days(settled_days, "settled_days")
+    ok = (due != _NO_DAY) & (settled != _NO_DAY)
+    out = np.full(due.shape[0], np.nan)
+    late = settled[ok] - due[ok]
+    out[ok] = late if signed else np.maximum(late, 0)
+    return out
 
 
 def _busdaycalendar(holidays: Iterable[date], weekmask: str) -> np.busdaycalendar:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import math
+import types
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["Breakdown", "GroupKey", "fields_to_dict", "to_jsonable"]
 
@@ -26,13 +28,56 @@ T = TypeVar("T")
 GroupKey = Any
 
 
+def read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A read-only view of an array (the array itself when already read-only).
+
+    Results never hand out writable arrays: a caller cannot change a result,
+    nor the log or cache it was computed from.
+
+    Examples
+    --------
+    >>> a = np.arange(3)
+    >>> v = read_only(a)
+    >>> v.flags.writeable, a.flags.writeable, read_only(v) is v
+    (False, True, True)
+    """
+    if arr.flags.writeable:
+        arr = arr.view()
+        arr.setflags(write=False)
+    return arr
+
+
+def freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """A read-only copy of a mapping (for the mapping fields of frozen results).
+
+    Examples
+    --------
+    >>> m = freeze({"a": 1})
+    >>> m["a"], type(m).__name__
+    (1, 'mappingproxy')
+    """
+    return types.MappingProxyType(dict(mapping))
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (anything else unchanged).
+
+    Examples
+    --------
+    >>> type(plain(np.int64(3))).__name__, plain("F-1")
+    ('int', 'F-1')
+    """
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert a result (or any part of it) into JSON-ready builtins.
 
     attrs instances become dicts (through their own ``to_dict`` when they have
     one), Money becomes ``{"amount": "1500.75", "currency": "BRL"}``, dates
     and datetimes become ISO strings, Periods their label, numpy arrays lists,
-    NaN becomes ``None`` and mapping keys become strings.
+    NaN becomes ``None``, mapping keys become strings, and enum members and
+    other ``str`` subclasses plain ``str`` values.
 
     Examples
     --------
@@ -42,7 +87,9 @@ def to_jsonable(value: Any) -> Any:
     """
     if isinstance(value, enum.Enum):  # before str: a StrEnum member becomes its plain value
         return to_jsonable(value.value)
-    if value is None or isinstance(value, bool | str | int):
+    if isinstance(value, str):
+        return value if type(value) is str else str.__str__(value)  # a subclass: plain str
+    if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
         return None if math.isnan(value) else value
@@ -100,7 +147,7 @@ def _key_str(key: Any) -> str:
     if isinstance(key, tuple):
         return " | ".join(_key_str(k) for k in key)
     if isinstance(key, str):
-        return key
+        return to_jsonable(key)  # type: ignore[no-any-return]  # plain str, also for a StrEnum
     plain = to_jsonable(key)
     return plain if isinstance(plain, str) else str(plain)
 

@@ -625,6 +625,10 @@ class SynthColumns:
         Per invoice: the customer's segment, ISO country code and collector.
     settled_at, written_off_at : ndarray of datetime64[ns]
         Per invoice: settlement and write-off instants before as-of, else NaT.
+    promised_date : ndarray of datetime64[D] or None
+        Per event, with ``promises=True``: the promised date on Promise to Pay
+        Created events (NaT elsewhere), as ``EventLog.from_invoices`` writes
+        it; ``None`` when the columns have no promise events.
     as_of : date
         The data describe what was known at the end of this day (UTC).
     n_customers : int
@@ -666,6 +670,9 @@ class SynthColumns:
     written_off_at: npt.NDArray[np.datetime64] = attrs.field(converter=_readonly, repr=False)
     as_of: date = attrs.field()
     n_customers: int = attrs.field()
+    promised_date: npt.NDArray[np.datetime64] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_readonly), repr=False
+    )
 
     @property
     def n_events(self) -> int:
@@ -725,6 +732,7 @@ class SynthColumns:
             dunning_level=self.dunning_level[order],
             dispute_reason=self.dispute_reason[order],
             lifecycle_rank=self.lifecycle_rank[order],
+            promised_date=None if self.promised_date is None else self.promised_date[order],
         )
 
     def to_mapping(self, *, case_attributes: bool = True) -> dict[str, npt.NDArray[Any]]:
@@ -742,7 +750,8 @@ class SynthColumns:
             ``"case:concept:name"`` (case id), ``"concept:name"`` (activity),
             ``"time:timestamp"`` (datetime64[ns], UTC), ``"amount_minor"``
             (:attr:`amount`), ``"dunning_level"``, ``"dispute_reason"``,
-            ``"lifecycle_rank"`` (the tie-break, for ``order=``); with
+            ``"lifecycle_rank"`` (the tie-break, for ``order=``), and
+            ``"promised_date"`` when the columns hold promises; with
             case attributes also ``"case:customer_id"``, ``"case:due_date"``,
             ``"case:amount_minor"`` (:attr:`invoice_amount`),
             ``"case:currency"``, ``"case:collector"``, ``"case:segment"`` and
@@ -777,6 +786,8 @@ class SynthColumns:
             "dispute_reason": self.dispute_reason,
             "lifecycle_rank": self.lifecycle_rank,
         }
+        if self.promised_date is not None:
+            mapping["promised_date"] = self.promised_date
         if case_attributes:
             index = self.case_index
             for key, column in (
@@ -837,6 +848,12 @@ def _columns(d: _Draws, as_of_day: int, promises: bool) -> SynthColumns:
     country = np.array(_COUNTRIES, dtype=object)[d.table.country][customer]
     collector = np.array(_COLLECTORS, dtype=object)[d.table.collector][customer]
     currency = np.full(n, "BRL", dtype=object)
+    promised_date = None
+    if promises:  # the promised date on promise events, as EventLog.from_invoices writes it
+        is_promise = slot == _PROM
+        days = np.full(flat.shape[0], np.iinfo(np.int64).min, dtype=np.int64)
+        days[is_promise] = d.promised_day[case_index[is_promise]]
+        promised_date = days.view("datetime64[D]")
     return SynthColumns(
         case_index=case_index,
         case_id=numbers[case_index],
@@ -861,6 +878,7 @@ def _columns(d: _Draws, as_of_day: int, promises: bool) -> SynthColumns:
         written_off_at=_ns(ts[_WOFF]),
         as_of=_EPOCH + timedelta(days=as_of_day),
         n_customers=d.n_customers,
+        promised_date=promised_date,
     )
 
 
@@ -899,8 +917,9 @@ def synth_event_columns(
         and country of the ``k``-th customer of
         ``synth_customers(n_customers, seed=seed)``.
     promises : bool, default False
-        Also emit "Promise to Pay Created" events (always drawn, so the other
-        events do not change with this flag).
+        Also emit "Promise to Pay Created" events, with their promised date
+        (:attr:`SynthColumns.promised_date`; always drawn, so the other events
+        do not change with this flag).
 
     Returns
     -------

@@ -56,6 +56,7 @@ from ._results import (
     CaseTimes,
     CaseValues,
     DroppedReport,
+    Episodes,
     Pairs,
 )
 from ._variants import DirectlyFollows, Variants
@@ -80,6 +81,7 @@ __all__ = [
     "CaseValues",
     "DirectlyFollows",
     "DroppedReport",
+    "Episodes",
     "EventLog",
     "Pairs",
     "QualityIssue",

@@ -21,10 +21,11 @@ from kpicore.activities import (
     PAYMENT_RECEIVED,
 )
 from kpicore.errors import InvalidParameterError
-from kpicore.periods import as_of_date, as_of_ns
+from kpicore.periods import as_of_date, as_of_ns, days_past_due, days_settled_late
+from kpicore.results import freeze, read_only
+from kpicore.results import plain as _label
 
 from . import _scan
-from ._results import _label
 from ._timestamps import NAT
 
 if TYPE_CHECKING:
@@ -35,14 +36,8 @@ __all__ = ["DEFAULT_ROLES", "CaseTable", "case_table"]
 _NS_PER_DAY = 86_400_000_000_000
 
 
-def _ro(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    arr = arr.view()
-    arr.setflags(write=False)
-    return arr
-
-
 def _ro_columns(m: Mapping[str, Any]) -> Mapping[str, npt.NDArray[Any]]:
-    return types.MappingProxyType({k: _ro(np.asarray(v)) for k, v in m.items()})
+    return freeze({k: read_only(np.asarray(v)) for k, v in m.items()})
 
 
 @attrs.frozen(eq=False)
@@ -57,7 +52,7 @@ class CaseTable(Mapping[str, npt.NDArray[Any]]):
     ([1], ['n'])
     """
 
-    case_ids: npt.NDArray[Any] = attrs.field(converter=_ro)
+    case_ids: npt.NDArray[Any] = attrs.field(converter=read_only)
     columns: Mapping[str, npt.NDArray[Any]] = attrs.field(converter=_ro_columns)
     as_of: _dt.date | _dt.datetime | None
 
@@ -152,15 +147,33 @@ def case_table(
         ``written_off_at``; ``days_to_settle`` (issue to settlement, float
         days; the invoice's own DSO); ``is_disputed`` and ``open_disputes``;
         ``dispute_reason`` (of the first dispute, when events carry a
-        ``dispute_reason`` attribute); ``dispute_resolution_days`` (first
-        dispute to the first resolution after it); ``collection_letters`` and
-        ``dunning_level`` (highest ``dunning_level`` attribute of the letters,
-        or their count when the attribute is absent); ``invoice_status``
-        (``written_off`` > ``paid`` > ``disputed`` > ``partially_paid`` >
-        ``open``, the model's precedence; None for cases with no known event);
-        and, with a ``due_date`` case attribute, ``days_overdue`` (calendar
-        days from the due date to the settlement date, or to ``as_of`` while
-        open; 0 if not late; NaN while open without ``as_of``).
+        ``dispute_reason`` attribute); ``dispute_resolution_days`` (days from
+        the first dispute to the resolution that closes it; NaN while open);
+        ``collection_letters`` and ``dunning_level`` (highest
+        ``dunning_level`` attribute of the letters, or their count when the
+        attribute is absent); ``invoice_status`` (``written_off`` > ``paid`` >
+        ``disputed`` > ``partially_paid`` > ``open``, the model's precedence;
+        None for cases with no known event); and, with a ``due_date`` case
+        attribute, ``days_overdue`` and ``days_late``.
+
+    Notes
+    -----
+    Disputes are paired ``"fifo"`` (:meth:`EventLog.episodes`, the one
+    definition): ``open_disputes`` counts the registrations not closed by a
+    resolution -- a resolution with no open dispute closes nothing -- and
+    ``dispute_resolution_days`` is the first dispute's own resolution time.
+
+    ``days_overdue`` is :func:`kpicore.periods.days_past_due`: calendar days
+    from the due date to the date of ``as_of`` while the invoice is open
+    (neither settled nor written off) as of then, 0 when not yet due or
+    closed, NaN while open without ``as_of`` and for invoices not issued yet
+    -- as :func:`kpicore.kpis.overdue.days_overdue`. ``days_late`` is
+    :func:`kpicore.periods.days_settled_late`: calendar days from the due date
+    to the settlement date, at least 0 (NaN until settled), as
+    :func:`kpicore.kpis.overdue.days_late`. Here "settled"
+    is the *settled* event; the KPIs' ledger
+    (:func:`kpicore.kpis._ledger.ledger`) also settles an invoice when its
+    payments cover the amount.
 
     Examples
     --------
@@ -171,10 +184,13 @@ def case_table(
     ...     timestamp=["2024-01-01T00:00Z", "2024-01-15T12:00Z", "2024-01-15T12:00Z"],
     ...     case_attributes={"due_date": [dt.date(2024, 1, 10)] * 3})
     >>> t = log.case_table()
-    >>> t["invoice_status"].tolist(), t["days_to_settle"].tolist(), t["days_overdue"].tolist()
+    >>> t["invoice_status"].tolist(), t["days_to_settle"].tolist(), t["days_late"].tolist()
     (['paid'], [14.5], [5.0])
-    >>> log.case_table(as_of=dt.date(2024, 1, 12))["invoice_status"].tolist()
-    ['open']
+    >>> t["days_overdue"].tolist()  # paid: no longer overdue
+    [0.0]
+    >>> t12 = log.case_table(as_of=dt.date(2024, 1, 12))
+    >>> t12["invoice_status"].tolist(), t12["days_overdue"].tolist(), t12["days_late"].tolist()
+    (['open'], [2.0], [nan])
     """
     role = dict(DEFAULT_ROLES)
     for key, spec in (roles or {}).items():
@@ -222,20 +238,22 @@ def case_table(
     dts[both] = (settled[both] - issued[both]).astype(np.float64) / _NS_PER_DAY
     cols["days_to_settle"] = dts
     reg_m = mask(role["dispute_registered"])
-    res_m = mask(role["dispute_resolved"])
-    n_reg, n_res = count(reg_m), count(res_m)
+    n_reg = count(reg_m)
     cols["is_disputed"] = n_reg > 0
-    cols["open_disputes"] = np.maximum(n_reg - n_res, 0)
+    episodes = log.episodes(
+        role["dispute_registered"], role["dispute_resolved"], match="fifo", as_of=limit
+    )
+    cols["open_disputes"] = np.asarray(episodes.open_per_case().values)
     if "dispute_reason" in log.attribute_names:
-        reasons = log.event_attribute("dispute_reason")
         first_reg = _scan.case_first_index(case, np.flatnonzero(reg_m), n)
+        has_reg = first_reg >= 0
         out = np.empty(n, dtype=object)
-        out[first_reg >= 0] = reasons[first_reg[first_reg >= 0]]
+        out[has_reg] = log.event_attribute("dispute_reason", first_reg[has_reg])
         cols["dispute_reason"] = out
-    durations = log.case_durations(role["dispute_registered"], role["dispute_resolved"])
-    res_days = np.where(durations.status == 0, durations.days, np.nan)
-    if limit is not None:
-        res_days = np.where(durations.end_ns < limit, res_days, np.nan)
+    res_days = np.full(n, np.nan)
+    if len(episodes):
+        first = _scan.heads(episodes.case_codes)
+        res_days[episodes.case_codes[first]] = episodes.days[first]
     cols["dispute_resolution_days"] = res_days
     letters_m = mask(role["letter"])
     cols["collection_letters"] = count(letters_m)
@@ -255,15 +273,16 @@ def case_table(
     status[settled != NAT] = "paid"
     status[written != NAT] = "written_off"
     cols["invoice_status"] = status
-    due = log._case_attrs.get("due_date")
-    if due is not None and due.kind == "date":
-        due_day = due.data
-        ref_day = np.where(settled != NAT, np.floor_divide(settled, _NS_PER_DAY), NAT)
-        if as_of is not None:
-            ref_as_of = (as_of_date(as_of) - _dt.date(1970, 1, 1)).days
-            ref_day = np.where(settled != NAT, ref_day, ref_as_of)
-        ok = (due_day != NAT) & (ref_day != NAT) & has_known
-        over = np.full(n, np.nan)
-        over[ok] = np.maximum(ref_day[ok] - due_day[ok], 0).astype(np.float64)
+    if "due_date" in log.case_attribute_names and log.case_attribute_kind("due_date") == "date":
+        due_day = log.case_attribute("due_date")
+        settled_day = np.where(settled != NAT, np.floor_divide(settled, _NS_PER_DAY), NAT)
+        is_issued = issued != NAT  # known as of as_of
+        is_open = is_issued & (settled == NAT) & (written == NAT)
+        as_of_day = None if as_of is None else (as_of_date(as_of) - _dt.date(1970, 1, 1)).days
+        over = days_past_due(due_day, as_of_day, is_open)
+        over[~is_issued] = np.nan
         cols["days_overdue"] = over
+        late = days_settled_late(due_day, settled_day)
+        late[~is_issued] = np.nan
+        cols["days_late"] = late
     return CaseTable(log.case_ids, cols, as_of)

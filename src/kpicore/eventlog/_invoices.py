@@ -57,6 +57,7 @@ def invoice_columns(
     amount: list[int | None] = []
     level: list[int | None] = []
     reason: list[str | None] = []
+    promised: list[int] = []  # days since 1970-01-01, NaT where none
     case_cols: dict[str, dict[str, Any]] = {
         "customer_id": {},
         "due_date": {},
@@ -76,6 +77,7 @@ def invoice_columns(
         minor: int | None = None,
         lvl: int | None = None,
         why: str | None = None,
+        by: _dt.date | None = None,
     ) -> None:
         case_ids.append(number)
         acts.append(act)
@@ -83,6 +85,7 @@ def invoice_columns(
         amount.append(minor)
         level.append(lvl)
         reason.append(why)
+        promised.append(NAT if by is None else (by - _EPOCH_DATE).days)
 
     for i, inv in enumerate(invoices):
         if not isinstance(inv, Invoice):
@@ -110,7 +113,10 @@ def invoice_columns(
             add(number, COLLECTION_LETTER.en, letter.sent_at, lvl=letter.level)
         for promise in inv.promises:
             minor = None if promise.amount is None else promise.amount.minor
-            add(number, PROMISE_TO_PAY.en, promise.created_at, minor=minor)
+            add(
+                number, PROMISE_TO_PAY.en, promise.created_at, minor=minor,
+                by=promise.promised_date,
+            )  # fmt: skip
         for payment in inv.payments:
             add(number, PAYMENT_RECEIVED.en, payment.received_at, minor=payment.amount.minor)
             if payment.posted_at is not None:
@@ -134,6 +140,8 @@ def invoice_columns(
         "amount_minor": amount,
         "dunning_level": level,
         "dispute_reason": reason,
+        # a date column even when no invoice has a promise
+        "promised_date": np.array(promised, dtype=np.int64).view("datetime64[D]"),
     }
     return cols, case_cols
 

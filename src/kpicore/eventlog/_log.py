@@ -17,9 +17,12 @@ from kpicore.errors import (
     MissingDataError,
     UnknownActivityError,
 )
+from kpicore.periods import as_of_ns
+from kpicore.results import read_only as _ro
 
 from . import _scan
 from ._encode import Column, Encoded, encode_attribute, encode_keys, to_array
+from ._pairs import MATCHES, pair_indices
 from ._results import (
     END_BEFORE_START,
     MISSING_END,
@@ -29,6 +32,7 @@ from ._results import (
     CaseTimes,
     CaseValues,
     DroppedReport,
+    Episodes,
     Pairs,
 )
 from ._timestamps import NAT, TimestampParse, parse_timestamps, timestamp_bound
@@ -72,13 +76,6 @@ _CANONICAL_EN = frozenset(a.en for a in CANONICAL)
 _MAX_ACTIVITIES = int(np.iinfo(np.int16).max)
 _NS_PER_DAY_F = 86_400e9
 _EXAMPLES = 5
-
-
-def _ro(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    if arr.flags.writeable:
-        arr = arr.view()
-        arr.setflags(write=False)
-    return arr
 
 
 def _columns_of(data: Any) -> list[str]:
@@ -233,6 +230,7 @@ class EventLog:
     """
 
     __slots__ = (
+        "__weakref__",  # KPI layers cache per-log work in weak-keyed tables
         "_act",
         "_act_labels",
         "_activity_map",
@@ -691,10 +689,12 @@ class EventLog:
         ``issued_at``; *Invoice Posted and Sent* at ``posted_at``; per dispute
         *Dispute Registered* (attribute ``dispute_reason``) and *Dispute
         Resolved*; per dunning letter *Collection Letter Generated*
-        (attribute ``dunning_level``); per promise *Promise to Pay Created*;
-        per payment *Payment Received* (attribute ``amount_minor``) and
-        *Payment Posted*; *Invoice Settled* at ``settled_at`` (when the
-        payments cover the amount); *Invoice Written Off*. Events of one
+        (attribute ``dunning_level``); per promise *Promise to Pay Created*
+        (attributes ``promised_date``, a ``datetime64[D]`` date, and
+        ``amount_minor``, the promised amount); per payment *Payment
+        Received* (attribute ``amount_minor``) and *Payment Posted*; *Invoice
+        Settled* at ``settled_at`` (when the payments cover the amount);
+        *Invoice Written Off*. Events of one
         instant keep that order. Case attributes: ``customer_id``,
         ``due_date``, ``amount_minor``, ``currency``, ``contract_id``,
         ``collector``, ``source_system``.
@@ -1082,6 +1082,64 @@ class EventLog:
             )
         return _ro(col.decode())
 
+    def _case_column(self, name: str) -> Column:
+        col = self._case_attrs.get(name)
+        if col is None:
+            raise MissingDataError(
+                f"no case attribute {name!r}; case attributes: {list(self._case_attrs)}"
+            )
+        return col
+
+    def case_attribute_kind(self, name: str) -> str:
+        """How a case attribute is stored: ``"category"`` (text), ``"int"``, ``"float"``,
+        ``"bool"``, ``"date"`` or ``"datetime"``.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> log = EventLog.from_columns(case=["a"], activity=["X"],
+        ...     timestamp=["2024-01-01T00:00Z"],
+        ...     case_attributes={"customer": ["C1"], "due": [dt.date(2024, 1, 31)]})
+        >>> log.case_attribute_kind("customer"), log.case_attribute_kind("due")
+        ('category', 'date')
+        """
+        return str(self._case_column(name).kind)
+
+    def case_attribute_codes(
+        self, name: str
+    ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.object_]]:
+        """Codes and labels of a categorical (text) case attribute, without decoding it.
+
+        ``labels[codes[i]]`` is the value of case ``i`` (aligned with
+        :attr:`case_ids`); a code of -1 is a null. The labels are sorted.
+        Cheaper than :meth:`case_attribute` (which builds one Python object
+        per case) for grouping, validating or parsing each distinct value once.
+
+        Raises
+        ------
+        MissingDataError
+            For an unknown attribute.
+        InvalidParameterError
+            For an attribute that is not categorical (see
+            :meth:`case_attribute_kind`).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "b", "c"], activity=["X"] * 3,
+        ...     timestamp=["2024-01-01T00:00Z"] * 3,
+        ...     case_attributes={"currency": ["USD", None, "BRL"]})
+        >>> codes, labels = log.case_attribute_codes("currency")
+        >>> codes.tolist(), labels.tolist()
+        ([1, -1, 0], ['BRL', 'USD'])
+        """
+        col = self._case_column(name)
+        if col.kind != "category" or col.labels is None:
+            raise InvalidParameterError(
+                f"case attribute {name!r} holds {col.kind} values, not categories"
+            )
+        codes = col.data if col.data.dtype == np.int32 else col.data.astype(np.int32)
+        return _ro(codes), _ro(col.labels)
+
     @property
     def case_attributes(self) -> Mapping[str, npt.NDArray[Any]]:
         """``{name: per-case values}`` for every case attribute.
@@ -1178,12 +1236,19 @@ class EventLog:
             lut[hits] = True
         return lut
 
-    def role_codes(self, activity: ActivitySpec) -> _I64:
+    def role_codes(self, activity: ActivitySpec, *, role: str = "activity") -> _I64:
         """Activity codes (indices into :attr:`activities`) of the activities playing a role.
 
         The one resolver every method uses: canonical names, Activity objects,
         source labels, pt-BR labels and the activity map. Empty for a
         canonical activity absent from the log.
+
+        Parameters
+        ----------
+        activity:
+            The role: a name, an Activity or a sequence of them.
+        role:
+            What the role is called in error messages (e.g. ``"payment"``).
 
         Raises
         ------
@@ -1200,12 +1265,18 @@ class EventLog:
         [1]
         >>> log.role_codes("Payment Received").tolist()
         [0]
+        >>> log.role_codes("Pix", role="payment")
+        Traceback (most recent call last):
+        ...
+        kpicore.errors.UnknownActivityError: unknown activity 'Pix' for payment: ...
         """
-        lut = self._role(activity, param="activity")
+        lut = self._role(activity, param=role)
         return np.flatnonzero(lut[: len(self._act_labels)]).astype(np.int64)
 
-    def role_events(self, activity: ActivitySpec) -> _I64:
+    def role_events(self, activity: ActivitySpec, *, role: str = "activity") -> _I64:
         """Ascending indices of the events whose activity plays a role.
+
+        ``role`` names the role in error messages (see :meth:`role_codes`).
 
         Examples
         --------
@@ -1214,17 +1285,23 @@ class EventLog:
         >>> log.role_events("X").tolist()
         [0, 2]
         """
-        return np.flatnonzero(self._mask(activity, param="activity")).astype(np.int64)
+        return np.flatnonzero(self._mask(activity, param=role)).astype(np.int64)
 
     def _mask(self, spec: ActivitySpec, *, param: str) -> _B:
         return self._lut_mask(self._role(spec, param=param))
 
     def _lut_mask(self, lut: _B) -> _B:
-        """Events whose activity is in ``lut`` (one comparison when a single code)."""
+        """Events whose activity is in ``lut``: equality masks for a few codes (cheaper
+        than a gather through the table), a gather for more."""
         codes = np.flatnonzero(lut[: len(self._act_labels)])
         if codes.shape[0] == 0:
             return np.zeros(self.n_events, dtype=bool)
-        mask: _B = (self._act == codes[0]) if codes.shape[0] == 1 else lut[self._act]
+        if codes.shape[0] > 3:
+            out: _B = lut[self._act]
+            return out
+        mask: _B = self._act == codes[0]
+        for code in codes[1:].tolist():
+            mask |= self._act == code
         return mask
 
     @staticmethod
@@ -1468,14 +1545,26 @@ class EventLog:
             start_desc, end_desc, self._case_labels, days, status, start_ns, end_ns
         )
 
+    def _disjoint_roles(self, start: ActivitySpec, end: ActivitySpec) -> tuple[_B, _B, bool]:
+        """The two role tables, and whether they are the same role."""
+        lut_a = self._role(start, param="start")
+        lut_b = self._role(end, param="end")
+        same_role = bool(np.array_equal(lut_a, lut_b))
+        if not same_role and bool((lut_a & lut_b).any()):
+            raise InvalidParameterError(
+                "start and end share some activities but not all: give disjoint roles, "
+                "or the same role to pair consecutive occurrences"
+            )
+        return lut_a, lut_b, same_role
+
     def pairs(
         self,
         start: ActivitySpec,
         end: ActivitySpec,
         *,
-        match: Literal["first", "last"] = "first",
+        match: Literal["first", "last", "fifo"] = "first",
     ) -> Pairs:
-        """Every start paired with the next end within its case (episodes).
+        """Every start paired with the next end within its case (closed episodes).
 
         Parameters
         ----------
@@ -1483,23 +1572,23 @@ class EventLog:
             The two activities (roles), e.g. *Dispute Registered* and
             *Dispute Resolved*.
         match:
-            Which start of a run of starts opens the episode: ``"first"``
-            (pm4py ``filter_between``: from the first A, later A's ignored,
-            to the next B) or ``"last"`` (Celonis ``SOURCE``/``TARGET`` over
-            the A/B events only: the A directly before the B).
+            How starts are matched to ends: ``"first"`` (pm4py
+            ``filter_between``: from the first A, later A's ignored, to the
+            next B), ``"last"`` (Celonis ``SOURCE``/``TARGET`` over the A/B
+            events only: the A directly before the B) or ``"fifo"`` (each B
+            closes the oldest open A). The pairings are defined once, in
+            :meth:`episodes`.
 
         Returns
         -------
         Pairs
-            One row per pair, plus counts of open episodes (starts without
-            a later end), repeated starts and ends with no open start.
+            One row per closed pair, plus counts of open episodes (starts
+            without an end), repeated starts and ends with no open start.
 
         Notes
         -----
-        After an end, the next start opens a new episode, so each end closes
-        at most one. A start and an end at the same instant are ordered
-        start-first, whatever their input order. With ``start == end`` each
-        occurrence is paired with the next one (intervals between
+        The closed episodes of :meth:`episodes` (same scan). With ``start ==
+        end`` each occurrence is paired with the next one (intervals between
         consecutive occurrences).
 
         Examples
@@ -1514,28 +1603,21 @@ class EventLog:
         ([3.0, 1.0], 1)
         >>> log.pairs("Dispute Registered", "Dispute Resolved", match="last").days.tolist()
         [2.0, 1.0]
+        >>> p = log.pairs("Dispute Registered", "Dispute Resolved", match="fifo")
+        >>> p.days.tolist(), p.counts["unmatched_starts"]
+        ([3.0, 9.0], 1)
         """
-        if match not in ("first", "last"):
-            raise InvalidParameterError(f"match must be 'first' or 'last', got {match!r}")
-        lut_a = self._role(start, param="start")
-        lut_b = self._role(end, param="end")
+        if match not in MATCHES:
+            raise InvalidParameterError(f"match must be 'first', 'last' or 'fifo', got {match!r}")
+        lut_a, lut_b, same_role = self._disjoint_roles(start, end)
         desc_a, desc_b = self._describe(start, ""), self._describe(end, "")
         empty = np.zeros(0, dtype=np.int64)
         if self.n_events == 0:
             return Pairs(desc_a, desc_b, self._case_labels[empty], empty, empty,
                          self._case_labels, empty, 0, 0, 0)  # fmt: skip
-        same_role = bool(np.array_equal(lut_a, lut_b))
-        if not same_role and bool((lut_a & lut_b).any()):
-            raise InvalidParameterError(
-                "start and end share some activities but not all: give disjoint roles, "
-                "or the same role to pair consecutive occurrences"
-            )
-        is_a = self._lut_mask(lut_a)
-        is_b = self._lut_mask(lut_b)
-        idx = np.flatnonzero(is_a | is_b)
-        c = self._case[idx].astype(np.int64)
-        t = self._ts[idx]
         if same_role:
+            idx = np.flatnonzero(self._lut_mask(lut_a))
+            c = self._case[idx].astype(np.int64)
             nxt = np.flatnonzero(c[1:] == c[:-1])
             s_idx, e_idx = idx[nxt], idx[nxt + 1]
             last_per_case = int(np.unique(c).shape[0]) if c.shape[0] else 0
@@ -1544,44 +1626,132 @@ class EventLog:
                 self._ts[e_idx], self._case_labels, self._case[s_idx].astype(np.int64),
                 last_per_case, 0, 0,
             )  # fmt: skip
-        a = is_a[idx]
-        # ties: a start and an end at one instant are ordered start-first
-        tie = (c[1:] == c[:-1]) & (t[1:] == t[:-1]) & ~a[:-1] & a[1:]
-        if tie.any():
-            o = np.lexsort((~a, t, c))
-            idx, c, t, a = idx[o], c[o], t[o], a[o]
-        m = idx.shape[0]
-        same_prev = np.zeros(m, dtype=bool)
-        same_prev[1:] = c[1:] == c[:-1]
-        same_next = np.zeros(m, dtype=bool)
-        same_next[:-1] = same_prev[1:]
-        prev_a = np.zeros(m, dtype=bool)
-        prev_a[1:] = a[:-1]
-        next_b = np.zeros(m, dtype=bool)
-        next_b[:-1] = ~a[1:]
-        opens = a & ~(same_prev & prev_a) if match == "first" else a & same_next & next_b
-        pos = np.arange(m)
-        nb = np.where(~a, pos, m)
-        next_b_pos = np.minimum.accumulate(nb[::-1])[::-1]
-        cand = np.flatnonzero(opens)
-        nbp = next_b_pos[cand]
-        ok = nbp < m
-        ok[ok] = c[nbp[ok]] == c[cand[ok]]
-        s_pos, e_pos = cand[ok], nbp[ok]
-        n_a = int(np.count_nonzero(a))
-        n_open = int(cand.shape[0] - s_pos.shape[0]) if match == "first" else 0
-        if match == "last":
-            # an A run with no B after it in the case: its last A is the open episode
-            run_end = a & ~(same_next & np.append(a[1:], False))
-            n_open = int(np.count_nonzero(run_end & ~(same_next & next_b)))
-        repeated = n_a - int(s_pos.shape[0]) - n_open
-        unmatched_b = int(m - n_a - e_pos.shape[0])
-        s_idx, e_idx = idx[s_pos], idx[e_pos]
+        found = pair_indices(
+            self._case,
+            self._ts,
+            np.flatnonzero(self._lut_mask(lut_a)),
+            np.flatnonzero(self._lut_mask(lut_b)),
+            match,
+        )
+        closed = found.end >= 0
+        s_idx, e_idx = found.start[closed], found.end[closed]
         return Pairs(
             desc_a, desc_b, self._case_labels[self._case[s_idx]], self._ts[s_idx],
             self._ts[e_idx], self._case_labels, self._case[s_idx].astype(np.int64),
-            n_open, repeated, unmatched_b,
+            int(found.start.shape[0] - s_idx.shape[0]), found.repeated, found.unmatched_ends,
         )  # fmt: skip
+
+    def episodes(
+        self,
+        start: ActivitySpec,
+        end: ActivitySpec,
+        *,
+        match: Literal["fifo", "first", "last"] = "fifo",
+        as_of: _dt.date | _dt.datetime | int | None = None,
+    ) -> Episodes:
+        """Every start paired with its end within its case, the open ones included.
+
+        This is the one pairing scan of kpicore: the dispute KPIs, the
+        ledger's open disputes, :meth:`case_table`, :meth:`pairs` and the
+        cash-application lag all use it, so "open dispute" and "resolution
+        time" mean the same everywhere.
+
+        Parameters
+        ----------
+        start, end:
+            The two activities (roles, disjoint), e.g. *Dispute Registered*
+            and *Dispute Resolved*.
+        match:
+            ``"fifo"`` (default): an end closes the **oldest** open start of
+            its case; an end with no open start is unmatched. The starts left
+            open are the starts minus the matched ends, per case: kpicore's
+            definition of an *open dispute* (the model's
+            :meth:`~kpicore.model.Dispute.is_open`), and once every start is
+            closed the total (hence mean) duration does not depend on which
+            end closed which start. ``"first"``: pm4py ``filter_between`` --
+            the first start of a run of starts opens the episode and the next
+            end closes it; later starts of the run are repeated (absorbed).
+            ``"last"``: Celonis ``SOURCE``/``TARGET`` over the start and end
+            events -- the start directly before an end; earlier starts of the
+            run are repeated (superseded).
+        as_of:
+            Only events strictly before this instant are known (a date ``D``
+            means the end of ``D``, UTC, as :func:`kpicore.periods.as_of_ns`;
+            an int is ns since the epoch, UTC). Starts whose end comes later
+            are open; later events are counted in ``events_after_as_of``.
+            ``None``: every event.
+
+        Returns
+        -------
+        Episodes
+
+        Raises
+        ------
+        InvalidParameterError
+            For an unknown ``match``, or roles sharing an activity.
+
+        Notes
+        -----
+        At equal instants a start is ordered before an end, whatever their
+        input order, so an end at the very instant of the start closes it
+        (0 days). Cost: two equality masks over the activity codes, then
+        O(k log k) on the k start and end events (no loop per event or case).
+
+        Examples
+        --------
+        Two registrations, then one resolution: fifo closes the first one,
+        the second stays open.
+
+        >>> log = EventLog.from_columns(case=["a"] * 3,
+        ...     activity=["Dispute Registered", "Dispute Registered", "Dispute Resolved"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-04T00:00Z"])
+        >>> ep = log.episodes("Dispute Registered", "Dispute Resolved")
+        >>> ep.days.tolist(), ep.open_per_case().to_dict()
+        ([3.0, nan], {'a': 1})
+        >>> import datetime as dt
+        >>> log.episodes("Dispute Registered", "Dispute Resolved",
+        ...              as_of=dt.date(2024, 1, 3)).counts
+        {'closed': 0, 'open': 2, 'repeated_starts': 0, 'unmatched_ends': 0, 'events_after_as_of': 1}
+        """  # noqa: E501
+        if match not in MATCHES:
+            raise InvalidParameterError(f"match must be 'fifo', 'first' or 'last', got {match!r}")
+        lut_a = self._role(start, param="start")
+        lut_b = self._role(end, param="end")
+        if bool((lut_a & lut_b).any()):
+            raise InvalidParameterError(
+                f"start ({self._describe(start, '')}) and end ({self._describe(end, '')}) "
+                "share an activity: give disjoint roles"
+            )
+        s_idx = np.flatnonzero(self._lut_mask(lut_a)).astype(np.int64)
+        e_idx = np.flatnonzero(self._lut_mask(lut_b)).astype(np.int64)
+        after = 0
+        if as_of is not None:
+            limit = (
+                int(as_of)
+                if isinstance(as_of, int | np.integer) and not isinstance(as_of, bool)
+                else as_of_ns(as_of)  # type: ignore[arg-type]
+            )
+            ks = self._ts[s_idx] < limit
+            ke = self._ts[e_idx] < limit
+            after = int(s_idx.shape[0] - np.count_nonzero(ks))
+            after += int(e_idx.shape[0] - np.count_nonzero(ke))
+            s_idx, e_idx = s_idx[ks], e_idx[ke]
+        found = pair_indices(self._case, self._ts, s_idx, e_idx, match)
+        case = self._case[found.start].astype(np.int64)
+        return Episodes(
+            self._describe(start, ""),
+            self._describe(end, ""),
+            match,
+            self._case_labels,
+            case,
+            found.start,
+            found.end,
+            self._ts[found.start],
+            _scan.take_ts(self._ts, found.end),
+            found.repeated,
+            found.unmatched_ends,
+            after,
+        )
 
     # ------------------------------------------------------------------ filters
 

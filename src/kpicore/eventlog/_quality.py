@@ -20,9 +20,9 @@ from kpicore.activities import (
     PAYMENT_RECEIVED,
 )
 from kpicore.errors import InvalidParameterError, MissingDataError
+from kpicore.results import plain as _label
 
 from . import _scan
-from ._results import _label
 
 if TYPE_CHECKING:
     from ._log import ActivitySpec, EventLog

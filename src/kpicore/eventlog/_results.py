@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import types
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
@@ -11,6 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError
+from kpicore.results import freeze as _frozen_map
+from kpicore.results import plain as _label
+from kpicore.results import read_only as _ro
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
 from ._timestamps import NAT
@@ -25,6 +27,7 @@ __all__ = [
     "CaseTimes",
     "CaseValues",
     "DroppedReport",
+    "Episodes",
     "Pairs",
 ]
 
@@ -40,21 +43,6 @@ MISSING_END = 2
 END_BEFORE_START = 3
 #: Names of the status codes, indexed by code.
 STATUS_NAMES: tuple[str, ...] = ("used", "missing_start", "missing_end", "end_before_start")
-
-
-def _ro(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    if arr.flags.writeable:
-        arr = arr.view()
-        arr.setflags(write=False)
-    return arr
-
-
-def _frozen_map(m: Mapping[str, Any]) -> Mapping[str, Any]:
-    return types.MappingProxyType(dict(m))
-
-
-def _label(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _days(ns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
@@ -564,3 +552,146 @@ class Pairs:
             "counts": self.counts,
             "summary": self.summary().to_dict(),
         }
+
+
+@attrs.frozen(eq=False)
+class Episodes:
+    """Every start event paired with its end event, open ones included.
+
+    The result of :meth:`EventLog.episodes`; the pairings (``"fifo"``,
+    ``"first"``, ``"last"``) are defined in :meth:`EventLog.episodes`. Arrays
+    are read-only and aligned, one entry per episode, in (case, start time)
+    order.
+
+    Attributes
+    ----------
+    start, end:
+        The activities (roles) as given.
+    match:
+        The pairing.
+    log_case_ids:
+        All case labels of the log (``case_codes`` index into it).
+    case_codes:
+        The case code of each episode.
+    start_index, end_index:
+        Event indices (into the log) of the start and of the end; ``end_index``
+        is -1 while the episode is open.
+    start_ns, end_ns:
+        Their instants (int64 ns UTC); ``end_ns`` is the NaT sentinel while open.
+    repeated_starts:
+        Starts absorbed into an open episode (``"first"``) or superseded by a
+        later start (``"last"``); always 0 for ``"fifo"``.
+    unmatched_ends:
+        Ends with no open episode before them.
+    events_after_as_of:
+        Start and end events at or after ``as_of`` (not known yet, left out).
+
+    Examples
+    --------
+    >>> from kpicore.eventlog import EventLog
+    >>> log = EventLog.from_columns(case=["a", "a", "a"], activity=["S", "E", "S"],
+    ...     timestamp=["2024-01-01T00:00Z", "2024-01-03T00:00Z", "2024-01-04T00:00Z"])
+    >>> ep = log.episodes("S", "E")
+    >>> ep.days.tolist(), ep.is_open.tolist(), ep.counts["open"]
+    ([2.0, nan], [False, True], 1)
+    """
+
+    start: str
+    end: str
+    match: str
+    log_case_ids: npt.NDArray[Any] = attrs.field(converter=_ro)
+    case_codes: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    start_index: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    end_index: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    start_ns: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    end_ns: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    repeated_starts: int
+    unmatched_ends: int
+    events_after_as_of: int
+
+    def __len__(self) -> int:
+        return int(self.start_index.shape[0])
+
+    @property
+    def case_ids(self) -> npt.NDArray[Any]:
+        """The case label of each episode.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["a", "b"], activity=["S", "S"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 2)
+        >>> log.episodes("S", "Invoice Settled").case_ids.tolist()
+        ['a', 'b']
+        """
+        return _ro(self.log_case_ids[self.case_codes])
+
+    @property
+    def is_open(self) -> npt.NDArray[np.bool_]:
+        """Episodes without an end (as of ``as_of``).
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["a"], activity=["S"],
+        ...     timestamp=["2024-01-01T00:00Z"])
+        >>> log.episodes("S", "Invoice Settled").is_open.tolist()
+        [True]
+        """
+        return _ro(self.end_index < 0)
+
+    @property
+    def days(self) -> npt.NDArray[np.float64]:
+        """Duration of each episode in days (NaN while open).
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["a", "a"], activity=["S", "E"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-01T12:00Z"])
+        >>> log.episodes("S", "E").days.tolist()
+        [0.5]
+        """
+        out = np.full(self.start_ns.shape[0], np.nan)
+        closed = self.end_index >= 0
+        out[closed] = _days(self.end_ns[closed] - self.start_ns[closed])
+        return _ro(out)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``closed``, ``open``, ``repeated_starts``, ``unmatched_ends``, ``events_after_as_of``.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["a", "a"], activity=["E", "S"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z"])
+        >>> log.episodes("S", "E").counts
+        {'closed': 0, 'open': 1, 'repeated_starts': 0, 'unmatched_ends': 1, 'events_after_as_of': 0}
+        """  # noqa: E501
+        n_open = int(np.count_nonzero(self.end_index < 0))
+        return {
+            "closed": len(self) - n_open,
+            "open": n_open,
+            "repeated_starts": self.repeated_starts,
+            "unmatched_ends": self.unmatched_ends,
+            "events_after_as_of": self.events_after_as_of,
+        }
+
+    def open_per_case(self) -> CaseValues:
+        """Number of open episodes of each case of the log (0 where none).
+
+        With *Dispute Registered* / *Dispute Resolved* and ``match="fifo"``
+        this is the number of open disputes of each invoice.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["S", "S", "S"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.episodes("S", "Dispute Resolved").open_per_case().to_dict()
+        {'a': 2, 'b': 1}
+        """
+        n = int(self.log_case_ids.shape[0])
+        cnt = np.bincount(self.case_codes[self.end_index < 0], minlength=n).astype(np.int64)
+        return CaseValues(self.log_case_ids, cnt, f"open {self.start} episodes", "episodes")

@@ -12,6 +12,7 @@ from ._timestamps import NAT
 __all__ = [
     "case_first_index",
     "case_last_index",
+    "heads",
     "offsets",
     "sort_order",
 ]
@@ -26,15 +27,27 @@ def offsets(case: npt.NDArray[Any], n_cases: int) -> _I64:
     return out
 
 
+def heads(c: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """True at the first element of each run of equal values of ``c``.
+
+    Examples
+    --------
+    >>> heads(np.array([0, 0, 1, 3, 3])).tolist()
+    [True, False, True, True, False]
+    """
+    out = np.ones(c.shape[0], dtype=bool)
+    if c.shape[0]:
+        np.not_equal(c[1:], c[:-1], out=out[1:])
+    return out
+
+
 def case_first_index(case: npt.NDArray[Any], idx: _I64, n_cases: int) -> _I64:
     """Per case, the first of the (ascending) event indices ``idx`` in it; -1 if none."""
     out = np.full(n_cases, -1, dtype=np.int64)
     if idx.shape[0] == 0:
         return out
     c = case[idx]
-    head = np.empty(c.shape[0], dtype=bool)
-    head[0] = True
-    head[1:] = c[1:] != c[:-1]
+    head = heads(c)
     out[c[head]] = idx[head]
     return out
 

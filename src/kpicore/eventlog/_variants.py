@@ -10,19 +10,13 @@ import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError, UnknownActivityError
+from kpicore.results import read_only as _ro
 
 __all__ = ["DirectlyFollows", "Variants", "compute_dfg", "compute_variants"]
 
 _NS_PER_DAY_F = 86_400e9
 _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
-
-
-def _ro(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    if arr.flags.writeable:
-        arr = arr.view()
-        arr.setflags(write=False)
-    return arr
 
 
 @attrs.frozen(eq=False)

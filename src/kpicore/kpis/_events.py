@@ -1,48 +1,73 @@
-"""Private vectorised event scans shared by the dispute, dunning and collections KPIs.
+"""Vectorised event scans shared by the dispute, dunning and collections KPIs.
 
-Everything here works on the columns of an :class:`~kpicore.eventlog.EventLog`
-(events sorted by case, then time) and on small subsets of its events; no
-Python loop per event or per case.
+With :mod:`kpicore.kpis._ledger` this is the **shared internal layer** of the
+KPI modules: its names without a leading underscore are stable within
+kpicore and are what the KPI modules import (no KPI module imports another
+KPI module's underscore names). Several of them are re-exported from
+:mod:`kpicore.kpis._ledger`, where they are defined once.
+
+Everything here works on the public columns and methods of an
+:class:`~kpicore.eventlog.EventLog` (events sorted by case, then time) and on
+small subsets of its events; no Python loop per event or per case. Role
+scans and episodes go through the per-log cache of :mod:`kpicore.kpis._ledger`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import types
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError, InvalidRecordError
-from kpicore.eventlog import EventLog
-from kpicore.kpis._ledger import Roles
-from kpicore.kpis._ledger import _role_codes as _ledger_role_codes
-from kpicore.kpis._ledger import _role_index as _ledger_role_index
+from kpicore.eventlog import Episodes, EventLog
+from kpicore.kpis._ledger import (
+    MAX_NS,
+    MISSING,
+    NS_PER_DAY,
+    NS_PER_DAY_F,
+    Roles,
+    check_roles,
+    episodes,
+    freeze,
+    heads,
+    limit_ns,
+    plain,
+    ro,
+    role_events,
+)
 from kpicore.periods import as_of_ns
+from kpicore.summary import Summary
 
-__all__: list[str] = []
+__all__ = [
+    "MAX_NS",
+    "MISSING",
+    "NS_PER_DAY",
+    "NS_PER_DAY_F",
+    "PAIRINGS",
+    "check_pairing",
+    "check_percentiles",
+    "check_roles",
+    "day_start_ns",
+    "event_values",
+    "freeze",
+    "has_event_attribute",
+    "heads",
+    "horizon_ns",
+    "levels_of",
+    "limit_ns",
+    "next_at_or_after",
+    "pair_events",
+    "plain",
+    "ratio",
+    "ro",
+    "role_events",
+]
 
 _I64 = npt.NDArray[np.int64]
 _B = npt.NDArray[np.bool_]
-MAX_NS = int(np.iinfo(np.int64).max)
-MISSING = int(np.iinfo(np.int64).min)
-NS_PER_DAY = 86_400_000_000_000
-NS_PER_DAY_F = 86_400e9
-
-
-def freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    """A read-only copy of a mapping."""
-    return types.MappingProxyType(dict(mapping))
-
-
-def ro(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """A read-only view of an array."""
-    if arr.flags.writeable:
-        arr = arr.view()
-        arr.setflags(write=False)
-    return arr
 
 
 def ratio(num: int, den: int) -> float | None:
@@ -50,16 +75,11 @@ def ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def check_roles(roles: object) -> Roles:
-    """``roles`` itself, or InvalidParameterError when it is not a Roles."""
-    if not isinstance(roles, Roles):
-        raise InvalidParameterError(f"roles must be a Roles, got {type(roles).__name__}")
-    return roles
-
-
-def limit_ns(as_of: _dt.date | _dt.datetime | None, tz: _dt.tzinfo | None) -> int:
-    """The exclusive as-of bound (int64 max for None)."""
-    return MAX_NS if as_of is None else as_of_ns(as_of, tz=tz)
+def check_percentiles(percentiles: Iterable[float]) -> tuple[float, ...]:
+    """The percentiles as a tuple, validated as :meth:`Summary.of` does."""
+    levels = tuple(percentiles)
+    Summary.of([], percentiles=levels)  # validates
+    return levels
 
 
 def horizon_ns(log: EventLog, as_of: _dt.date | _dt.datetime | None, tz: _dt.tzinfo | None) -> int:
@@ -99,50 +119,19 @@ def day_start_ns(days: _I64, tz: _dt.tzinfo | None) -> _I64:
     return out
 
 
-def role_codes(log: EventLog, spec: Any, param: str) -> _I64:
-    """Activity codes of the activities playing a role (the ledger's resolver)."""
-    return _ledger_role_codes(log, spec, param)
-
-
-def role_events(log: EventLog, spec: Any, param: str) -> _I64:
-    """Ascending event indices of the activities playing a role."""
-    return _ledger_role_index(log, _ledger_role_codes(log, spec, param))
-
-
 def event_values(log: EventLog, name: str, idx: _I64) -> npt.NDArray[Any]:
-    """Decoded values of an event attribute at the events ``idx``.
+    """Decoded values of an event attribute at the events ``idx`` only.
 
-    None (object) where the log has no such attribute. ``EventLog.event_attribute``
-    decodes the whole column (an object array per event for text); here only
-    the rows needed are decoded.
+    None (object) where the log has no such attribute.
     """
-    col = log._attrs.get(name)  # no public subset decode yet (reported)
-    if col is None:
+    if name not in log.attribute_names:
         return np.full(idx.shape[0], None, dtype=object)
-    return np.asarray(col.take(idx).decode())
+    return np.asarray(log.event_attribute(name, idx))
 
 
 def has_event_attribute(log: EventLog, name: str) -> bool:
     """Whether the log has an event attribute ``name``."""
     return name in log.attribute_names
-
-
-def heads(c: _I64) -> _B:
-    """True at the first element of each run of equal values of ``c``."""
-    out = np.ones(c.shape[0], dtype=bool)
-    if c.shape[0]:
-        np.not_equal(c[1:], c[:-1], out=out[1:])
-    return out
-
-
-def first_per_case(case: npt.NDArray[Any], idx: _I64, n: int) -> _I64:
-    """Per case, the first of the ascending event indices ``idx`` in it (-1 if none)."""
-    out = np.full(n, -1, dtype=np.int64)
-    if idx.shape[0]:
-        c = case[idx]
-        h = heads(c)
-        out[c[h]] = idx[h]
-    return out
 
 
 def next_at_or_after(q_case: _I64, q_ts: _I64, e_case: _I64, e_ts: _I64) -> _I64:
@@ -208,7 +197,7 @@ def levels_of(log: EventLog, roles: Roles, idx: _I64) -> tuple[_I64, str]:
         if bool(bad.any()):
             i = int(np.flatnonzero(bad)[0])
             raise InvalidRecordError(
-                record=_plain(log.case_ids[log.case_codes[idx[i]]]),
+                record=plain(log.case_ids[log.case_codes[idx[i]]]),
                 field=roles.dunning_level,
                 value=float(raw[i]),
                 expected="a whole dunning level (1, 2, 3, ...)",
@@ -224,7 +213,7 @@ def levels_of(log: EventLog, roles: Roles, idx: _I64) -> tuple[_I64, str]:
                 lv[i] = int(v)
             except (TypeError, ValueError):
                 raise InvalidRecordError(
-                    record=_plain(log.case_ids[log.case_codes[idx[i]]]),
+                    record=plain(log.case_ids[log.case_codes[idx[i]]]),
                     field=roles.dunning_level,
                     value=v,
                     expected="a whole dunning level (1, 2, 3, ...)",
@@ -232,28 +221,11 @@ def levels_of(log: EventLog, roles: Roles, idx: _I64) -> tuple[_I64, str]:
     return np.maximum(lv, 0), "attribute"
 
 
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
-
-
-def plain(v: Any) -> Any:
-    """A numpy scalar as a Python value."""
-    return _plain(v)
-
-
 # --------------------------------------------------------------------------- pairing
 
+#: The pairings of :meth:`EventLog.episodes <kpicore.eventlog.EventLog.episodes>`
+#: (defined there, once).
 PAIRINGS: tuple[str, ...] = ("fifo", "first", "last")
-
-
-class Paired(NamedTuple):
-    """Starts paired with ends, in (case, start time) order."""
-
-    start: _I64  # event index of each start
-    end: _I64  # event index of its end (-1: open at the bound)
-    repeated: int  # starts absorbed ("first") or superseded ("last")
-    unmatched_ends: int  # ends with no open start
-    after_bound: int  # start/end events at or after the bound (not known)
 
 
 def check_pairing(pairing: object) -> str:
@@ -273,99 +245,15 @@ def pair_events(
     pairing: str,
     *,
     params: tuple[str, str],
-) -> Paired:
-    """Pair the start events with end events of the same case, known before ``limit``.
+) -> Episodes:
+    """Start events paired with end events of the same case, known before ``limit``.
 
-    ``pairing``: ``"fifo"`` (an end closes the oldest open start; an end with
-    none open is unmatched), ``"first"`` (:meth:`EventLog.pairs` ``match="first"``:
-    the first start of a run to the next end) or ``"last"`` (``match="last"``:
-    the start directly before an end). At equal instants starts come first.
+    :meth:`EventLog.episodes` (the one pairing scan, where ``"fifo"``,
+    ``"first"`` and ``"last"`` are defined), memoised per log;
+    ``params`` name the two roles in error messages.
     """
-    s_codes = role_codes(log, start_spec, params[0])
-    e_codes = role_codes(log, end_spec, params[1])
+    s_codes = log.role_codes(start_spec, role=params[0])
+    e_codes = log.role_codes(end_spec, role=params[1])
     if np.intersect1d(s_codes, e_codes).shape[0]:
         raise InvalidParameterError(f"roles {params[0]} and {params[1]} share an activity")
-    s_idx = _ledger_role_index(log, s_codes)
-    e_idx = _ledger_role_index(log, e_codes)
-    ts = log.timestamps
-    case = log.case_codes
-    ks = ts[s_idx] < limit
-    ke = ts[e_idx] < limit
-    after = int(s_idx.shape[0] - np.count_nonzero(ks)) + int(e_idx.shape[0] - np.count_nonzero(ke))
-    s_idx, e_idx = s_idx[ks], e_idx[ke]
-    idx = np.concatenate([s_idx, e_idx])
-    is_b = np.concatenate([np.zeros(s_idx.shape[0], bool), np.ones(e_idx.shape[0], bool)])
-    # event order is (case, time): merging the two ascending index runs sorts them
-    order = np.argsort(idx, kind="stable")
-    idx, is_b = idx[order], is_b[order]
-    c = case[idx].astype(np.int64)
-    t = ts[idx]
-    m = idx.shape[0]
-    # ties: a start and an end at one instant are ordered start-first
-    if m > 1 and bool(np.any((c[1:] == c[:-1]) & (t[1:] == t[:-1]) & is_b[:-1] & ~is_b[1:])):
-        order = np.lexsort((is_b, t, c))  # stable: equal keys keep event order
-        idx, is_b, c = idx[order], is_b[order], c[order]
-    empty = np.zeros(0, dtype=np.int64)
-    if m == 0:
-        return Paired(empty, empty, 0, 0, after)
-    head = heads(c)
-    a = ~is_b
-    if pairing == "fifo":
-        return _fifo(idx, a, head, after)
-    same_next = np.zeros(m, dtype=bool)
-    same_next[:-1] = ~head[1:]
-    next_is_b = np.zeros(m, dtype=bool)
-    next_is_b[:-1] = is_b[1:]
-    prev_is_a = np.zeros(m, dtype=bool)
-    prev_is_a[1:] = a[:-1]
-    run_end = a & ~(same_next & ~next_is_b)  # last start of a run
-    closed_run = run_end & same_next & next_is_b  # ... followed by an end
-    if pairing == "last":
-        s_closed = np.flatnonzero(closed_run)
-        e_closed = s_closed + 1
-        s_open = np.flatnonzero(run_end & ~closed_run)
-    else:  # "first": the first start of each run opens the episode
-        starts = np.flatnonzero(a & ~(~head & prev_is_a))
-        ends = np.flatnonzero(run_end)  # one start and one end per run, aligned
-        closed = closed_run[ends]
-        s_closed, e_closed = starts[closed], ends[closed] + 1
-        s_open = starts[~closed]
-    start = np.concatenate([idx[s_closed], idx[s_open]])
-    end = np.concatenate([idx[e_closed], np.full(s_open.shape[0], -1, dtype=np.int64)])
-    o = np.argsort(start, kind="stable")
-    n_a = int(np.count_nonzero(a))
-    return Paired(
-        start[o], end[o], n_a - int(start.shape[0]), int(m - n_a - s_closed.shape[0]), after
-    )
-
-
-def _fifo(idx: _I64, a: _B, head: _B, after: int) -> Paired:
-    """An end closes the oldest open start of its case (a vectorised queue)."""
-    m = idx.shape[0]
-    step = np.where(a, 1, -1).astype(np.int64)
-    cs = np.cumsum(step)
-    hpos = np.flatnonzero(head)
-    base = np.repeat(cs[hpos] - step[hpos], np.diff(np.append(hpos, m)))
-    level = cs - base  # starts minus ends so far, within the case
-    # segmented running minimum of min(level, 0): each case offset below the previous ones
-    rank = np.cumsum(head) - 1
-    big = 2 * m + 2
-    low = np.minimum.accumulate(np.minimum(level, 0) - rank * big) + rank * big
-    prev_low = np.zeros(m, dtype=np.int64)
-    prev_low[1:] = low[:-1]
-    prev_low[head] = 0
-    unmatched_b = ~a & (low < prev_low)  # an end making a new low: nothing was open
-    matched_b = ~a & ~unmatched_b
-    # the k-th matched end of a case closes the k-th start of that case
-    a_pos = np.flatnonzero(a)
-    b_pos = np.flatnonzero(matched_b)
-    n_local = int(rank[-1]) + 1
-    a_cnt = np.bincount(rank[a_pos], minlength=n_local)
-    b_cnt = np.bincount(rank[b_pos], minlength=n_local)
-    a_first = np.cumsum(a_cnt) - a_cnt
-    b_first = np.cumsum(b_cnt) - b_cnt
-    a_rank = np.arange(a_pos.shape[0]) - a_first[rank[a_pos]]
-    paired = np.flatnonzero(a_rank < b_cnt[rank[a_pos]])
-    end = np.full(a_pos.shape[0], -1, dtype=np.int64)
-    end[paired] = idx[b_pos[b_first[rank[a_pos[paired]]] + a_rank[paired]]]
-    return Paired(idx[a_pos], end, 0, int(np.count_nonzero(unmatched_b)), after)
+    return episodes(log, start_spec, end_spec, limit, check_pairing(pairing))

@@ -1,5 +1,12 @@
 """The one input-normalisation path of the invoice KPIs: data -> EventLog -> Ledger.
 
+This module and :mod:`kpicore.kpis._events` are the **shared internal layer**
+of the KPI modules (dso, overdue, disputes, dunning, collections, case_table):
+their names without a leading underscore are stable within kpicore and are
+what the KPI modules import; no KPI module imports another KPI module's
+underscore names, and none reaches into EventLog's internals (only its
+public methods). Users import the public KPI functions instead.
+
 Every invoice KPI (DSO, aging, days overdue, disputes, dunning, ...) accepts
 :data:`InvoiceData` -- a sequence of :class:`~kpicore.model.Invoice` objects
 or an :class:`~kpicore.eventlog.EventLog` -- and normalises it here, once:
@@ -18,6 +25,17 @@ or an :class:`~kpicore.eventlog.EventLog` -- and normalises it here, once:
 its own vocabulary needs no renaming. :func:`group_keys` resolves ``by=`` for
 both kinds of input, and :class:`InvoiceDays` is the shared result of the
 per-invoice day counts (DSO per invoice, days overdue, days late, ...).
+
+Per-log cache
+-------------
+The work that every KPI repeats on a log -- the role scans
+(:func:`role_events`), the as-of-independent part of the ledger
+(:func:`prepare_ledger`), the ledgers and dispute episodes (:func:`episodes`)
+of the most recent as-of bounds (:data:`RECENT_PER_LOG`) -- is memoised per
+EventLog (:func:`memo`) and dropped when the log is garbage-collected, so
+several KPIs on one log scan it once. Everything cached is immutable
+(read-only arrays, frozen objects), so a cached answer is the answer;
+:func:`clear_cache` empties the cache.
 
 Time convention
 ---------------
@@ -42,10 +60,13 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
-import types
+import functools
+import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, TypeVar
 
 import attrs
 import numpy as np
@@ -65,17 +86,22 @@ from kpicore.activities import (
     Activity,
 )
 from kpicore.errors import InvalidParameterError, InvalidRecordError
-from kpicore.eventlog import EventLog
+from kpicore.eventlog import Episodes, EventLog
 from kpicore.grouping import By, Grouping, make_grouping, resolve_by
-from kpicore.model import Customer, Invoice
+from kpicore.model import Customer, Invoice, customers_by_id
 from kpicore.money import Money, currency_exponent
 from kpicore.periods import Freq, as_of_ns, bucket
-from kpicore.results import Breakdown, to_jsonable
+from kpicore.results import Breakdown, freeze, plain, to_jsonable
+from kpicore.results import read_only as ro
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
 __all__ = [
     "DEFAULT_ROLES",
+    "MAX_NS",
     "MISSING",
+    "NS_PER_DAY",
+    "NS_PER_DAY_F",
+    "RECENT_PER_LOG",
     "STATUS_DISPUTED",
     "STATUS_LABELS_PT",
     "STATUS_NAMES",
@@ -88,14 +114,38 @@ __all__ = [
     "InvoiceData",
     "InvoiceDays",
     "Ledger",
+    "PreparedLedger",
     "Roles",
     "as_log",
+    "as_log_with_invoices",
+    "build_ledger",
+    "cached_logs",
+    "check_bool",
+    "check_choice",
+    "check_int",
+    "check_roles",
+    "clear_cache",
+    "episodes",
+    "epoch_days",
+    "first_ns_per_case",
+    "freeze",
     "group_keys",
     "grouping",
+    "heads",
     "invoice_days",
+    "item_grouping",
     "ledger",
+    "ledger_at",
     "ledgers",
+    "limit_ns",
+    "memo",
+    "minor_values",
     "money_totals",
+    "plain",
+    "prepare_ledger",
+    "ro",
+    "role_events",
+    "take_ns",
     "to_day",
 ]
 
@@ -104,8 +154,11 @@ InvoiceData: TypeAlias = Sequence[Invoice] | EventLog
 
 #: The "no value" sentinel of the int64 ledger arrays (numpy's NaT bit pattern).
 MISSING: Final[int] = int(np.iinfo(np.int64).min)
-_MAX_NS: Final[int] = int(np.iinfo(np.int64).max)
-_NS_PER_DAY: Final[int] = 86_400_000_000_000
+#: The "no bound" as-of instant (int64 max): everything recorded is known.
+MAX_NS: Final[int] = int(np.iinfo(np.int64).max)
+#: Nanoseconds per day (int, and float for day counts of durations).
+NS_PER_DAY: Final[int] = 86_400_000_000_000
+NS_PER_DAY_F: Final[float] = 86_400e9
 _EPOCH_DATE: Final[_dt.date] = _dt.date(1970, 1, 1)
 
 #: Status codes of :attr:`Ledger.status` (index into :data:`STATUS_NAMES`).
@@ -140,6 +193,7 @@ STATUS_LABELS_PT: Final[tuple[str, ...]] = (
 _I64 = npt.NDArray[np.int64]
 _B = npt.NDArray[np.bool_]
 _F64 = npt.NDArray[np.float64]
+_T = TypeVar("_T")
 
 # ---------------------------------------------------------------------------------- roles
 
@@ -280,10 +334,22 @@ DEFAULT_ROLES: Final[Roles] = Roles()
 # ---------------------------------------------------------------------------------- input
 
 
-def _prepare(
-    data: InvoiceData | Iterable[Invoice], activity_map: Mapping[str, str] | None = None
+def as_log_with_invoices(
+    data: InvoiceData | Iterable[Invoice], *, activity_map: Mapping[str, str] | None = None
 ) -> tuple[EventLog, list[Invoice] | None]:
-    """The log of ``data`` and, for object input, the invoices (for ``by=``)."""
+    """The log of ``data`` (see :func:`as_log`) and, for object input, the invoices.
+
+    KPIs keep the invoices to resolve ``by=`` on the objects' own attributes.
+
+    Examples
+    --------
+    >>> from kpicore.model import Invoice
+    >>> from kpicore.money import Money
+    >>> inv = Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(5, "BRL"))
+    >>> log, invoices = as_log_with_invoices([inv])
+    >>> log.n_cases, invoices == [inv], as_log_with_invoices(log)[1]
+    (1, True, None)
+    """
     if isinstance(data, EventLog):
         log = data if activity_map is None else data.with_activity_map(activity_map)
         return log, None
@@ -328,21 +394,298 @@ def as_log(
     >>> log.n_cases, as_log(log) is log
     (1, True)
     """
-    return _prepare(data, activity_map)[0]
+    return as_log_with_invoices(data, activity_map=activity_map)[0]
 
 
 # ---------------------------------------------------------------------------------- ledger
 
 
-def _ro(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    if arr.flags.writeable:
-        arr = arr.view()
-        arr.setflags(write=False)
-    return arr
+def check_int(value: object, name: str, low: int) -> int:
+    """``value`` as an int when it is a whole number >= ``low`` (not a bool), else
+    InvalidParameterError naming the parameter.
+
+    Examples
+    --------
+    >>> check_int(np.int64(3), "months", 1)
+    3
+    >>> check_int(0, "months", 1)
+    Traceback (most recent call last):
+    ...
+    kpicore.errors.InvalidParameterError: months must be an integer >= 1, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise InvalidParameterError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
 
 
-def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return types.MappingProxyType(dict(mapping))
+def check_bool(value: object, name: str) -> bool:
+    """``value`` when it is True or False, else InvalidParameterError naming the parameter."""
+    if not isinstance(value, bool):
+        raise InvalidParameterError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_choice(value: object, name: str, choices: tuple[object, ...]) -> None:
+    """InvalidParameterError unless ``value`` is one of ``choices`` (a bool never is).
+
+    Examples
+    --------
+    >>> check_choice("sum", "how", ("mean", "median"))
+    Traceback (most recent call last):
+    ...
+    kpicore.errors.InvalidParameterError: how='sum': expected one of 'mean', 'median'
+    """
+    if isinstance(value, bool) or value not in choices:
+        raise InvalidParameterError(
+            f"{name}={value!r}: expected one of {', '.join(repr(c) for c in choices)}"
+        )
+
+
+def check_roles(roles: object) -> Roles:
+    """``roles`` itself, or InvalidParameterError when it is not a :class:`Roles`."""
+    if not isinstance(roles, Roles):
+        raise InvalidParameterError(f"roles must be a Roles, got {type(roles).__name__}")
+    return roles
+
+
+def heads(c: npt.NDArray[Any]) -> _B:
+    """True at the first element of each run of equal values of ``c``.
+
+    Examples
+    --------
+    >>> heads(np.array([4, 4, 7])).tolist()
+    [True, False, True]
+    """
+    out = np.ones(c.shape[0], dtype=bool)
+    if c.shape[0]:
+        np.not_equal(c[1:], c[:-1], out=out[1:])
+    return out
+
+
+def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I64:
+    """Per case, the instant of the first of the ascending event indices ``idx`` in it
+    (MISSING if none).
+
+    Examples
+    --------
+    >>> out = first_ns_per_case(np.array([0, 0, 2]), np.array([5, 6, 7]), np.array([1, 2]), 3)
+    >>> out.tolist() == [6, MISSING, 7]
+    True
+    """
+    out = np.full(n, MISSING, dtype=np.int64)
+    if idx.shape[0]:
+        c = case[idx]
+        h = heads(c)
+        out[c[h]] = ts[idx[h]]
+    return out
+
+
+def take_ns(ts: _I64, index: _I64) -> _I64:
+    """``ts[index]``, MISSING where ``index`` is -1.
+
+    Examples
+    --------
+    >>> take_ns(np.array([5, 9]), np.array([1, -1])).tolist() == [9, MISSING]
+    True
+    """
+    if ts.shape[0] == 0:
+        return np.full(index.shape, MISSING, dtype=np.int64)
+    return np.where(index >= 0, ts[np.maximum(index, 0)], MISSING)
+
+
+def epoch_days(
+    raw: npt.NDArray[Any], *, field: str, record: Callable[[int], Any], expected: str
+) -> _I64:
+    """Days since 1970-01-01 (MISSING where null) of dates, instants or ISO date strings.
+
+    ``datetime64`` values are taken at their UTC date; an object array may
+    hold dates and ISO ``YYYY-MM-DD`` strings (each distinct value parsed
+    once). Anything else raises InvalidRecordError naming ``record(i)`` of the
+    first offending row, the ``field`` and what was ``expected``.
+
+    Examples
+    --------
+    >>> raw = np.array(["2024-01-02", None], dtype=object)
+    >>> epoch_days(raw, field="due", record=str, expected="a date").tolist() == [19724, MISSING]
+    True
+    """
+    kind = raw.dtype.kind
+    if kind == "M":
+        unit, _ = np.datetime_data(raw.dtype)
+        if unit in ("D", "W", "M", "Y"):
+            return raw.astype("datetime64[D]").view(np.int64).copy()
+        ns = raw.astype("datetime64[ns]").view(np.int64)
+        return np.where(ns != MISSING, np.floor_divide(ns, NS_PER_DAY), MISSING)
+    out = np.full(raw.shape[0], MISSING, dtype=np.int64)
+    if kind != "O":
+        valid = ~np.isnan(raw) if kind == "f" else np.ones(raw.shape[0], dtype=bool)
+        if bool(valid.any()):
+            i = int(np.flatnonzero(valid)[0])
+            raise InvalidRecordError(
+                record=record(i), field=field, value=plain(raw[i]), expected=expected
+            )
+        return out
+    parsed: dict[Any, int] = {}
+    for i, v in enumerate(raw.tolist()):
+        if v is None or (isinstance(v, float) and v != v):
+            continue
+        day = parsed.get(v)
+        if day is None:
+            try:
+                d = v if isinstance(v, _dt.date) else _dt.date.fromisoformat(str(v))
+            except ValueError:
+                raise InvalidRecordError(
+                    record=record(i), field=field, value=v, expected=expected
+                ) from None
+            day = parsed[v] = (d - _EPOCH_DATE).days
+        out[i] = day
+    return out
+
+
+def limit_ns(as_of: _dt.date | _dt.datetime | None, tz: _dt.tzinfo | None) -> int:
+    """The exclusive as-of bound in ns (:data:`MAX_NS` for None: everything known)."""
+    return MAX_NS if as_of is None else as_of_ns(as_of, tz=tz)
+
+
+# ---------------------------------------------------------------------------------- cache
+#
+# Per-log work (role scans, the ledger's preparation, ledgers per as-of bound,
+# episodes) is memoised per EventLog. An EventLog compares by value and is not
+# hashable, so the table is keyed by the log's identity and each entry holds a
+# weak reference whose callback drops the entry when the log is collected
+# (a weakref.WeakKeyDictionary needs hashable keys). Values are read-only
+# arrays or frozen objects: sharing them between calls cannot change a result.
+
+_CACHE_LOCK: Final = threading.Lock()
+_CACHES: dict[int, tuple[weakref.ReferenceType[EventLog], _Tables]] = {}
+#: How many as-of-dependent values (ledgers, episodes, ... of one bound) each log keeps.
+RECENT_PER_LOG: Final[int] = 12
+
+
+class _Tables:
+    """The memo of one log: values kept while it lives, and recent as-of-dependent ones."""
+
+    __slots__ = ("kept", "recent")
+
+    def __init__(self) -> None:
+        self.kept: dict[Hashable, Any] = {}
+        self.recent: collections.OrderedDict[Hashable, Any] = collections.OrderedDict()
+
+
+def _forget(key: int, ref: weakref.ReferenceType[EventLog]) -> None:
+    # called while the log is being collected, maybe inside a locked section of
+    # this thread: no lock here (dict operations are atomic)
+    entry = _CACHES.get(key)
+    if entry is not None and entry[0] is ref:
+        _CACHES.pop(key, None)
+
+
+def _tables(log: EventLog) -> _Tables:
+    key = id(log)
+    with _CACHE_LOCK:
+        entry = _CACHES.get(key)
+        if entry is None or entry[0]() is not log:
+            entry = (weakref.ref(log, functools.partial(_forget, key)), _Tables())
+            _CACHES[key] = entry
+        return entry[1]
+
+
+def memo(
+    log: EventLog, key: Hashable, compute: Callable[[], _T], *, as_of_dependent: bool = False
+) -> _T:
+    """``compute()`` once per log and key (thread-safe; dropped with the log).
+
+    ``compute`` must return an immutable value (read-only arrays, frozen
+    objects). Values that depend on an as-of bound (``as_of_dependent=True``)
+    are kept for the :data:`RECENT_PER_LOG` most recently used keys only; the
+    others as long as the log lives. Two threads may both compute a missing
+    value; the first stored one wins. An unhashable key is not cached.
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns(case=["a"], activity=["X"], timestamp=["2024-01-01T00:00Z"])
+    >>> memo(log, "n", lambda: 1), memo(log, "n", lambda: 2)
+    (1, 1)
+    """
+    try:
+        hash(key)
+    except TypeError:
+        return compute()
+    tables = _tables(log)
+    table = tables.recent if as_of_dependent else tables.kept
+    with _CACHE_LOCK:
+        if key in table:
+            if as_of_dependent:
+                tables.recent.move_to_end(key)
+            return table[key]  # type: ignore[no-any-return]
+    value = compute()
+    with _CACHE_LOCK:
+        value = table.setdefault(key, value)
+        if as_of_dependent:
+            tables.recent.move_to_end(key)
+            while len(tables.recent) > RECENT_PER_LOG:
+                tables.recent.popitem(last=False)
+        return value
+
+
+def cached_logs() -> int:
+    """How many logs currently have memoised work (for tests and benchmarks)."""
+    with _CACHE_LOCK:
+        return sum(1 for ref, _ in _CACHES.values() if ref() is not None)
+
+
+def clear_cache(log: EventLog | None = None) -> None:
+    """Drop the memoised work of ``log`` (of every log when None)."""
+    with _CACHE_LOCK:
+        if log is None:
+            _CACHES.clear()
+        else:
+            entry = _CACHES.get(id(log))
+            if entry is not None and entry[0]() is log:
+                del _CACHES[id(log)]
+
+
+def _spec_key(spec: Any) -> Hashable:
+    if isinstance(spec, str | Activity):
+        return spec
+    if isinstance(spec, Iterable):
+        return tuple(spec)
+    return repr(spec)  # not a role: EventLog.role_events raises for it
+
+
+def role_events(log: EventLog, spec: Any, role: str = "activity") -> _I64:
+    """:meth:`EventLog.role_events`, memoised per log (read-only).
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns(case=["a", "a"], activity=["X", "Y"],
+    ...     timestamp=["2024-01-01T00:00Z"] * 2)
+    >>> role_events(log, "Y").tolist()
+    [1]
+    """
+    return memo(
+        log, ("role_events", _spec_key(spec)), lambda: ro(log.role_events(spec, role=role))
+    )
+
+
+def episodes(log: EventLog, start: Any, end: Any, limit: int, match: str) -> Episodes:
+    """:meth:`EventLog.episodes` as of the bound ``limit`` (:data:`MAX_NS`: all), memoised.
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns(case=["a"], activity=["Dispute Registered"],
+    ...     timestamp=["2024-01-01T00:00Z"])
+    >>> episodes(log, "Dispute Registered", "Dispute Resolved", MAX_NS, "fifo").counts["open"]
+    1
+    """
+    key = ("episodes", _spec_key(start), _spec_key(end), match, limit)
+    as_of = None if limit == MAX_NS else limit
+    return memo(
+        log,
+        key,
+        lambda: log.episodes(start, end, match=match, as_of=as_of),  # type: ignore[arg-type]
+        as_of_dependent=limit != MAX_NS,
+    )
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -395,8 +738,11 @@ class Ledger:
         invoices not issued as of ``as_of`` and for those without an amount
         (see :attr:`has_amount`).
     open_disputes : ndarray of int64
-        Known *dispute registered* minus *dispute resolved* events, floored
-        at 0.
+        Disputes open as of ``as_of``: registrations not closed by a known
+        resolution, each resolution closing the oldest open registration of
+        its invoice (``"fifo"``; a resolution with none open closes nothing).
+        The definition is :meth:`EventLog.episodes <kpicore.eventlog.EventLog.episodes>`;
+        :func:`kpicore.kpis.disputes.open_disputes` counts the same disputes.
     status : ndarray of int8
         :data:`STATUS_NAMES` codes with the model's precedence written_off >
         paid > disputed > partially_paid > open; ``not_issued`` (issued at or
@@ -413,21 +759,21 @@ class Ledger:
     (1, ['USD'], [True], 1)
     """
 
-    case_ids: npt.NDArray[Any] = attrs.field(converter=_ro)
+    case_ids: npt.NDArray[Any] = attrs.field(converter=ro)
     as_of_ns: int | None
-    issued_ns: _I64 = attrs.field(converter=_ro)
-    due_day: npt.NDArray[np.datetime64] = attrs.field(converter=_ro)
-    amount_minor: _I64 = attrs.field(converter=_ro)
-    currency_code: npt.NDArray[np.int32] = attrs.field(converter=_ro)
+    issued_ns: _I64 = attrs.field(converter=ro)
+    due_day: npt.NDArray[np.datetime64] = attrs.field(converter=ro)
+    amount_minor: _I64 = attrs.field(converter=ro)
+    currency_code: npt.NDArray[np.int32] = attrs.field(converter=ro)
     currencies: tuple[str, ...]
-    paid_minor: _I64 = attrs.field(converter=_ro)
-    first_payment_ns: _I64 = attrs.field(converter=_ro)
-    first_payment_after_issue_ns: _I64 = attrs.field(converter=_ro)
-    settled_ns: _I64 = attrs.field(converter=_ro)
-    written_off_ns: _I64 = attrs.field(converter=_ro)
-    open_minor: _I64 = attrs.field(converter=_ro)
-    open_disputes: _I64 = attrs.field(converter=_ro)
-    status: npt.NDArray[np.int8] = attrs.field(converter=_ro)
+    paid_minor: _I64 = attrs.field(converter=ro)
+    first_payment_ns: _I64 = attrs.field(converter=ro)
+    first_payment_after_issue_ns: _I64 = attrs.field(converter=ro)
+    settled_ns: _I64 = attrs.field(converter=ro)
+    written_off_ns: _I64 = attrs.field(converter=ro)
+    open_minor: _I64 = attrs.field(converter=ro)
+    open_disputes: _I64 = attrs.field(converter=ro)
+    status: npt.NDArray[np.int8] = attrs.field(converter=ro)
     payments_without_amount: int
 
     def __repr__(self) -> str:
@@ -441,93 +787,112 @@ class Ledger:
     @property
     def limit(self) -> int:
         """The as-of bound as an int (int64 max when ``as_of`` is None)."""
-        return _MAX_NS if self.as_of_ns is None else self.as_of_ns
+        return MAX_NS if self.as_of_ns is None else self.as_of_ns
 
-    @property
+    # Derived columns are computed on first use and kept (ledgers are shared through the
+    # per-log cache): read-only, like the fields.
+
+    @functools.cached_property
     def has_issue_event(self) -> _B:
         """Cases with a *generated* event (at any time)."""
-        out: _B = self.status != STATUS_NO_ISSUE_EVENT
-        return out
+        return ro(self.status != STATUS_NO_ISSUE_EVENT)
 
-    @property
+    @functools.cached_property
     def is_issued(self) -> _B:
         """Cases issued before ``as_of`` (the KPI population)."""
-        out: _B = self.status < STATUS_NOT_ISSUED
-        return out
+        return ro(self.status < STATUS_NOT_ISSUED)
+
+    @functools.cached_property
+    def issued_index(self) -> _I64:
+        """Ascending case codes of the issued cases (:attr:`is_issued`)."""
+        return ro(np.flatnonzero(self.is_issued).astype(np.int64))
+
+    @property
+    def all_issued(self) -> bool:
+        """Whether every case is issued (then ``issued_index`` is ``arange(n)``)."""
+        return int(self.issued_index.shape[0]) == self.n
 
     @property
     def due_days(self) -> _I64:
         """Due dates as int64 days since 1970-01-01 (MISSING where missing)."""
         return self.due_day.view(np.int64)
 
-    @property
+    @functools.cached_property
     def has_due_date(self) -> _B:
         """Cases with a due date."""
-        out: _B = self.due_days != MISSING
-        return out
+        return ro(self.due_days != MISSING)
 
-    @property
+    @functools.cached_property
     def has_amount(self) -> _B:
         """Cases with an invoice amount."""
-        out: _B = self.amount_minor != MISSING
-        return out
+        return ro(self.amount_minor != MISSING)
 
-    @property
+    @functools.cached_property
     def has_currency(self) -> _B:
         """Cases with a currency."""
-        out: _B = self.currency_code >= 0
-        return out
+        return ro(self.currency_code >= 0)
 
-    @property
+    @functools.cached_property
     def currency(self) -> npt.NDArray[np.object_]:
         """The currency code of each case (None where missing)."""
         labels = np.array([*self.currencies, None], dtype=object)
-        return labels[np.where(self.currency_code >= 0, self.currency_code, len(self.currencies))]
+        return ro(
+            labels[np.where(self.currency_code >= 0, self.currency_code, len(self.currencies))]
+        )
 
-    @property
+    @functools.cached_property
     def is_settled(self) -> _B:
         """Settled as of ``as_of``."""
-        out: _B = self.settled_ns != MISSING
-        return out
+        return ro(self.settled_ns != MISSING)
 
-    @property
+    @functools.cached_property
     def is_written_off(self) -> _B:
         """Written off as of ``as_of``."""
-        out: _B = self.written_off_ns != MISSING
-        return out
+        return ro(self.written_off_ns != MISSING)
 
-    @property
+    @functools.cached_property
     def is_open(self) -> _B:
         """Issued, neither settled nor written off, as of ``as_of``."""
-        out: _B = self.status <= STATUS_DISPUTED  # open, partially paid or disputed
-        return out
+        return ro(self.status <= STATUS_DISPUTED)  # open, partially paid or disputed
+
+    @functools.cached_property
+    def closed_ns(self) -> _I64:
+        """Settlement or write-off instant, whichever came first (MISSING if neither)."""
+        return ro(_earliest(self.settled_ns, self.written_off_ns))
 
     @property
     def settled_at(self) -> npt.NDArray[np.datetime64]:
         """:attr:`settled_ns` as ``datetime64[ns]`` (NaT where unsettled)."""
-        return _ro(self.settled_ns.view("datetime64[ns]"))
+        return ro(self.settled_ns.view("datetime64[ns]"))
 
-    @property
+    @functools.cached_property
     def status_names(self) -> npt.NDArray[np.object_]:
         """The status of each case by name (:data:`STATUS_NAMES`)."""
-        return np.array(STATUS_NAMES, dtype=object)[self.status]
+        return ro(np.array(STATUS_NAMES, dtype=object)[self.status])
 
-    @property
+    @functools.cached_property
     def coverage(self) -> Mapping[str, int]:
         """Counts: ``cases``, ``issued`` (before as_of), ``issued_after_as_of``,
         ``no_issue_event``; among the issued: ``missing_due_date``,
         ``missing_amount``, ``missing_currency``; and ``payments_without_amount``."""
+        status_counts = np.bincount(self.status, minlength=len(STATUS_NAMES))
+        issued_n = int(status_counts[:STATUS_NOT_ISSUED].sum())
         issued = self.is_issued
-        has = self.has_issue_event
-        return _freeze(
+
+        def missing(has: _B) -> int:
+            if self.all_issued:
+                return int(has.shape[0] - np.count_nonzero(has))
+            return int(np.count_nonzero(issued & ~has))
+
+        return freeze(
             {
                 "cases": self.n,
-                "issued": int(np.count_nonzero(issued)),
-                "issued_after_as_of": int(np.count_nonzero(has & ~issued)),
-                "no_issue_event": int(np.count_nonzero(~has)),
-                "missing_due_date": int(np.count_nonzero(issued & ~self.has_due_date)),
-                "missing_amount": int(np.count_nonzero(issued & ~self.has_amount)),
-                "missing_currency": int(np.count_nonzero(issued & ~self.has_currency)),
+                "issued": issued_n,
+                "issued_after_as_of": int(status_counts[STATUS_NOT_ISSUED]),
+                "no_issue_event": int(status_counts[STATUS_NO_ISSUE_EVENT]),
+                "missing_due_date": missing(self.has_due_date),
+                "missing_amount": missing(self.has_amount),
+                "missing_currency": missing(self.has_currency),
                 "payments_without_amount": self.payments_without_amount,
             }
         )
@@ -602,49 +967,21 @@ def money_totals(
     return out
 
 
-def _role_codes(log: EventLog, spec: ActivityRole, param: str) -> npt.NDArray[np.int64]:
-    """Activity codes of the activities playing a role (via the log's role resolution)."""
-    # EventLog has no public "activity codes of a role" yet; _role is its one resolver
-    # (canonical names, pt-BR labels, activity_map), so it is reused, not re-implemented.
-    lut = log._role(spec, param=param)
-    return np.flatnonzero(lut[: len(log.activities)]).astype(np.int64)
-
-
-def _role_index(log: EventLog, codes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Ascending event indices of the activities ``codes`` (equality masks: cheaper than
-    a lookup-table gather for the usual one or two codes)."""
-    act = log.activity_codes
-    if codes.shape[0] == 0 or act.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
-    mask = act == codes[0]
-    for c in codes[1:].tolist():
-        mask |= act == c
-    return np.flatnonzero(mask).astype(np.int64)
-
-
-def _first_per_case(case: npt.NDArray[Any], idx: _I64, n: int) -> _I64:
-    """Per case, the first of the ascending event indices ``idx`` (-1 if none)."""
-    out = np.full(n, -1, dtype=np.int64)
-    if idx.shape[0] == 0:
-        return out
-    c = case[idx]
-    head = np.empty(c.shape[0], dtype=bool)
-    head[0] = True
-    np.not_equal(c[1:], c[:-1], out=head[1:])
-    out[c[head]] = idx[head]
-    return out
-
-
-def _take(ts: _I64, index: _I64) -> _I64:
-    if ts.shape[0] == 0:
-        return np.full(index.shape, MISSING, dtype=np.int64)
-    return np.where(index >= 0, ts[np.maximum(index, 0)], MISSING)
-
-
-def _minor_values(
+def minor_values(
     raw: npt.NDArray[Any], *, field: str, ids: Callable[[int], Any]
 ) -> tuple[_I64, _B]:
-    """Integer minor units and a validity mask from an int/float attribute array."""
+    """Integer minor units and a validity mask from an int/float attribute array.
+
+    Floats must be whole numbers (at most 2**53); NaN (and an all-None column)
+    means "no amount". Anything else raises InvalidRecordError naming
+    ``ids(i)`` of the offending row, ``field`` and the value.
+
+    Examples
+    --------
+    >>> v, ok = minor_values(np.array([150.0, np.nan]), field="amount", ids=str)
+    >>> v.tolist(), ok.tolist()
+    ([150, 0], [True, False])
+    """
     kind = raw.dtype.kind
     if kind in "iu":
         return raw.astype(np.int64), np.ones(raw.shape[0], dtype=bool)
@@ -659,11 +996,12 @@ def _minor_values(
                 expected="an amount in integer minor units",
             )  # fmt: skip
         return whole.astype(np.int64), ok
-    if raw.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    i = 0
+    values = raw.tolist()
+    if all(v is None for v in values):
+        return np.zeros(raw.shape[0], dtype=np.int64), np.zeros(raw.shape[0], dtype=bool)
+    i = next(i for i, v in enumerate(values) if v is not None)
     raise InvalidRecordError(
-        record=ids(i), field=field, value=raw[i], expected="an amount in integer minor units"
+        record=ids(i), field=field, value=values[i], expected="an amount in integer minor units"
     )
 
 
@@ -671,65 +1009,52 @@ def _due_days(log: EventLog, name: str) -> _I64:
     n = log.n_cases
     if name not in log.case_attribute_names:
         return np.full(n, MISSING, dtype=np.int64)
-    raw = log.case_attribute(name)
-    if raw.dtype.kind == "M":
-        unit, _ = np.datetime_data(raw.dtype)
-        if unit in ("D", "W", "M", "Y"):
-            return raw.astype("datetime64[D]").view(np.int64).copy()
-        ns = raw.astype("datetime64[ns]").view(np.int64)
-        return np.where(ns != MISSING, np.floor_divide(ns, _NS_PER_DAY), MISSING)
-    col = log._case_attrs[name]  # ISO strings: parse each distinct label once
-    if col.kind == "category" and col.labels is not None:
-        parsed = np.empty(col.labels.shape[0] + 1, dtype=np.int64)
-        parsed[-1] = MISSING
-        for k, label in enumerate(col.labels.tolist()):
-            try:
-                parsed[k] = (_dt.date.fromisoformat(str(label)) - _EPOCH_DATE).days
-            except ValueError:
-                row = int(np.flatnonzero(col.data == k)[0])
-                raise InvalidRecordError(
-                    record=_plain(log.case_ids[row]), field=name, value=label,
-                    expected="a due date (date or ISO 'YYYY-MM-DD' string)",
-                ) from None  # fmt: skip
-        codes = np.asarray(col.data, dtype=np.int64)
-        out: _I64 = parsed[np.where(codes >= 0, codes, parsed.shape[0] - 1)]
-        return out
-    bad = int(np.flatnonzero(~col.null_mask())[0]) if n and bool((~col.null_mask()).any()) else 0
-    raise InvalidRecordError(
-        record=_plain(log.case_ids[bad]) if n else None, field=name,
-        value=_plain(raw[bad]) if n else None, expected="a due date (date or ISO string)",
-    )  # fmt: skip
+    ids = log.case_ids
+    expected = "a due date (date or ISO 'YYYY-MM-DD' string)"
+    if log.case_attribute_kind(name) != "category":
+        return epoch_days(
+            log.case_attribute(name), field=name, record=lambda i: plain(ids[i]),
+            expected=expected,
+        )  # fmt: skip
+    # ISO strings: parse each distinct label once
+    codes, labels = log.case_attribute_codes(name)
 
+    def first_case(k: int) -> Any:
+        return plain(ids[int(np.flatnonzero(codes == k)[0])])
 
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
+    parsed = np.append(
+        epoch_days(labels, field=name, record=first_case, expected=expected), MISSING
+    )
+    out: _I64 = parsed[np.where(codes >= 0, codes, parsed.shape[0] - 1)]
+    return out
 
 
 def _currency_codes(log: EventLog, roles: Roles) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
     n = log.n_cases
     name = roles.currency
-    if name in log.case_attribute_names:
-        col = log._case_attrs[name]  # category codes: avoids re-factorising strings
-        if col.kind == "category" and col.labels is not None:
-            labels = [str(x) for x in col.labels.tolist()]
-            codes = np.asarray(col.data, dtype=np.int32)
-        else:
-            raw = log.case_attribute(name)
-            bad = next((i for i, v in enumerate(raw.tolist()) if v is not None), 0)
-            raise InvalidRecordError(
-                record=_plain(log.case_ids[bad]) if n else None, field=name,
-                value=_plain(raw[bad]) if n else None, expected="an ISO 4217 currency code",
-            )  # fmt: skip
-    else:
-        labels = []
+    ids = log.case_ids
+    if name not in log.case_attribute_names:
+        labels: list[str] = []
         codes = np.full(n, -1, dtype=np.int32)
+    elif log.case_attribute_kind(name) == "category":
+        # category codes: avoids re-factorising strings
+        raw_codes, raw_labels = log.case_attribute_codes(name)
+        labels = [str(x) for x in raw_labels.tolist()]
+        codes = raw_codes
+    else:
+        raw = log.case_attribute(name)
+        bad = next((i for i, v in enumerate(raw.tolist()) if v is not None), 0)
+        raise InvalidRecordError(
+            record=plain(ids[bad]) if n else None, field=name,
+            value=plain(raw[bad]) if n else None, expected="an ISO 4217 currency code",
+        )  # fmt: skip
     for i, code in enumerate(labels):
         try:
             currency_exponent(code)
         except InvalidParameterError:
             row = int(np.flatnonzero(codes == i)[0])
             raise InvalidRecordError(
-                record=_plain(log.case_ids[row]), field=name, value=code,
+                record=plain(ids[row]), field=name, value=code,
                 expected="a known ISO 4217 currency code",
             ) from None  # fmt: skip
     if roles.default_currency is not None and bool((codes < 0).any()):
@@ -740,127 +1065,161 @@ def _currency_codes(log: EventLog, roles: Roles) -> tuple[npt.NDArray[np.int32],
             k = labels.index(roles.default_currency)
             codes = np.where(codes >= k, codes + 1, codes).astype(np.int32)
         codes = np.where(codes < 0, k, codes).astype(np.int32)
-    return codes, tuple(labels)
+    return ro(codes), tuple(labels)
 
 
-@attrs.frozen
-class _Prepared:
-    """Per-log work shared by every as-of instant."""
+def _first_where(runs: _I64, lengths: _I64, flags: _B, cases: _I64, n: int) -> _I64:
+    """Per case, the position of its first flagged payment (-1 if none).
 
-    log: EventLog
+    Payments come in one run per case (``runs`` = the run starts, ``cases`` =
+    their case); the usual answer is the run's first payment, so only the runs
+    whose first payment is not flagged are scanned further.
+    """
+    out = np.full(n, -1, dtype=np.int64)
+    if runs.shape[0] == 0:
+        return out
+    head_ok = flags[runs]
+    out[cases[head_ok]] = runs[head_ok]
+    if not bool(head_ok.all()):
+        rest = np.repeat(~head_ok, lengths) & flags
+        pos = np.flatnonzero(rest)
+        if pos.shape[0]:
+            run_of = np.repeat(np.arange(runs.shape[0]), lengths)[pos]
+            h = heads(run_of)
+            out[cases[run_of[h]]] = pos[h]
+    return out
+
+
+@attrs.frozen(eq=False, repr=False)
+class PreparedLedger:
+    """The per-log work of :func:`ledger`, shared by every as-of bound (:func:`prepare_ledger`).
+
+    Payment facts are computed once over *all* the payments. The events are
+    sorted by (case, time), so the payments known as of any bound are a prefix
+    of each case's payments: the first payment, the first one at or after the
+    issue and the first one at which the cumulative payments cover the amount
+    are known as of a bound exactly when their instant precedes it, and the
+    amount paid is the running sum at the case's last known payment.
+    """
+
+    case_ids: npt.NDArray[Any]
+    roles: Roles
     issued_ns: _I64
     due_days: _I64
     amount: _I64
     has_amount: _B
     zero_amount: _B
-    amount_or_zero: _I64
     currency_code: npt.NDArray[np.int32]
     currencies: tuple[str, ...]
-    pay_case: _I64
-    pay_ts: _I64
-    pay_amount: _I64
-    pay_has_amount: _B
-    pay_issued: _I64  # issue instant of the payment's case (int64 max when none)
-    pay_target: _I64  # amount of the payment's case (int64 max when none)
-    pay_heads: _I64  # position of each case's first payment
-    pay_tails: _I64  # position of each case's last payment
-    pay_cases: _I64  # the case of each run of payments
-    pay_run_lengths: _I64  # payments per run
-    settled_first_ns: _I64
+    settled_first_ns: _I64  # first settled event (any time)
     written_first_ns: _I64
-    reg_case: _I64
-    reg_ts: _I64
-    res_case: _I64
-    res_ts: _I64
+    pay_ts: _I64  # every payment, in (case, time) order
+    pay_without_amount: _I64  # positions of the payments with no amount
+    pay_running: _I64  # cumulative amount within the case, at each payment
+    pay_runs: _I64  # position of each case's first payment
+    pay_run_cases: _I64  # the case of each run
+    pay_run_lengths: _I64
+    pay_last_ns: int  # the latest payment instant (MISSING when none)
+    first_pay_ns: _I64  # first payment (any time)
+    first_after_issue_ns: _I64  # first payment at/after the issue (any time)
+    cover_ns: _I64  # first payment at which the payments cover the amount (any time)
+
+    def __repr__(self) -> str:
+        return f"PreparedLedger({self.case_ids.shape[0]} invoices)"
+
+    @property
+    def n(self) -> int:
+        """Number of invoices (cases)."""
+        return int(self.case_ids.shape[0])
 
 
-def _prepare_ledger(log: EventLog, roles: Roles) -> _Prepared:
-    if not isinstance(roles, Roles):
-        raise InvalidParameterError(f"roles must be a Roles, got {type(roles).__name__}")
+def prepare_ledger(log: EventLog, roles: Roles = DEFAULT_ROLES) -> PreparedLedger:
+    """The as-of-independent work of :func:`ledger` for ``log``, memoised per log and roles.
+
+    Examples
+    --------
+    >>> from kpicore.model import Invoice
+    >>> from kpicore.money import Money
+    >>> log = as_log([Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(5, "BRL"))])
+    >>> prepare_ledger(log) is prepare_ledger(log)
+    True
+    """
+    check_roles(roles)
+    return memo(log, ("prepared_ledger", roles), lambda: _prepare_ledger(log, roles))
+
+
+def _prepare_ledger(log: EventLog, roles: Roles) -> PreparedLedger:
     n = log.n_cases
     case = log.case_codes
     ts = log.timestamps
     ids = log.case_ids
 
-    def first_ns(spec: ActivityRole, param: str) -> _I64:
-        idx = _role_index(log, _role_codes(log, spec, param))
-        return _take(ts, _first_per_case(case, idx, n))
+    def first_ns(spec: ActivityRole, role: str) -> _I64:
+        return first_ns_per_case(case, ts, role_events(log, spec, role), n)
 
     issued = first_ns(roles.generated, "generated")
-    settled = first_ns(roles.settled, "settled")
-    written = first_ns(roles.written_off, "written_off")
-    pidx = _role_index(log, _role_codes(log, roles.payment, "payment"))
+    pidx = role_events(log, roles.payment, "payment")
     pay_case = case[pidx].astype(np.int64)
-    if roles.payment_amount in log.attribute_names and pidx.shape[0]:
-        raw = log.event_attribute(roles.payment_amount)[pidx]
-        pay_amount, pay_ok = _minor_values(
-            raw, field=roles.payment_amount, ids=lambda i: _plain(ids[pay_case[i]])
+    pay_ts = ts[pidx]
+    m = pidx.shape[0]
+    if roles.payment_amount in log.attribute_names and m:
+        raw = log.event_attribute(roles.payment_amount, pidx)
+        pay_amount, pay_ok = minor_values(
+            raw, field=roles.payment_amount, ids=lambda i: plain(ids[pay_case[i]])
         )
     else:
-        pay_amount = np.zeros(pidx.shape[0], dtype=np.int64)
-        pay_ok = np.zeros(pidx.shape[0], dtype=bool)
+        pay_amount = np.zeros(m, dtype=np.int64)
+        pay_ok = np.zeros(m, dtype=bool)
     if roles.invoice_amount in log.case_attribute_names:
-        amount, has_amount = _minor_values(
+        amount, has_amount = minor_values(
             log.case_attribute(roles.invoice_amount),
             field=roles.invoice_amount,
-            ids=lambda i: _plain(ids[i]),
+            ids=lambda i: plain(ids[i]),
         )
         amount = np.where(has_amount, amount, MISSING)
     else:
         amount = np.full(n, MISSING, dtype=np.int64)
         has_amount = np.zeros(n, dtype=bool)
-    m = pay_case.shape[0]
-    heads = np.zeros(0, dtype=np.int64)
-    tails = np.zeros(0, dtype=np.int64)
+    runs = np.flatnonzero(heads(pay_case)).astype(np.int64)
+    lengths = np.diff(np.append(runs, m)).astype(np.int64)
+    run_cases = pay_case[runs]
+    running = np.cumsum(pay_amount, dtype=np.int64)
     if m:
-        head = np.empty(m, dtype=bool)
-        head[0] = True
-        np.not_equal(pay_case[1:], pay_case[:-1], out=head[1:])
-        heads = np.flatnonzero(head).astype(np.int64)
-        tails = np.empty(heads.shape[0], dtype=np.int64)
-        tails[:-1] = heads[1:] - 1
-        tails[-1] = m - 1
-    reg = _role_index(log, _role_codes(log, roles.dispute_registered, "dispute_registered"))
-    res = _role_index(log, _role_codes(log, roles.dispute_resolved, "dispute_resolved"))
-    codes, currencies = _currency_codes(log, roles)
-    return _Prepared(
-        log=log,
-        issued_ns=issued,
-        due_days=_due_days(log, roles.due_date),
-        amount=amount,
-        has_amount=has_amount,
-        zero_amount=has_amount & (amount == 0),
-        amount_or_zero=np.where(has_amount, amount, 0),
-        currency_code=codes,
+        running -= np.repeat(running[runs] - pay_amount[runs], lengths)
+    # the issue instant (never when none) and the amount (never covered when none) of
+    # each payment's case
+    issued_or_never = np.where(issued != MISSING, issued, MAX_NS)
+    target = np.where(has_amount, amount, MAX_NS)
+    after_issue = pay_ts >= issued_or_never[pay_case]
+    covers = running >= target[pay_case]
+    first_pay = np.full(n, MISSING, dtype=np.int64)
+    first_pay[run_cases] = pay_ts[runs]
+    currency_code, currencies = _currency_codes(log, roles)
+    return PreparedLedger(
+        case_ids=ids,
+        roles=roles,
+        issued_ns=ro(issued),
+        due_days=ro(_due_days(log, roles.due_date)),
+        amount=ro(amount),
+        has_amount=ro(has_amount),
+        zero_amount=ro(has_amount & (amount == 0)),
+        currency_code=currency_code,
         currencies=currencies,
-        pay_case=pay_case,
-        pay_ts=ts[pidx],
-        pay_amount=pay_amount,
-        pay_has_amount=pay_ok,
-        pay_issued=np.where(issued != MISSING, issued, _MAX_NS)[pay_case],
-        pay_target=np.where(has_amount, amount, _MAX_NS)[pay_case],
-        pay_heads=heads,
-        pay_tails=tails,
-        pay_cases=pay_case[heads],
-        pay_run_lengths=tails - heads + 1,
-        settled_first_ns=settled,
-        written_first_ns=written,
-        reg_case=case[reg].astype(np.int64),
-        reg_ts=ts[reg],
-        res_case=case[res].astype(np.int64),
-        res_ts=ts[res],
+        settled_first_ns=ro(first_ns(roles.settled, "settled")),
+        written_first_ns=ro(first_ns(roles.written_off, "written_off")),
+        pay_ts=ro(pay_ts),
+        pay_without_amount=ro(np.flatnonzero(~pay_ok).astype(np.int64)),
+        pay_running=ro(running),
+        pay_runs=ro(runs),
+        pay_run_cases=ro(run_cases),
+        pay_run_lengths=ro(lengths),
+        pay_last_ns=int(pay_ts.max()) if m else MISSING,
+        first_pay_ns=ro(first_pay),
+        first_after_issue_ns=ro(
+            take_ns(pay_ts, _first_where(runs, lengths, after_issue, run_cases, n))
+        ),
+        cover_ns=ro(take_ns(pay_ts, _first_where(runs, lengths, covers, run_cases, n))),
     )
-
-
-def _first_of_runs(out: _I64, c: _I64, t: _I64, pos: _I64) -> None:
-    """``out[case] = t`` at the first of the (ascending) positions ``pos`` of each case."""
-    if pos.shape[0] == 0:
-        return
-    cp = c[pos]
-    head = np.empty(pos.shape[0], dtype=bool)
-    head[0] = True
-    np.not_equal(cp[1:], cp[:-1], out=head[1:])
-    out[cp[head]] = t[pos[head]]
 
 
 def _earliest(a: _I64, b: _I64) -> _I64:
@@ -870,90 +1229,80 @@ def _earliest(a: _I64, b: _I64) -> _I64:
     treats it as +infinity; ``+ 1`` wraps it back (numpy array arithmetic wraps
     silently). No valid instant is int64 min or max.
     """
-    out: _I64 = np.minimum(a - 1, b - 1)
+    out: _I64 = np.subtract(a, 1)
+    np.minimum(out, np.subtract(b, 1), out=out)
     out += 1
     return out
 
 
 def _known(ns: _I64, limit: int) -> _I64:
-    if limit == _MAX_NS:
+    """``ns`` where before the bound, else MISSING (MISSING, int64 min, stays MISSING)."""
+    if limit == MAX_NS:
         return ns
-    out: _I64 = np.where(ns < limit, ns, MISSING)  # MISSING (int64 min) stays MISSING
+    out: _I64 = np.where(ns < limit, ns, MISSING)
     return out
 
 
-def _build(p: _Prepared, as_of: int | None) -> Ledger:
-    n = p.log.n_cases
-    limit = _MAX_NS if as_of is None else as_of
+def build_ledger(log: EventLog, p: PreparedLedger, as_of: int | None) -> Ledger:
+    """The :class:`Ledger` of ``log`` as of the exclusive bound ``as_of`` (ns; None: all).
+
+    ``p`` is ``prepare_ledger(log, roles)``. Not memoised itself (see
+    :func:`ledger_at`).
+    """
+    n = p.n
+    limit = MAX_NS if as_of is None else as_of
     issued = p.issued_ns
-    is_issued = (issued != MISSING) & (issued < limit)
-    # payments known as of the bound. Events are sorted by (case, time), so a case's known
-    # payments are a prefix of its payments: mask instead of compressing the arrays.
-    c, t = p.pay_case, p.pay_ts
-    all_known = as_of is None or (t.shape[0] > 0 and int(t.max()) < limit)
-    k = None if all_known else t < limit
-    a = p.pay_amount if k is None else np.where(k, p.pay_amount, 0)
-    paid = np.zeros(n, dtype=np.int64)
-    first_pay = np.full(n, MISSING, dtype=np.int64)
-    first_after = np.full(n, MISSING, dtype=np.int64)
-    cover = np.full(n, MISSING, dtype=np.int64)
-    ok = p.pay_has_amount if k is None else p.pay_has_amount | ~k
-    no_amount = int(ok.shape[0] - np.count_nonzero(ok))
-    if c.shape[0]:
-        heads, tails, cases = p.pay_heads, p.pay_tails, p.pay_cases
-        cs = np.cumsum(a, dtype=np.int64)
-        base = cs[heads] - a[heads]
-        running = cs - np.repeat(base, p.pay_run_lengths)
-        paid[cases] = running[tails]
-        t_heads = t[heads]
-        first_pay[cases] = t_heads if k is None else np.where(k[heads], t_heads, MISSING)
-        # first payment at/after the issue: usually the case's first payment; the general
-        # scan only runs over the cases whose first known payment precedes the issue
-        head_after = t_heads >= p.pay_issued[heads]
-        if k is not None:
-            head_after &= k[heads]
-        first_after[cases[head_after]] = t_heads[head_after]
-        if not bool(head_after.all()):
-            rest = np.repeat(~head_after, p.pay_run_lengths)
-            rest &= t >= p.pay_issued
-            if k is not None:
-                rest &= k
-            _first_of_runs(first_after, c, t, np.flatnonzero(rest))
-        covers = running >= p.pay_target
-        if k is not None:
-            covers &= k
-        _first_of_runs(cover, c, t, np.flatnonzero(covers))
+    all_known = limit == MAX_NS or p.pay_last_ns < limit
+    if all_known:
+        paid = p.pay_running[p.pay_runs + p.pay_run_lengths - 1]
+        no_amount = int(p.pay_without_amount.shape[0])
+    else:
+        # known payments are a prefix of each run: count them per run
+        known = p.pay_ts < limit
+        n_known = np.add.reduceat(known, p.pay_runs, dtype=np.int64)
+        last = p.pay_runs + n_known - 1
+        paid = np.where(n_known > 0, p.pay_running[np.maximum(last, 0)], 0)
+        no_amount = int(np.count_nonzero(known[p.pay_without_amount]))
+    paid_minor = np.zeros(n, dtype=np.int64)
+    paid_minor[p.pay_run_cases] = paid
+    first_pay = _known(p.first_pay_ns, limit)
+    cover = _known(p.cover_ns, limit)
+    is_issued = issued < limit
+    is_issued &= issued != MISSING
     # the model: an invoice of amount zero is settled at its issue
-    np.copyto(cover, issued, where=p.zero_amount & is_issued)
+    zero = p.zero_amount & is_issued
+    if bool(zero.any()):
+        cover = np.where(zero, issued, cover)
     settled = _earliest(_known(p.settled_first_ns, limit), cover)
     written = _known(p.written_first_ns, limit)
-    n_reg = np.bincount(p.reg_case[p.reg_ts < limit], minlength=n)
-    n_res = np.bincount(p.res_case[p.res_ts < limit], minlength=n)
-    open_disputes = np.subtract(n_reg, n_res, dtype=np.int64)
-    np.maximum(open_disputes, 0, out=open_disputes)
-    status = np.full(n, STATUS_OPEN, dtype=np.int8)
-    partial = paid > 0
-    partial |= ~p.has_amount & (first_pay != MISSING)
-    status[partial] = STATUS_PARTIALLY_PAID
+    roles = p.roles
+    open_disputes = (
+        episodes(log, roles.dispute_registered, roles.dispute_resolved, limit, "fifo")
+        .open_per_case()
+        .values
+    )
+    status = np.zeros(n, dtype=np.int8)  # STATUS_OPEN
+    status[(paid_minor > 0) | (~p.has_amount & (first_pay != MISSING))] = STATUS_PARTIALLY_PAID
     status[open_disputes > 0] = STATUS_DISPUTED
     status[settled != MISSING] = STATUS_PAID
     status[written != MISSING] = STATUS_WRITTEN_OFF
     status[~is_issued] = STATUS_NOT_ISSUED
     status[issued == MISSING] = STATUS_NO_ISSUE_EVENT
-    open_minor = np.subtract(p.amount_or_zero, paid)
+    open_minor = np.where(p.has_amount, p.amount, 0)
+    open_minor -= paid_minor
     np.maximum(open_minor, 0, out=open_minor)
     open_minor[status > STATUS_DISPUTED] = 0  # settled, written off or not issued
     return Ledger(
-        case_ids=p.log.case_ids,
+        case_ids=p.case_ids,
         as_of_ns=as_of,
         issued_ns=issued,
         due_day=p.due_days.view("datetime64[D]"),
         amount_minor=p.amount,
         currency_code=p.currency_code,
         currencies=p.currencies,
-        paid_minor=paid,
+        paid_minor=paid_minor,
         first_payment_ns=first_pay,
-        first_payment_after_issue_ns=first_after,
+        first_payment_after_issue_ns=_known(p.first_after_issue_ns, limit),
         settled_ns=settled,
         written_off_ns=written,
         open_minor=open_minor,
@@ -965,6 +1314,29 @@ def _build(p: _Prepared, as_of: int | None) -> Ledger:
 
 def _bound(as_of: _dt.date | _dt.datetime | None, tz: _dt.tzinfo | None) -> int | None:
     return None if as_of is None else as_of_ns(as_of, tz=tz)
+
+
+def ledger_at(log: EventLog, bound: int | None, roles: Roles = DEFAULT_ROLES) -> Ledger:
+    """The ledger of ``log`` as of the exclusive bound ``bound`` (int ns; None: all).
+
+    :func:`ledger` for a bound already in ns; memoised per log (the ledgers of
+    recent bounds, see :func:`memo`).
+
+    Examples
+    --------
+    >>> from kpicore.model import Invoice
+    >>> from kpicore.money import Money
+    >>> log = as_log([Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(5, "BRL"))])
+    >>> ledger_at(log, None) is ledger(log)
+    True
+    """
+    prepared = prepare_ledger(log, roles)
+    return memo(
+        log,
+        ("ledger", roles, bound),
+        lambda: build_ledger(log, prepared, bound),
+        as_of_dependent=bound is not None,
+    )
 
 
 def ledger(
@@ -1003,15 +1375,17 @@ def ledger(
     Notes
     -----
     Cost: one equality mask and one ``flatnonzero`` per role over the event
-    codes, then O(payments) work per as-of instant (cumulative sums of the
-    payments, which are already in (case, time) order). A missing due date,
-    amount or currency is not an error: it is reported by
-    :attr:`Ledger.coverage`, and each KPI says how it treats it.
+    codes and one pass over the payments, once per log and roles
+    (:func:`prepare_ledger`); then O(invoices) work per as-of instant. For a
+    log, the result is memoised (see "Per-log cache" above): the same call
+    returns the same read-only :class:`Ledger`. A missing due date, amount
+    or currency is not an error: it is reported by :attr:`Ledger.coverage`,
+    and each KPI says how it treats it.
 
     Examples
     --------
     >>> import datetime as dt
-    >>> from kpicore.eventlog import EventLog
+    >>> from kpicore.eventlog import EventLog, Episodes
     >>> log = EventLog.from_columns(
     ...     case=["F-1", "F-1", "F-1", "F-2"],
     ...     activity=["Invoice Generated", "Payment Received", "Payment Received",
@@ -1028,8 +1402,8 @@ def ledger(
     >>> str(ledger(log).settled_at[0])
     '2024-02-05T00:00:00.000000000'
     """
-    log, _ = _prepare(data)
-    return _build(_prepare_ledger(log, roles), _bound(as_of, tz))
+    check_roles(roles)
+    return ledger_at(as_log(data), _bound(as_of, tz), roles)
 
 
 def ledgers(
@@ -1051,30 +1425,12 @@ def ledgers(
     >>> [int(lg.open_minor[0]) for lg in ledgers([inv], [dt.date(2024, 1, 31), None])]
     [900, 0]
     """
-    log, _ = _prepare(data)
-    prepared = _prepare_ledger(log, roles)
-    return [_build(prepared, _bound(a, tz)) for a in as_ofs]
+    check_roles(roles)
+    log = as_log(data)
+    return [ledger_at(log, _bound(a, tz), roles) for a in as_ofs]
 
 
 # ---------------------------------------------------------------------------------- by=
-
-
-def _customer_index(
-    customers: Iterable[Customer] | Mapping[str, Customer] | None,
-) -> dict[Hashable, Any]:
-    out: dict[Hashable, Any] = {}
-    if customers is None:
-        return out
-    if isinstance(customers, Mapping):
-        out.update(customers)
-        return out
-    for i, cust in enumerate(customers):
-        if not isinstance(cust, Customer):
-            raise InvalidRecordError(
-                row=i, field="customers", value=type(cust).__name__, expected="a Customer"
-            )
-        out[cust.id] = cust
-    return out
 
 
 _LOG_ALIASES: Final[dict[str, str]] = {"customer": "customer_id", "contract": "contract_id"}
@@ -1147,7 +1503,7 @@ def group_keys(
     if records is not None:
         related = None
         if customers is not None:
-            related = {"customer": ("customer_id", _customer_index(customers))}
+            related = {"customer": ("customer_id", customers_by_id(customers))}
         name, keys = resolve_by(records, by, related=related)
         assert keys is not None
         numbers = np.empty(len(records), dtype=object)
@@ -1162,7 +1518,7 @@ def group_keys(
         if attr in names:
             return by, _as_objects(log.case_attribute(attr))
         if customers is not None and "customer_id" in names:
-            index = _customer_index(customers)
+            index = customers_by_id(customers)
             if not any(hasattr(cust, by) for cust in index.values()) and index:
                 raise InvalidParameterError(
                     f"by={by!r}: neither a case attribute ({list(names)}) nor a customer attribute"
@@ -1207,6 +1563,52 @@ def _as_objects(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
     return out
 
 
+def item_grouping(
+    data: InvoiceData,
+    log: EventLog,
+    cases: npt.NDArray[np.int64],
+    *,
+    by: By,
+    freq: Freq | None,
+    when: npt.NDArray[Any] | None,
+    tz: _dt.tzinfo | None = None,
+    customers: Iterable[Customer] | Mapping[str, Customer] | None = None,
+    roles: Roles = DEFAULT_ROLES,
+    invoices: Sequence[Invoice] | None = None,
+) -> Grouping | None:
+    """The :class:`~kpicore.grouping.Grouping` of items (None without by/freq).
+
+    Item ``i`` belongs to the invoice (case code) ``cases[i]`` -- a letter, a
+    dispute, a promise, or the invoice itself -- and takes its invoice's
+    ``by=`` key (:func:`group_keys`); ``when`` holds one instant (int64 ns,
+    MISSING = none) or date per item for ``freq``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from kpicore.model import Invoice
+    >>> from kpicore.money import Money
+    >>> invs = [Invoice("F-1", "C", "2024-01-01", "2024-01-20", Money.of(1, "BRL"),
+    ...                 collector="ana"),
+    ...         Invoice("F-2", "C", "2024-01-01", "2024-01-20", Money.of(1, "BRL"))]
+    >>> log = as_log(invs)
+    >>> g = item_grouping(invs, log, np.array([0, 0, 1]), by="collector", freq=None, when=None)
+    >>> g.keys
+    ('ana', None)
+    """
+    if by is None and freq is None:
+        return None
+    name, keys = group_keys(data, log, by, customers=customers, roles=roles, invoices=invoices)
+    return make_grouping(
+        int(cases.shape[0]),
+        by_name=name,
+        by_keys=None if keys is None else keys[cases],
+        freq=freq,
+        when=None if freq is None else when,
+        tz=tz,
+    )
+
+
 def grouping(
     data: InvoiceData,
     log: EventLog,
@@ -1224,7 +1626,7 @@ def grouping(
 
     ``when`` holds, per case of the log, the instant (int64 ns, MISSING =
     none) that places it in a ``freq`` period; cases without one are in no
-    period group.
+    period group. :func:`item_grouping` with one item per case.
 
     Examples
     --------
@@ -1239,17 +1641,10 @@ def grouping(
     >>> [str(k) for k in g.keys]
     ['2024-01', '2024-02']
     """
-    if by is None and freq is None:
-        return None
-    name, keys = group_keys(data, log, by, customers=customers, roles=roles, invoices=invoices)
-    return make_grouping(
-        int(index.shape[0]),
-        by_name=name,
-        by_keys=None if keys is None else keys[index],
-        freq=freq,
-        when=None if freq is None or when is None else when[index],
-        tz=tz,
-    )
+    return item_grouping(
+        data, log, index, by=by, freq=freq, when=None if when is None else when[index],
+        tz=tz, customers=customers, roles=roles, invoices=invoices,
+    )  # fmt: skip
 
 
 def to_day(ns: _I64, *, tz: _dt.tzinfo | None = None) -> _I64:
@@ -1265,7 +1660,7 @@ def to_day(ns: _I64, *, tz: _dt.tzinfo | None = None) -> _I64:
     """
     ok = ns != MISSING
     if tz is None:
-        return np.where(ok, np.floor_divide(ns, _NS_PER_DAY), MISSING)
+        return np.where(ok, np.floor_divide(ns, NS_PER_DAY), MISSING)
     out = np.full(ns.shape, MISSING, dtype=np.int64)
     if bool(ok.any()):
         out[ok] = bucket(ns[ok], "day", tz=tz)
@@ -1309,16 +1704,16 @@ class InvoiceDays:
 
     metric: str
     unit: str
-    case_ids: npt.NDArray[Any] = attrs.field(converter=_ro)
-    days: _F64 = attrs.field(converter=_ro)
+    case_ids: npt.NDArray[Any] = attrs.field(converter=ro)
+    days: _F64 = attrs.field(converter=ro)
     summary: Summary
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Summary] | None = None
 
     def to_mapping(self) -> dict[Any, float | None]:
         """``{invoice: days}`` (None where missing)."""
         return {
-            _plain(k): (None if v != v else v)
+            plain(k): (None if v != v else v)
             for k, v in zip(self.case_ids.tolist(), self.days.tolist(), strict=True)
         }
 

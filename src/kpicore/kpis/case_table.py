@@ -45,7 +45,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kpicore.errors import InvalidParameterError, InvalidRecordError, MissingDataError
+from kpicore.errors import InvalidParameterError, MissingDataError
 from kpicore.eventlog import EventLog
 from kpicore.kpis._events import check_roles, freeze, limit_ns, plain, ro
 from kpicore.kpis._ledger import DEFAULT_ROLES, MISSING, InvoiceData, Roles, as_log, ledger
@@ -53,7 +53,7 @@ from kpicore.kpis.disputes import dispute_episodes
 from kpicore.kpis.dso import invoice_dso
 from kpicore.kpis.dunning import dunning_levels
 from kpicore.kpis.overdue import days_overdue
-from kpicore.model import Customer
+from kpicore.model import Customer, customers_by_id
 from kpicore.money import currency_exponent
 from kpicore.periods import from_ns
 from kpicore.results import to_jsonable
@@ -196,22 +196,6 @@ def _cell(v: Any) -> Any:
     return plain(v)
 
 
-def _customer_index(
-    customers: Iterable[Customer] | Mapping[str, Customer] | None,
-) -> dict[str, Customer]:
-    if customers is None:
-        return {}
-    items = list(customers.values()) if isinstance(customers, Mapping) else list(customers)
-    out: dict[str, Customer] = {}
-    for i, cust in enumerate(items):
-        if not isinstance(cust, Customer):
-            raise InvalidRecordError(
-                row=i, field="customers", value=type(cust).__name__, expected="a Customer"
-            )
-        out[cust.id] = cust
-    return out
-
-
 def _objects(values: list[Any]) -> npt.NDArray[np.object_]:
     out = np.empty(len(values), dtype=object)
     out[:] = values
@@ -315,7 +299,7 @@ def case_table(
     n = log.n_cases
     ids = log.case_ids
     lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
-    index = _customer_index(customers)
+    index = customers_by_id(customers)
     cust_ids = _case_attr(log, "customer_id")
     unknown = 0
     by_case: list[Customer | None] = [None] * n

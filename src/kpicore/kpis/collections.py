@@ -39,19 +39,20 @@ check on the balance [D-CL].
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kpicore.errors import InvalidParameterError, InvalidRecordError, MissingDataError
+from kpicore.errors import InvalidParameterError, MissingDataError
 from kpicore.eventlog import EventLog
 from kpicore.grouping import By, make_grouping, resolve_by
 from kpicore.kpis._events import (
-    NS_PER_DAY,
     NS_PER_DAY_F,
+    check_pairing,
+    check_percentiles,
     check_roles,
     day_start_ns,
     event_values,
@@ -73,14 +74,18 @@ from kpicore.kpis._ledger import (
     Ledger,
     Roles,
     as_log,
+    as_log_with_invoices,
+    epoch_days,
     group_keys,
+    item_grouping,
     ledger,
+    minor_values,
     money_totals,
     to_day,
 )
-from kpicore.model import Customer, Invoice
+from kpicore.model import Customer, unique_records
 from kpicore.money import Money
-from kpicore.periods import Freq, as_of_date, to_ns
+from kpicore.periods import Freq, as_of_date
 from kpicore.results import Breakdown, fields_to_dict
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
@@ -115,64 +120,12 @@ PROMISE_STATUS_LABELS_PT: Final[Mapping[str, str]] = freeze(
 )
 
 
-def _check_percentiles(percentiles: Iterable[float]) -> tuple[float, ...]:
-    levels = tuple(percentiles)
-    Summary.of([], percentiles=levels)  # validates
-    return levels
-
-
-def _grouping_cases(
-    data: InvoiceData,
-    log: EventLog,
-    cases: _I64,
-    *,
-    by: By,
-    freq: Freq | None,
-    when: npt.NDArray[Any] | None,
-    tz: _dt.tzinfo | None,
-    customers: _Customers,
-    roles: Roles,
-) -> Any:
-    """A Grouping of items whose invoice is ``cases`` (None without by/freq)."""
-    if by is None and freq is None:
-        return None
-    name, keys = group_keys(data, log, by, customers=customers, roles=roles)
-    return make_grouping(
-        int(cases.shape[0]),
-        by_name=name,
-        by_keys=None if keys is None else keys[cases],
-        freq=freq,
-        when=when,
-        tz=tz,
-    )
-
-
 def _event_minor(log: EventLog, name: str, idx: _I64) -> tuple[_I64, _B]:
     """Integer minor units of an event attribute at ``idx`` and where it is present."""
-    raw = event_values(log, name, idx)
-    if raw.dtype.kind in "iu":
-        return raw.astype(np.int64), np.ones(idx.shape[0], dtype=bool)
-    if raw.dtype.kind == "f":
-        ok = ~np.isnan(raw)
-        whole = np.where(ok, raw, 0.0)
-        bad = ok & (whole != np.floor(whole))
-        if bool(bad.any()):
-            i = int(np.flatnonzero(bad)[0])
-            raise InvalidRecordError(
-                record=plain(log.case_ids[log.case_codes[idx[i]]]),
-                field=name,
-                value=float(raw[i]),
-                expected="an amount in integer minor units",
-            )
-        return whole.astype(np.int64), ok
-    if raw.dtype == object and all(v is None for v in raw.tolist()):
-        return np.zeros(idx.shape[0], dtype=np.int64), np.zeros(idx.shape[0], dtype=bool)
-    i = 0
-    raise InvalidRecordError(
-        record=plain(log.case_ids[log.case_codes[idx[i]]]),
+    return minor_values(
+        event_values(log, name, idx),
         field=name,
-        value=raw[i],
-        expected="an amount in integer minor units",
+        ids=lambda i: plain(log.case_ids[log.case_codes[idx[i]]]),
     )
 
 
@@ -363,10 +316,11 @@ def write_off_ratio(
         when = None
         if freq is not None:
             when = np.concatenate([lg.issued_ns[sale_cases], wo_ns[wo_cases]])
-        g = _grouping_cases(
+        g = item_grouping(
             data, log, items, by=by, freq=freq, when=when, tz=tz, customers=customers,
             roles=roles,
         )  # fmt: skip
+        assert g is not None
         groups = g.breakdown(
             lambda ix: _write_off_group(
                 lg, items[ix[~is_wo_item[ix]]], items[ix[is_wo_item[ix]]], wo_minor, amount_ok
@@ -479,7 +433,7 @@ def posting_lag(
     >>> r.summary.mean, r.coverage["not_posted"]
     (2.5, 1)
     """
-    levels = _check_percentiles(percentiles)
+    levels = check_percentiles(percentiles)
     check_roles(roles)
     log = as_log(data)
     lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
@@ -497,7 +451,7 @@ def posting_lag(
     any_post = np.zeros(log.n_cases, dtype=bool)
     any_post[pc] = True
     before = ~has & any_post[cases]
-    g = _grouping_cases(
+    g = item_grouping(
         data, log, cases, by=by, freq=freq, when=t0 if freq else None, tz=tz,
         customers=customers, roles=roles,
     )  # fmt: skip
@@ -652,22 +606,20 @@ def cash_application_lag(
     >>> r.lag.mean, r.applied, r.rate, r.amount_rate["BRL"]
     (1.0, 1, 0.5, 0.3)
     """
-    levels = _check_percentiles(percentiles)
+    levels = check_percentiles(percentiles)
     check_roles(roles)
     log = as_log(data)
     lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
     limit = limit_ns(as_of, tz)
     pr = pair_events(
-        log, roles.payment, roles.payment_posted, limit, _check_pairing(pairing),
+        log, roles.payment, roles.payment_posted, limit, check_pairing(pairing),
         params=("payment", "payment_posted"),
     )  # fmt: skip
-    ts = log.timestamps
-    case = log.case_codes[pr.start].astype(np.int64)
-    applied = pr.end >= 0
-    start_ns = ts[pr.start]
-    end_ns = np.where(applied, ts[np.maximum(pr.end, 0)] if ts.shape[0] else 0, 0)
-    days = np.where(applied, (end_ns - start_ns) / NS_PER_DAY_F, np.nan)
-    amounts, present = _event_minor(log, roles.payment_amount, pr.start)
+    case = pr.case_codes
+    applied = ~pr.is_open
+    start_ns = pr.start_ns
+    days = pr.days
+    amounts, present = _event_minor(log, roles.payment_amount, pr.start_index)
     amounts = np.where(present, amounts, 0)
     codes = lg.currency_code[case] if case.shape[0] else np.zeros(0, dtype=np.int32)
 
@@ -691,7 +643,7 @@ def cash_application_lag(
         )
 
     total = compute(np.arange(case.shape[0], dtype=np.int64))
-    g = _grouping_cases(
+    g = item_grouping(
         data, log, case, by=by, freq=freq, when=start_ns if freq else None, tz=tz,
         customers=customers, roles=roles,
     )  # fmt: skip
@@ -707,19 +659,13 @@ def cash_application_lag(
         coverage={
             "used": total.applied,
             "not_posted": total.receipts - total.applied,
-            "repeated_receipts": pr.repeated,
+            "repeated_receipts": pr.repeated_starts,
             "unmatched_postings": pr.unmatched_ends,
             "receipts_without_amount": int(np.count_nonzero(~present)),
-            "events_after_as_of": pr.after_bound,
+            "events_after_as_of": pr.events_after_as_of,
         },
         groups=None if g is None else g.breakdown(compute),
     )
-
-
-def _check_pairing(pairing: object) -> str:
-    if pairing not in ("fifo", "first", "last"):
-        raise InvalidParameterError(f"pairing={pairing!r}: expected 'fifo', 'first' or 'last'")
-    return str(pairing)
 
 
 # =========================================================================== promises
@@ -785,86 +731,33 @@ class PromiseKeptRate:
         return fields_to_dict(self)
 
 
-def _promise_days_from_log(log: EventLog, name: str, idx: _I64) -> _I64:
-    """Promised dates (days since 1970-01-01, MISSING where absent) of promise events."""
-    raw = event_values(log, name, idx)
-    if raw.dtype.kind == "M":
-        unit, _ = np.datetime_data(raw.dtype)
-        if unit in ("D", "W", "M", "Y"):
-            return raw.astype("datetime64[D]").view(np.int64).copy()
-        ns = raw.astype("datetime64[ns]").view(np.int64)
-        return np.where(ns != MISSING, np.floor_divide(ns, NS_PER_DAY), MISSING)
-    out = np.full(idx.shape[0], MISSING, dtype=np.int64)
-    for i, v in enumerate(raw.tolist()):  # text dates: parsed one by one (rare)
-        if v is None or (isinstance(v, float) and v != v):
-            continue
-        try:
-            out[i] = np.datetime64(v, "D").astype(np.int64)
-        except (TypeError, ValueError):
-            raise InvalidRecordError(
-                record=plain(log.case_ids[log.case_codes[idx[i]]]),
-                field=name,
-                value=v,
-                expected="a promised date (date or ISO 'YYYY-MM-DD' string)",
-            ) from None
-    return out
-
-
 def _promise_rows(
-    invoices: Sequence[Invoice] | None, log: EventLog, roles: Roles, limit: int
+    log: EventLog, roles: Roles, limit: int
 ) -> tuple[_I64, _I64, _I64, _I64, _B, int]:
     """Known promises: (case, created ns, promised day, amount, has amount, after bound).
 
-    From the log's ``promised_date`` event attribute; for invoice objects
-    whose log lacks it (``EventLog.from_invoices`` does not write it), from
-    the objects themselves, aligned with the log's case codes.
+    From the log's ``roles.promised_date`` event attribute (written by
+    :meth:`EventLog.from_invoices` for invoice input: one path for both kinds).
     """
-    if has_event_attribute(log, roles.promised_date) or invoices is None:
-        if not has_event_attribute(log, roles.promised_date):
-            raise MissingDataError(
-                f"no event attribute {roles.promised_date!r} (the promised date of "
-                f"{roles.promise!r} events); event attributes: {list(log.attribute_names)}"
-            )
-        idx = role_events(log, roles.promise, "promise")
-        ts = log.timestamps[idx]
-        known = ts < limit
-        after = int(idx.shape[0] - np.count_nonzero(known))
-        idx = idx[known]
-        amount, has_amount = _event_minor(log, roles.payment_amount, idx)
-        return (
-            log.case_codes[idx].astype(np.int64),
-            ts[known],
-            _promise_days_from_log(log, roles.promised_date, idx),
-            amount,
-            has_amount,
-            after,
+    if not has_event_attribute(log, roles.promised_date):
+        raise MissingDataError(
+            f"no event attribute {roles.promised_date!r} (the promised date of "
+            f"{roles.promise!r} events); event attributes: {list(log.attribute_names)}"
         )
-    numbers: list[str] = []
-    created: list[int] = []
-    days: list[int] = []
-    amounts: list[int] = []
-    has: list[bool] = []
-    epoch = _dt.date(1970, 1, 1)
-    for inv in invoices:  # object input: one pass over the invoices' promises
-        for pr in inv.promises:
-            numbers.append(inv.number)
-            created.append(to_ns(pr.created_at))
-            days.append((pr.promised_date - epoch).days)
-            amounts.append(0 if pr.amount is None else pr.amount.minor)
-            has.append(pr.amount is not None)
-    num = np.empty(len(numbers), dtype=object)
-    num[:] = numbers
-    case = np.searchsorted(log.case_ids, num).astype(np.int64) if numbers else np.zeros(0, int)
-    c_ns = np.array(created, dtype=np.int64)
-    known = c_ns < limit
-    return (
-        case[known],
-        c_ns[known],
-        np.array(days, dtype=np.int64)[known],
-        np.array(amounts, dtype=np.int64)[known],
-        np.array(has, dtype=bool)[known],
-        int(known.shape[0] - np.count_nonzero(known)),
+    idx = role_events(log, roles.promise, "promise")
+    ts = log.timestamps[idx]
+    known = ts < limit
+    after = int(idx.shape[0] - np.count_nonzero(known))
+    idx = idx[known]
+    case = log.case_codes[idx].astype(np.int64)
+    amount, has_amount = _event_minor(log, roles.payment_amount, idx)
+    days = epoch_days(
+        event_values(log, roles.promised_date, idx),
+        field=roles.promised_date,
+        record=lambda i: plain(log.case_ids[case[i]]),
+        expected="a promised date (date or ISO 'YYYY-MM-DD' string)",
     )
+    return case, ts[known], days, amount, has_amount, after
 
 
 def promise_kept_rate(
@@ -884,8 +777,10 @@ def promise_kept_rate(
     ----------
     data : sequence of Invoice or EventLog
         A log needs the ``promised_date`` event attribute on its *Promise to
-        Pay Created* events (``roles.promised_date``); invoices carry it on
-        their :class:`~kpicore.model.PromiseToPay` records.
+        Pay Created* events (``roles.promised_date``: dates, or ISO date
+        strings). Invoices are converted by :meth:`EventLog.from_invoices`,
+        which writes it from their :class:`~kpicore.model.PromiseToPay`
+        records, so both kinds of input take the same path.
     as_of : date or aware datetime, optional
         Promises and payments strictly before this instant (a date means its
         end). ``None``: the log's last event is the horizon (a promise whose
@@ -950,12 +845,9 @@ def promise_kept_rate(
             f"require_amount must be True or False, got {require_amount!r}"
         )
     check_roles(roles)
-    invoices = None if isinstance(data, EventLog) else list(data)
-    log = as_log(data if invoices is None else invoices)
+    log, invoices = as_log_with_invoices(data)
     limit = horizon_ns(log, as_of, tz)
-    case, created, pdays, p_amount, p_has_amount, after = _promise_rows(
-        invoices, log, roles, limit
-    )
+    case, created, pdays, p_amount, p_has_amount, after = _promise_rows(log, roles, limit)
     has_date = pdays != MISSING
     missing_date = int(np.count_nonzero(~has_date))
     case, created, pdays = case[has_date], created[has_date], pdays[has_date]
@@ -988,10 +880,10 @@ def promise_kept_rate(
         )
 
     total = compute(np.arange(case.shape[0], dtype=np.int64))
-    g = _grouping_cases(
-        invoices if invoices is not None else log, log, case, by=by, freq=freq,
+    g = item_grouping(
+        log if invoices is None else invoices, log, case, by=by, freq=freq,
         when=pdays.view("datetime64[D]") if freq else None, tz=None, customers=customers,
-        roles=roles,
+        roles=roles, invoices=invoices,
     )  # fmt: skip
     return PromiseKeptRate(
         promises=total.promises,
@@ -1113,22 +1005,6 @@ class CreditLimitUtilisation:
         return fields_to_dict(self)
 
 
-def _customer_list(customers: Iterable[Customer] | Mapping[str, Customer]) -> list[Customer]:
-    items = list(customers.values()) if isinstance(customers, Mapping) else list(customers)
-    seen: set[str] = set()
-    for i, cust in enumerate(items):
-        if not isinstance(cust, Customer):
-            raise InvalidRecordError(
-                row=i, field="customers", value=type(cust).__name__, expected="a Customer"
-            )
-        if cust.id in seen:
-            raise InvalidRecordError(
-                record=cust.id, row=i, field="id", value=cust.id, expected="a unique customer id"
-            )
-        seen.add(cust.id)
-    return sorted(items, key=lambda c: c.id)
-
-
 def credit_limit_utilisation(
     data: InvoiceData,
     *,
@@ -1198,9 +1074,16 @@ def credit_limit_utilisation(
     >>> str(r.row("C2")["headroom"])
     'BRL -20.00'
     """
-    levels = _check_percentiles(percentiles)
+    levels = check_percentiles(percentiles)
     check_roles(roles)
-    custs = _customer_list(customers)
+    custs = sorted(
+        unique_records(
+            customers.values() if isinstance(customers, Mapping) else customers,
+            Customer,
+            "customers",
+        ),
+        key=lambda c: c.id,
+    )
     log = as_log(data)
     if "customer_id" not in log.case_attribute_names:
         raise MissingDataError(

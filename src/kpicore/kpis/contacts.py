@@ -34,7 +34,6 @@ Domain notes ``/work/shared/notes/isp-erp-domain.md`` (section 4 and
 from __future__ import annotations
 
 import re
-import types
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -47,7 +46,7 @@ from kpicore.errors import InvalidParameterError, InvalidRecordError
 from kpicore.grouping import By, make_grouping, resolve_by
 from kpicore.model import Contact, ContactKind, Customer
 from kpicore.periods import FREQS, NS_PER_DAY, Freq, Period, as_of_ns, periods, to_ns
-from kpicore.results import Breakdown, to_jsonable
+from kpicore.results import Breakdown, fields_to_dict, freeze
 from kpicore.summary import Summary
 
 __all__ = [
@@ -65,24 +64,6 @@ _EMAIL = re.compile(r"[^@\s]+@(?:[^@\s.]+\.)+[^\W\d_]{2,}")
 _NON_DIGIT = re.compile(r"\D")
 _NEVER = np.iinfo(np.int64).max  # no usable contact, ever
 _ALWAYS = np.iinfo(np.int64).min  # usable contact with no added_at: present since registration
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str) and type(value) is not str:
-        return str(value)
-    return value
-
-
-def _fields_dict(obj: Any) -> dict[str, Any]:
-    return {f.name: _plain(to_jsonable(getattr(obj, f.name))) for f in attrs.fields(type(obj))}
-
-
-def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return types.MappingProxyType(dict(mapping))
 
 
 # --------------------------------------------------------------------------- validity
@@ -214,7 +195,7 @@ class ContactGroup:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -246,7 +227,7 @@ class ContactTrendPoint:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -290,8 +271,8 @@ class CustomersWithoutContact:
     without_contact: int
     share: float | None
     customer_ids: tuple[str, ...]
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
-    segments: Mapping[str, Breakdown[ContactGroup]] = attrs.field(converter=_freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
+    segments: Mapping[str, Breakdown[ContactGroup]] = attrs.field(converter=freeze)
     trend: tuple[ContactTrendPoint, ...]
     unplaced: int
     groups: Breakdown[ContactGroup] | None
@@ -300,7 +281,7 @@ class CustomersWithoutContact:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (see :func:`kpicore.results.to_jsonable`)."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 # --------------------------------------------------------------------------- computation

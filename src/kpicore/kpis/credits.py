@@ -30,8 +30,7 @@ event.
 
 from __future__ import annotations
 
-import types
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any, NamedTuple
 
@@ -39,12 +38,12 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kpicore.errors import InvalidParameterError, InvalidRecordError
+from kpicore.errors import InvalidParameterError
 from kpicore.grouping import By, make_grouping, resolve_by
-from kpicore.model import Credit, CreditStatus, Customer
+from kpicore.model import Credit, CreditStatus, Customer, customers_by_id, unique_records
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_ns, to_ns
-from kpicore.results import Breakdown, to_jsonable
+from kpicore.results import Breakdown, fields_to_dict, freeze
 from kpicore.summary import Summary
 
 __all__ = [
@@ -63,24 +62,6 @@ _MISSING_NS = np.iinfo(np.int64).min
 _DEFAULT_CANCELLED: tuple[CreditStatus, ...] = (CreditStatus.CANCELLED, CreditStatus.REFUNDED)
 
 
-def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return types.MappingProxyType(dict(mapping))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str) and type(value) is not str:
-        return str(value)
-    return value
-
-
-def _fields_dict(obj: Any) -> dict[str, Any]:
-    return {f.name: _plain(to_jsonable(getattr(obj, f.name))) for f in attrs.fields(type(obj))}
-
-
 # --------------------------------------------------------------------------- columns
 
 
@@ -96,22 +77,7 @@ class _Columns(NamedTuple):
 
 
 def _columns(credits: Iterable[Credit]) -> _Columns:
-    items = list(credits)
-    seen: set[str] = set()
-    for i, cr in enumerate(items):  # object conversion: one pass over the input
-        if not isinstance(cr, Credit):
-            raise InvalidRecordError(
-                row=i, field="credits", value=type(cr).__name__, expected="a Credit"
-            )
-        if cr.id in seen:
-            raise InvalidRecordError(
-                record=cr.id,
-                row=i,
-                field="id",
-                value=cr.id,
-                expected="a credit id not seen before",
-            )
-        seen.add(cr.id)
+    items = unique_records(credits, Credit, "credits")
     n = len(items)
 
     def obj(values: Iterable[Any]) -> npt.NDArray[np.object_]:
@@ -154,24 +120,6 @@ def _totals(currency: npt.NDArray[np.object_], minor: npt.NDArray[np.object_]) -
     return out
 
 
-def _customer_index(
-    customers: Iterable[Customer] | Mapping[str, Customer] | None,
-) -> dict[Hashable, Customer]:
-    out: dict[Hashable, Customer] = {}
-    if customers is None:
-        return out
-    if isinstance(customers, Mapping):
-        out.update(customers)
-        return out
-    for i, c in enumerate(customers):
-        if not isinstance(c, Customer):
-            raise InvalidRecordError(
-                row=i, field="customers", value=type(c).__name__, expected="a Customer"
-            )
-        out[c.id] = c
-    return out
-
-
 def _grouping(
     cols: _Columns,
     ix: npt.NDArray[np.int64],
@@ -184,7 +132,7 @@ def _grouping(
     records = [cols.credits[i] for i in ix.tolist()]
     related = None
     if customers is not None:
-        related = {"customer": ("customer_id", _customer_index(customers))}
+        related = {"customer": ("customer_id", customers_by_id(customers))}
     name, keys = resolve_by(records, by, related=related)
     return make_grouping(
         len(ix), by_name=name, by_keys=keys, freq=freq, when=when[ix] if freq else None, tz=tz
@@ -211,11 +159,11 @@ class CancelledCreditsGroup:
     """
 
     count: int
-    value: Mapping[str, Money] = attrs.field(converter=_freeze)
+    value: Mapping[str, Money] = attrs.field(converter=freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -242,14 +190,14 @@ class CancelledCredits:
 
     statuses: tuple[str, ...]
     count: int
-    value: Mapping[str, Money] = attrs.field(converter=_freeze)
-    count_by_status: Mapping[str, int] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    value: Mapping[str, Money] = attrs.field(converter=freeze)
+    count_by_status: Mapping[str, int] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CancelledCreditsGroup] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 def _check_statuses(statuses: Iterable[CreditStatus | str]) -> tuple[CreditStatus, ...]:
@@ -402,13 +350,13 @@ class CreditUtilisationGroup:
     """
 
     count: int
-    offered: Mapping[str, Money] = attrs.field(converter=_freeze)
-    used: Mapping[str, Money] = attrs.field(converter=_freeze)
-    rate: Mapping[str, float | None] = attrs.field(converter=_freeze)
+    offered: Mapping[str, Money] = attrs.field(converter=freeze)
+    used: Mapping[str, Money] = attrs.field(converter=freeze)
+    rate: Mapping[str, float | None] = attrs.field(converter=freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -426,15 +374,15 @@ class CreditUtilisation:
     """
 
     count: int
-    offered: Mapping[str, Money] = attrs.field(converter=_freeze)
-    used: Mapping[str, Money] = attrs.field(converter=_freeze)
-    rate: Mapping[str, float | None] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    offered: Mapping[str, Money] = attrs.field(converter=freeze)
+    used: Mapping[str, Money] = attrs.field(converter=freeze)
+    rate: Mapping[str, float | None] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CreditUtilisationGroup] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 def _utilisation(cols: _Columns, abs_ix: npt.NDArray[np.int64]) -> CreditUtilisationGroup:
@@ -542,11 +490,11 @@ class CreditFrequencyGroup:
     count: int
     customers: int
     per_customer: float | None
-    offered: Mapping[str, Money] = attrs.field(converter=_freeze)
+    offered: Mapping[str, Money] = attrs.field(converter=freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -569,14 +517,14 @@ class CreditFrequency:
     count: int
     customers: int
     per_customer: float | None
-    offered: Mapping[str, Money] = attrs.field(converter=_freeze)
+    offered: Mapping[str, Money] = attrs.field(converter=freeze)
     credits_per_customer: Summary
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CreditFrequencyGroup] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 def _frequency(cols: _Columns, abs_ix: npt.NDArray[np.int64]) -> CreditFrequencyGroup:

@@ -27,14 +27,17 @@ Functions
 Pairing
 -------
 Without a dispute id in the log, a registration must be matched to a
-resolution by order. ``pairing=`` chooses how:
+resolution by order. ``pairing=`` chooses how; the three pairings are
+defined once, by :meth:`EventLog.episodes <kpicore.eventlog.EventLog.episodes>`
+(the one pairing scan, also behind the ledger's ``open_disputes`` and
+:meth:`EventLog.case_table <kpicore.eventlog.EventLog.case_table>`):
 
 ``"fifo"`` (default)
     A resolution closes the *oldest* open dispute of the invoice; a
     resolution with no open dispute is unmatched. This keeps the number of
-    open disputes equal to registrations minus resolutions -- the model's
-    truth (the disputes :meth:`kpicore.model.Dispute.is_open`) and the
-    ledger's ``open_disputes`` -- and, once all the disputes of an invoice
+    open disputes equal to registrations minus *matched* resolutions -- the
+    model's truth (the disputes :meth:`kpicore.model.Dispute.is_open`), the
+    ledger's ``open_disputes`` and the case table's -- and, once all the disputes of an invoice
     are resolved, their *total* (hence mean) resolution time exact even when
     they overlapped, since ``sum(resolved - registered)`` does not depend on
     which resolution closes which registration. For disputes that do not
@@ -73,13 +76,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kpicore.eventlog import EventLog
+from kpicore.eventlog import Episodes, EventLog
 from kpicore.grouping import By, make_grouping
 from kpicore.kpis._events import (
     NS_PER_DAY_F,
     PAIRINGS,
-    Paired,
     check_pairing,
+    check_percentiles,
     check_roles,
     event_values,
     freeze,
@@ -92,7 +95,6 @@ from kpicore.kpis._events import (
 )
 from kpicore.kpis._ledger import (
     DEFAULT_ROLES,
-    MISSING,
     InvoiceData,
     InvoiceDays,
     Roles,
@@ -146,7 +148,7 @@ def _check_pairing(pairing: object) -> Pairing:
 class _Prep(NamedTuple):
     log: EventLog
     limit: int
-    ep: Paired
+    ep: Episodes
     case: _I64  # case code of each dispute
     start_ns: _I64
     end_ns: _I64  # MISSING when open
@@ -167,11 +169,7 @@ def _prepare(
         log, roles.dispute_registered, roles.dispute_resolved, limit, pairing,
         params=("dispute_registered", "dispute_resolved"),
     )  # fmt: skip
-    ts = log.timestamps
-    case = log.case_codes[ep.start].astype(np.int64)
-    start_ns = ts[ep.start]
-    end_ns = np.where(ep.end >= 0, ts[np.maximum(ep.end, 0)] if ts.shape[0] else MISSING, MISSING)
-    return _Prep(log, limit, ep, case, start_ns, end_ns.astype(np.int64))
+    return _Prep(log, limit, ep, ep.case_codes, ep.start_ns, ep.end_ns)
 
 
 def _dispute_keys(
@@ -185,18 +183,12 @@ def _dispute_keys(
     if by is None:
         return None, None
     if isinstance(by, str) and (by in _REASON_NAMES or by == roles.dispute_reason):
-        out = np.empty(p.ep.start.shape[0], dtype=object)
-        out[:] = event_values(p.log, roles.dispute_reason, p.ep.start).tolist()
+        out = np.empty(len(p.ep), dtype=object)
+        out[:] = event_values(p.log, roles.dispute_reason, p.ep.start_index).tolist()
         return by, out
     name, keys = group_keys(data, p.log, by, customers=customers, roles=roles)
     assert keys is not None
     return name, keys[p.case]
-
-
-def _check_percentiles(percentiles: Iterable[float]) -> tuple[float, ...]:
-    levels = tuple(percentiles)
-    Summary.of([], percentiles=levels)  # validates
-    return levels
 
 
 # --------------------------------------------------------------------------- episodes
@@ -247,14 +239,14 @@ class DisputeEpisodes:
         return fields_to_dict(self)
 
 
-def _coverage(ep: Paired) -> dict[str, int]:
-    n_open = int(np.count_nonzero(ep.end < 0))
+def _coverage(ep: Episodes) -> dict[str, int]:
+    counts = ep.counts
     return {
-        "resolved": int(ep.end.shape[0]) - n_open,
-        "open": n_open,
-        "repeated_registrations": ep.repeated,
+        "resolved": counts["closed"],
+        "open": counts["open"],
+        "repeated_registrations": ep.repeated_starts,
         "unmatched_resolutions": ep.unmatched_ends,
-        "events_after_as_of": ep.after_bound,
+        "events_after_as_of": ep.events_after_as_of,
     }
 
 
@@ -312,17 +304,15 @@ def dispute_episodes(
     ([3.0, nan], ['valor', 'serviço'], [False, True])
     """
     p = _prepare(data, as_of, tz, roles, pairing)
-    is_open = p.ep.end < 0
-    days = np.where(is_open, np.nan, (p.end_ns - p.start_ns) / NS_PER_DAY_F)
-    reason = np.empty(p.ep.start.shape[0], dtype=object)
-    reason[:] = event_values(p.log, roles.dispute_reason, p.ep.start).tolist()
+    reason = np.empty(len(p.ep), dtype=object)
+    reason[:] = event_values(p.log, roles.dispute_reason, p.ep.start_index).tolist()
     return DisputeEpisodes(
-        case_ids=p.log.case_ids[p.case],
+        case_ids=p.ep.case_ids,
         registered_at=p.start_ns.view("datetime64[ns]"),
         resolved_at=p.end_ns.view("datetime64[ns]"),
-        days=days,
+        days=p.ep.days,
         reason=reason,
-        is_open=is_open,
+        is_open=p.ep.is_open,
         pairing=pairing,
         coverage=_coverage(p.ep),
     )
@@ -464,10 +454,10 @@ def dispute_resolution(
     >>> {k: (v.summary.mean, v.open) for k, v in g.items()}
     {'serviço': (9.0, 0), 'valor': (3.0, 1)}
     """
-    levels = _check_percentiles(percentiles)
+    levels = check_percentiles(percentiles)
     p = _prepare(data, as_of, tz, roles, pairing)
-    resolved = p.ep.end >= 0
-    days = np.where(resolved, (p.end_ns - p.start_ns) / NS_PER_DAY_F, np.nan)
+    resolved = ~p.ep.is_open
+    days = p.ep.days
 
     def compute(ix: _I64) -> DisputeResolutionGroup:
         d = days[ix]
@@ -624,11 +614,10 @@ def open_disputes(
     >>> r.count, r.age.mean, str(r.amount["BRL"])
     (2, 15.0, 'BRL 120.00')
     """
-    levels = _check_percentiles(percentiles)
+    levels = check_percentiles(percentiles)
     p = _prepare(data, as_of, tz, roles, pairing)
     lg = ledger(p.log, as_of=as_of, tz=tz, roles=roles)
-    is_open = p.ep.end < 0
-    sel = np.flatnonzero(is_open).astype(np.int64)
+    sel = np.flatnonzero(p.ep.is_open).astype(np.int64)
     case = p.case[sel]
     age = (p.limit - p.start_ns[sel]) / NS_PER_DAY_F
 

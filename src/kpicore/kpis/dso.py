@@ -62,12 +62,13 @@ from ._ledger import (
     InvoiceDays,
     Ledger,
     Roles,
-    _build,
-    _freeze,
-    _prepare,
-    _prepare_ledger,
+    as_log_with_invoices,
+    check_choice,
+    check_int,
+    freeze,
     grouping,
     invoice_days,
+    ledger_at,
     to_day,
 )
 
@@ -408,19 +409,6 @@ def weighted_average_days(
 # ================================================================================ helpers
 
 
-def _check_choice(value: object, name: str, choices: tuple[object, ...]) -> None:
-    if isinstance(value, bool) or value not in choices:
-        raise InvalidParameterError(
-            f"{name}={value!r}: expected one of {', '.join(repr(c) for c in choices)}"
-        )
-
-
-def _check_int(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
-    return value
-
-
 def _day(d: _dt.date) -> int:
     return (d - _EPOCH).days
 
@@ -532,28 +520,33 @@ def invoice_dso(
     >>> invoice_dso(invs, as_of=dt.date(2024, 3, 3)).coverage["issued_after_as_of"]
     2
     """
-    _check_choice(until, "until", ("first_payment", "settlement"))
-    _check_choice(days, "days", ("calendar", "business"))
-    _check_choice(period_of, "period_of", ("invoice", "payment"))
-    log, invoices = _prepare(data, activity_map)
-    bound = None if as_of is None else as_of_ns(as_of, tz=tz)
-    lg = _build(_prepare_ledger(log, roles), bound)
-    issued = lg.is_issued
-    ix = np.flatnonzero(issued).astype(np.int64)
-    start = lg.issued_ns[ix]
+    check_choice(until, "until", ("first_payment", "settlement"))
+    check_choice(days, "days", ("calendar", "business"))
+    check_choice(period_of, "period_of", ("invoice", "payment"))
+    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
+    lg = ledger_at(log, None if as_of is None else as_of_ns(as_of, tz=tz), roles)
+    ix = lg.issued_index
+    full = lg.all_issued  # then the population is every case: no gathers
+
+    def issued_only(values: _I64) -> _I64:
+        return values if full else values[ix]
+
+    start = issued_only(lg.issued_ns)
     if until == "first_payment":
-        end = lg.first_payment_after_issue_ns[ix]
-        before = (end == MISSING) & (lg.first_payment_ns[ix] != MISSING)
+        end = issued_only(lg.first_payment_after_issue_ns)
+        before = (end == MISSING) & (issued_only(lg.first_payment_ns) != MISSING)
     else:
-        end = lg.settled_ns[ix]
+        end = issued_only(lg.settled_ns)
         before = (end != MISSING) & (end < start)
         end = np.where(before, MISSING, end)
     has_end = end != MISSING
-    values = np.full(ix.shape[0], np.nan)
     unit = "days"
     if days == "calendar":
-        values[has_end] = (end[has_end] - start[has_end]).astype(np.float64) / _NS_PER_DAY_F
+        values = np.subtract(end, start).astype(np.float64)  # garbage where no end: masked
+        values /= _NS_PER_DAY_F
+        values[~has_end] = np.nan
     else:
+        values = np.full(ix.shape[0], np.nan)
         unit = "business days"
         s_day = to_day(start[has_end], tz=tz).view("datetime64[D]")
         e_day = to_day(end[has_end], tz=tz).view("datetime64[D]")
@@ -578,15 +571,12 @@ def invoice_dso(
     )  # fmt: skip
     metric = "days_to_first_payment" if until == "first_payment" else "days_to_settlement"
     return invoice_days(
-        metric, unit, lg.case_ids[ix], values, coverage, group, percentiles=percentiles
-    )
+        metric, unit, lg.case_ids if full else lg.case_ids[ix], values, coverage, group,
+        percentiles=percentiles,
+    )  # fmt: skip
 
 
 # ================================================================================ accounting
-
-
-def _fdict(obj: Any) -> dict[str, Any]:
-    return fields_to_dict(obj)
 
 
 @attrs.frozen
@@ -615,7 +605,7 @@ class DSOFigure:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -651,20 +641,20 @@ class AccountingDSO:
     months: int
     days_basis: str | int
     receivables_basis: str
-    by_currency: Mapping[str, DSOFigure] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    by_currency: Mapping[str, DSOFigure] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, DSOFigure]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 class _Window:
     """The period of an accounting KPI: ``months`` months ending with day ``as_of``."""
 
     def __init__(self, as_of: _dt.date | _dt.datetime, months: int, tz: _dt.tzinfo | None):
-        self.months = _check_int(months, "months", 1)
+        self.months = check_int(months, "months", 1)
         self.end_date = as_of_date(as_of, tz=tz)
         self.tz = tz
         after = self.end_date + _dt.timedelta(days=1)
@@ -685,7 +675,7 @@ class _Window:
 
 
 def _check_basis(days_basis: object) -> DaysBasis:
-    _check_choice(days_basis, "days_basis", ("actual", 360, 365))
+    check_choice(days_basis, "days_basis", ("actual", 360, 365))
     return days_basis  # type: ignore[return-value]
 
 
@@ -787,14 +777,13 @@ class _Accounting:
         activity_map: Mapping[str, str] | None,
     ) -> None:
         self.basis = _check_basis(days_basis)
-        _check_choice(receivables, "receivables", ("end", "average"))
+        check_choice(receivables, "receivables", ("end", "average"))
         self.receivables: Literal["end", "average"] = receivables  # type: ignore[assignment]
         self.win = _Window(as_of, months, tz)
         self.data = data
-        self.log, self.invoices = _prepare(data, activity_map)
-        prepared = _prepare_ledger(self.log, roles)
+        self.log, self.invoices = as_log_with_invoices(data, activity_map=activity_map)
         self.ends = self.win.month_ends() if receivables == "average" else [self.win.end_date]
-        self.lgs = [_build(prepared, as_of_ns(d, tz=tz)) for d in self.ends]
+        self.lgs = [ledger_at(self.log, as_of_ns(d, tz=tz), roles) for d in self.ends]
         self.sales, self.sales_in = _sales_minor(self.lgs[0], self.win.start_ns, self.win.end_ns)
         self.days = self.win.days(self.basis)
 
@@ -952,7 +941,7 @@ def best_possible_dso(
     >>> str(f.receivables), f.dso  # only F-2 is not yet due: 600 / 900 × 90
     ('BRL 600.00', 60.0)
     """
-    current_within = _check_int(current_within, "current_within", 0)
+    current_within = check_int(current_within, "current_within", 0)
     acc = _Accounting(
         data, as_of=as_of, months=months, days_basis=days_basis, receivables=receivables,
         tz=tz, roles=roles, activity_map=activity_map,
@@ -983,7 +972,7 @@ class DelinquencyFigure:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -996,13 +985,13 @@ class AverageDaysDelinquent:
     days_basis: str | int
     receivables_basis: str
     days: float
-    by_currency: Mapping[str, DelinquencyFigure] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    by_currency: Mapping[str, DelinquencyFigure] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, DelinquencyFigure]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 def _add_figures(total: AccountingDSO, best: AccountingDSO) -> dict[str, DelinquencyFigure]:
@@ -1065,7 +1054,7 @@ def average_days_delinquent(
     >>> f.dso, f.best_possible_dso, f.average_days_delinquent  # 900/900×90, 600/900×90
     (90.0, 60.0, 30.0)
     """
-    current_within = _check_int(current_within, "current_within", 0)
+    current_within = check_int(current_within, "current_within", 0)
     acc = _Accounting(
         data, as_of=as_of, months=months, days_basis=days_basis, receivables=receivables,
         tz=tz, roles=roles, activity_map=activity_map,
@@ -1123,7 +1112,7 @@ class CountbackFigure:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -1144,13 +1133,13 @@ class CountbackDSO:
     as_of: _dt.date
     max_months: int
     days_basis: str | int
-    by_currency: Mapping[str, CountbackFigure] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    by_currency: Mapping[str, CountbackFigure] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, CountbackFigure]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 def countback_dso(
@@ -1201,8 +1190,8 @@ def countback_dso(
     >>> f.dso, f.months_used  # March (31 d) + 400/400 of February (29 d)
     (60.0, 2)
     """
-    _check_choice(days_basis, "days_basis", ("actual", 360))
-    max_months = _check_int(max_months, "max_months", 1)
+    check_choice(days_basis, "days_basis", ("actual", 360))
+    max_months = check_int(max_months, "max_months", 1)
     end_date = as_of_date(as_of, tz=tz)
     after = end_date + _dt.timedelta(days=1)
     bounds = [add_months(after, -k) for k in range(max_months + 1)]
@@ -1211,8 +1200,8 @@ def countback_dso(
         float((bounds[k] - bounds[k + 1]).days) if days_basis == "actual" else 30.0
         for k in range(max_months)
     ]
-    log, invoices = _prepare(data, activity_map)
-    lg = _build(_prepare_ledger(log, roles), as_of_ns(end_date, tz=tz))
+    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
+    lg = ledger_at(log, as_of_ns(end_date, tz=tz), roles)
     # month of issue: k such that bounds[k+1] <= issue < bounds[k] (bound_ns descending)
     issued = lg.issued_ns
     k_of = np.searchsorted(-bound_ns, -issued, side="left") - 1
@@ -1278,7 +1267,7 @@ class EffectivenessFigure:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -1302,13 +1291,13 @@ class CollectionEffectiveness:
     months: int
     sales_basis: str
     current_within: int
-    by_currency: Mapping[str, EffectivenessFigure] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    by_currency: Mapping[str, EffectivenessFigure] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, EffectivenessFigure]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 def collection_effectiveness_index(
@@ -1367,13 +1356,12 @@ def collection_effectiveness_index(
     >>> f.cei  # (300 + 900 − 300) / (300 + 900 − 300) × 100
     100.0
     """
-    _check_choice(sales_basis, "sales_basis", ("per_month", "full"))
-    current_within = _check_int(current_within, "current_within", 0)
+    check_choice(sales_basis, "sales_basis", ("per_month", "full"))
+    current_within = check_int(current_within, "current_within", 0)
     win = _Window(as_of, months, tz)
-    log, invoices = _prepare(data, activity_map)
-    prepared = _prepare_ledger(log, roles)
-    beg = _build(prepared, win.start_ns)
-    end = _build(prepared, win.end_ns)
+    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
+    beg = ledger_at(log, win.start_ns, roles)
+    end = ledger_at(log, win.end_ns, roles)
     sales, sales_in = _sales_minor(end, win.start_ns, win.end_ns)
     current = np.where(_current_mask(end, _day(win.end_date), current_within), end.open_minor, 0)
     per = win.months if sales_basis == "per_month" else None
@@ -1444,7 +1432,7 @@ class TimingFigure:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -1465,13 +1453,13 @@ class PaymentTiming:
 
     weight: str
     signed: bool
-    by_currency: Mapping[str, TimingFigure] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    by_currency: Mapping[str, TimingFigure] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, TimingFigure]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 def payment_timing(
@@ -1535,12 +1523,11 @@ def payment_timing(
     >>> round(f.average_days_late, 2), f.weighted_average_days_late, f.weighted_average_terms
     (3.67, 4.0, 30.0)
     """
-    _check_choice(weight, "weight", ("invoice_amount", "paid_amount", "none"))
+    check_choice(weight, "weight", ("invoice_amount", "paid_amount", "none"))
     if not isinstance(signed, bool):
         raise InvalidParameterError(f"signed must be True or False, got {signed!r}")
-    log, invoices = _prepare(data, activity_map)
-    bound = None if as_of is None else as_of_ns(as_of, tz=tz)
-    lg = _build(_prepare_ledger(log, roles), bound)
+    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
+    lg = ledger_at(log, None if as_of is None else as_of_ns(as_of, tz=tz), roles)
     issued = lg.is_issued
     settled = issued & lg.is_settled & ~lg.is_written_off
     usable = settled & lg.has_due_date & lg.has_amount & lg.has_currency

@@ -55,11 +55,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kpicore.errors import InvalidParameterError
+from kpicore.errors import InvalidParameterError, InvalidRecordError
 from kpicore.eventlog import EventLog
-from kpicore.grouping import By, Grouping, make_grouping
+from kpicore.grouping import By
 from kpicore.kpis._events import (
-    NS_PER_DAY,
     NS_PER_DAY_F,
     check_roles,
     day_start_ns,
@@ -80,8 +79,11 @@ from kpicore.kpis._ledger import (
     Ledger,
     Roles,
     as_log,
-    group_keys,
+    check_int,
+    item_grouping,
     ledger,
+    memo,
+    to_day,
 )
 from kpicore.model import Customer
 from kpicore.periods import Freq, Period, bucket
@@ -118,12 +120,6 @@ _CLOCKS: tuple[str, ...] = ("due_date", "previous_letter")
 _Customers = Iterable[Customer] | Mapping[str, Customer] | None
 
 
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise InvalidParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_label(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidParameterError(f"{name} must be a non-empty string, got {value!r}")
@@ -134,15 +130,6 @@ def _check_clock(value: object) -> ScheduleClock:
     if value not in _CLOCKS:
         raise InvalidParameterError(f"clock={value!r}: expected 'due_date' or 'previous_letter'")
     return value  # type: ignore[return-value]
-
-
-def _to_day(ns: _I64, tz: _dt.tzinfo | None) -> _I64:
-    """Calendar day of each instant (no missing values expected)."""
-    if tz is None:
-        return np.floor_divide(ns, NS_PER_DAY)
-    if ns.shape[0] == 0:
-        return ns.copy()
-    return bucket(ns, "day", tz=tz)
 
 
 def _period_dates(ordinals: _I64, freq: Freq) -> npt.NDArray[np.datetime64]:
@@ -174,49 +161,41 @@ class _Letters(NamedTuple):
 
 
 def _letters(log: EventLog, roles: Roles, limit: int, *, levels: bool = True) -> _Letters:
-    idx = role_events(log, roles.letter, "letter")
-    ts_all = log.timestamps[idx]
-    known = ts_all < limit
-    after = int(idx.shape[0] - np.count_nonzero(known))
-    idx = idx[known]
-    if levels:
-        level, source = levels_of(log, roles, idx)
-    else:
-        level, source = np.zeros(idx.shape[0], dtype=np.int64), "not read"
-    return _Letters(idx, log.case_codes[idx].astype(np.int64), ts_all[known], level, source, after)
-
-
-def _close_ns(lg: Ledger) -> _I64:
-    """Settlement or write-off instant, whichever came first (MISSING if neither)."""
-    s, w = lg.settled_ns, lg.written_off_ns
-    both = (s != MISSING) & (w != MISSING)
-    return np.where(both, np.minimum(s, w), np.where(s != MISSING, s, w))
-
-
-def _grouping(
-    data: InvoiceData,
-    log: EventLog,
-    cases: _I64,
-    *,
-    by: By,
-    freq: Freq | None,
-    when: npt.NDArray[Any] | None,
-    tz: _dt.tzinfo | None,
-    customers: _Customers,
-    roles: Roles,
-) -> Grouping | None:
-    """Grouping of items whose invoice is ``cases`` (None without by/freq)."""
-    if by is None and freq is None:
-        return None
-    name, keys = group_keys(data, log, by, customers=customers, roles=roles)
-    return make_grouping(
-        int(cases.shape[0]),
-        by_name=name,
-        by_keys=None if keys is None else keys[cases],
-        freq=freq,
-        when=when,
-        tz=tz,
+    """The letters known before ``limit`` (memoised per log and bound), with their levels."""
+    idx, case, ts, known, after = memo(
+        log,
+        ("letters", roles.letter, limit),
+        lambda: _known_letters(log, roles, limit),
+        as_of_dependent=True,
     )
+    if not levels:
+        return _Letters(idx, case, ts, np.zeros(idx.shape[0], dtype=np.int64), "not read", after)
+    try:  # the levels of every letter, read once per log
+        level_all, source = memo(log, ("letter_levels", roles), lambda: _all_levels(log, roles))
+        level = level_all if known is None else level_all[known]
+    except InvalidRecordError:  # a bad level: raise only if it is known as of the bound
+        level, source = levels_of(log, roles, idx)
+    return _Letters(idx, case, ts, level, source, after)
+
+
+def _known_letters(
+    log: EventLog, roles: Roles, limit: int
+) -> tuple[_I64, _I64, _I64, _B | None, int]:
+    """Event indices, cases and instants of the letters before ``limit``; the mask of
+    those among all letters (None: all) and the number after it."""
+    idx = role_events(log, roles.letter, "letter")
+    ts = log.timestamps[idx]
+    known = ts < limit
+    after = int(idx.shape[0] - np.count_nonzero(known))
+    if after:
+        idx, ts = idx[known], ts[known]
+    mask = ro(known) if after else None
+    return ro(idx), ro(log.case_codes[idx].astype(np.int64)), ro(ts), mask, after
+
+
+def _all_levels(log: EventLog, roles: Roles) -> tuple[_I64, str]:
+    level, source = levels_of(log, roles, role_events(log, roles.letter, "letter"))
+    return ro(level), source
 
 
 # --------------------------------------------------------------------------- dunning rate
@@ -391,7 +370,7 @@ def dunning_rate(
     issued = lg.is_issued
     has_due = lg.has_due_date
     due_end = day_start_ns(np.where(has_due, lg.due_days + 1, MISSING), tz)
-    close = _close_ns(lg)
+    close = lg.closed_ns
     end = np.where(close == MISSING, limit, np.minimum(close, limit))
     overdue = issued & has_due & (due_end < end)
     cases = np.flatnonzero(overdue).astype(np.int64)
@@ -418,7 +397,7 @@ def dunning_rate(
         )  # fmt: skip
     elif by is not None:
         counts = per_case[cases]
-        g = _grouping(data, log, cases, by=by, freq=None, when=None, tz=tz,
+        g = item_grouping(data, log, cases, by=by, freq=None, when=None, tz=tz,
                       customers=customers, roles=roles)  # fmt: skip
         assert g is not None
         groups = g.breakdown(
@@ -476,7 +455,7 @@ def _rate_by_period(
         left = np.searchsorted(letter_key, item_case * width, side="left")
     right = np.searchsorted(letter_key, item_key, side="right")
     counts = (right - left).astype(np.int64)
-    g = _grouping(
+    g = item_grouping(
         data, log, item_case, by=by, freq=freq, when=_period_dates(item_ord, freq), tz=None,
         customers=customers, roles=roles,
     )  # fmt: skip
@@ -624,6 +603,68 @@ class _LevelArrays(NamedTuple):
     before: _B  # already settled when the letter was sent
 
 
+class _EffectivenessPrep(NamedTuple):
+    letters: _Letters
+    counted: _B  # letters on issued invoices
+    per_level: tuple[_LevelArrays, ...]
+    repeated: int
+    max_level: _I64  # per case: the highest level reached
+    paid_level: _I64  # per case: the highest level before settlement
+
+
+def _effectiveness_prep(
+    log: EventLog, lg: Ledger, roles: Roles, paid: PaidMeasure
+) -> _EffectivenessPrep:
+    """The letters of each level and the per-case levels (memoised per log and bound)."""
+    n = log.n_cases
+    limit = lg.limit
+    let = _letters(log, roles, limit)
+    issued = lg.is_issued
+    counted = np.ones(let.case.shape[0], dtype=bool) if lg.all_issued else issued[let.case]
+    with_level = counted & (let.level > 0)
+    if bool(with_level.all()):
+        lc, lt, lv = let.case, let.ts, let.level
+    else:
+        lc, lt, lv = let.case[with_level], let.ts[with_level], let.level[with_level]
+    settled = lg.settled_ns
+    # per level: the first letter of that level per invoice
+    if lv.shape[0] and int(lv.max()) <= 4096:
+        level_values = np.flatnonzero(np.bincount(lv)).tolist()
+    else:
+        level_values = np.unique(lv).tolist()
+    per_level: list[_LevelArrays] = []
+    repeated = 0
+    pay_idx = np.zeros(0, dtype=np.int64)
+    if paid == "any_payment":
+        pay_idx = role_events(log, roles.payment, "payment")
+        pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
+    for lev in level_values:
+        sel = np.flatnonzero(lv == lev)
+        h = heads(lc[sel])
+        repeated += int(sel.shape[0] - np.count_nonzero(h))
+        c, t = lc[sel[h]], lt[sel[h]]
+        s = settled[c]
+        before = (s != MISSING) & (s < t)
+        if paid == "settled":
+            pay = np.where((s != MISSING) & ~before, s, MISSING)
+        else:
+            pos = next_at_or_after(
+                c, t, log.case_codes[pay_idx].astype(np.int64), log.timestamps[pay_idx]
+            )
+            pay = np.where(pos >= 0, log.timestamps[pay_idx][np.maximum(pos, 0)], MISSING)
+            pay = np.where(before, MISSING, pay)
+        per_level.append(
+            _LevelArrays(int(lev), ro(c), ro(t), ro(pay.astype(np.int64)), ro(before))
+        )
+    max_level = _case_max(lc, lv, n)
+    settled_lc = settled[lc]
+    before_settle = (settled_lc != MISSING) & (lt < settled_lc)
+    paid_level = _case_max(lc[before_settle], lv[before_settle], n)
+    return _EffectivenessPrep(
+        let, ro(counted), tuple(per_level), repeated, ro(max_level), ro(paid_level)
+    )
+
+
 def dunning_effectiveness(
     data: InvoiceData,
     *,
@@ -719,73 +760,53 @@ def dunning_effectiveness(
     log = as_log(data)
     n = log.n_cases
     lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
-    limit = lg.limit
-    let = _letters(log, roles, limit)
+    prep = memo(
+        log,
+        ("dunning_effectiveness", roles, lg.as_of_ns, paid),
+        lambda: _effectiveness_prep(log, lg, roles, paid),
+        as_of_dependent=True,
+    )
+    let, counted, per_level, repeated = prep.letters, prep.counted, prep.per_level, prep.repeated
+    max_level, paid_level = prep.max_level, prep.paid_level
     issued = lg.is_issued
-    pop = np.flatnonzero(issued).astype(np.int64)
-    counted = issued[let.case]
-    with_level = counted & (let.level > 0)
-    lc, lt, lv = let.case[with_level], let.ts[with_level], let.level[with_level]
-    settled = lg.settled_ns
-    # per level: the first letter of that level per invoice
-    if lv.shape[0] and int(lv.max()) <= 4096:
-        level_values = np.flatnonzero(np.bincount(lv)).tolist()
-    else:
-        level_values = np.unique(lv).tolist()
-    per_level: list[_LevelArrays] = []
-    repeated = 0
-    pay_idx = np.zeros(0, dtype=np.int64)
-    if paid == "any_payment":
-        pay_idx = role_events(log, roles.payment, "payment")
-        pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
-    for lev in level_values:
-        sel = np.flatnonzero(lv == lev)
-        h = heads(lc[sel])
-        repeated += int(sel.shape[0] - np.count_nonzero(h))
-        c, t = lc[sel[h]], lt[sel[h]]
-        s = settled[c]
-        before = (s != MISSING) & (s < t)
-        if paid == "settled":
-            pay = np.where((s != MISSING) & ~before, s, MISSING)
-        else:
-            pos = next_at_or_after(
-                c, t, log.case_codes[pay_idx].astype(np.int64), log.timestamps[pay_idx]
-            )
-            pay = np.where(pos >= 0, log.timestamps[pay_idx][np.maximum(pos, 0)], MISSING)
-            pay = np.where(before, MISSING, pay)
-        per_level.append(_LevelArrays(int(lev), c, t, pay.astype(np.int64), before))
-    max_level = _case_max(lc, lv, n)
-    before_settle = (settled[lc] != MISSING) & (lt < settled[lc])
-    paid_level = _case_max(lc[before_settle], lv[before_settle], n)
-    is_settled = settled != MISSING
+    is_settled = lg.is_settled
+    pop = lg.issued_index
+    is_settled = lg.is_settled
 
     def compute(ix: _I64) -> DunningEffectivenessGroup:
         cases = pop[ix]
-        if cases.shape[0] == pop.shape[0]:
+        # every issued invoice (the total): the letters are all members, no masks needed
+        whole = cases.shape[0] == pop.shape[0]
+        if whole:
             member = issued
         else:
             member = np.zeros(n, dtype=bool)
             member[cases] = True
         levels: dict[int, DunningLevelStats] = {}
         for la in per_level:
-            m = member[la.case]
-            reached = int(np.count_nonzero(m))
+            if whole:
+                pay, letter_ts, before = la.pay_ns, la.letter_ts, la.before
+            else:
+                m = member[la.case]
+                pay, letter_ts, before = la.pay_ns[m], la.letter_ts[m], la.before[m]
+            reached = int(pay.shape[0])
             if not reached:
                 continue
-            pay = la.pay_ns[m]
             got = pay != MISSING
-            days = np.where(got, (pay - la.letter_ts[m]) / NS_PER_DAY_F, np.nan)
+            days = np.where(got, (pay - letter_ts) / NS_PER_DAY_F, np.nan)
             k = int(np.count_nonzero(got))
             levels[la.level] = DunningLevelStats(
                 level=la.level,
                 reached=reached,
                 paid_after=k,
                 paid_share=ratio(k, reached),
-                paid_before_letter=int(np.count_nonzero(la.before[m])),
+                paid_before_letter=int(np.count_nonzero(before)),
                 days_to_payment=Summary.of(days, percentiles=levels_pct),
             )
-        ml = max_level[member]
-        st = is_settled[member]
+        if whole and pop.shape[0] == n:
+            ml, st, pl_all = max_level, is_settled, paid_level
+        else:
+            ml, st, pl_all = max_level[member], is_settled[member], paid_level[member]
         size = int(ml.max(initial=0)) + 1
         inv_cnt = np.bincount(ml, minlength=size)
         paid_cnt = np.bincount(ml[st], minlength=size)
@@ -794,7 +815,7 @@ def dunning_effectiveness(
                                     ratio(int(paid_cnt[k]), int(inv_cnt[k])))
             for k in np.flatnonzero(inv_cnt).tolist()
         }  # fmt: skip
-        pl = np.bincount(paid_level[member][st], minlength=1)
+        pl = np.bincount(pl_all[st], minlength=1)
         return DunningEffectivenessGroup(
             invoices=int(cases.shape[0]),
             levels=levels,
@@ -803,7 +824,7 @@ def dunning_effectiveness(
         )
 
     total = compute(np.arange(pop.shape[0], dtype=np.int64))
-    g = _grouping(
+    g = item_grouping(
         data, log, pop, by=by, freq=freq, when=lg.issued_ns[pop] if freq else None, tz=tz,
         customers=customers, roles=roles,
     )  # fmt: skip
@@ -860,11 +881,11 @@ class DunningStep:
 
     @level.validator
     def _v_level(self, attribute: attrs.Attribute[int], value: object) -> None:
-        _check_int(value, "DunningStep.level", 1)
+        check_int(value, "DunningStep.level", 1)
 
     @days.validator
     def _v_days(self, attribute: attrs.Attribute[int], value: object) -> None:
-        _check_int(value, "DunningStep.days", 0)
+        check_int(value, "DunningStep.days", 0)
 
     @label_pt.validator
     def _v_pt(self, attribute: attrs.Attribute[str], value: object) -> None:
@@ -966,7 +987,7 @@ class DunningSchedule:
         pt = dict(labels_pt or {})
         en = dict(labels_en or {})
         for lev in days:
-            _check_int(lev, "a schedule level", 1)
+            check_int(lev, "a schedule level", 1)
         steps = [
             DunningStep(lev, days[lev], pt.get(lev, f"Nível {lev}"), en.get(lev, f"Level {lev}"))
             for lev in sorted(days)
@@ -1057,7 +1078,7 @@ def rgc_2014_schedule(
     ----------
     Notes ``isp-erp-domain.md`` §2 [R10, R19] and "Dunning presets".
     """
-    n = _check_int(notice_offset_days, "notice_offset_days", 0)
+    n = check_int(notice_offset_days, "notice_offset_days", 0)
     plan = DunningSchedule(
         "rgc_2014",
         (
@@ -1090,7 +1111,7 @@ def rgc_2023_schedule(
     ----------
     Notes ``isp-erp-domain.md`` §2 [R11, R12] and "Dunning presets".
     """
-    n = _check_int(notice_offset_days, "notice_offset_days", 0)
+    n = check_int(notice_offset_days, "notice_offset_days", 0)
     plan = DunningSchedule(
         "rgc_2023",
         (
@@ -1168,10 +1189,10 @@ def _tolerance(value: object) -> tuple[int, int]:
                 f"tolerance_days must be an int or (early, late), got {value!r}"
             )
         return (
-            _check_int(value[0], "tolerance_days[0]", 0),
-            _check_int(value[1], "tolerance_days[1]", 0),
+            check_int(value[0], "tolerance_days[0]", 0),
+            check_int(value[1], "tolerance_days[1]", 0),
         )
-    t = _check_int(value, "tolerance_days", 0)
+    t = check_int(value, "tolerance_days", 0)
     return (t, t)
 
 
@@ -1437,7 +1458,7 @@ def dunning_adherence(
     fo = o[first]
     fkey = key[first]
     fc, fk, fts = let.case[fo], pos[fo], let.ts[fo]
-    fday = _to_day(fts, tz)
+    fday = to_day(fts, tz=tz)
     expected = np.full(fo.shape[0], MISSING, dtype=np.int64)
     if previous:
         base = fk == 0
@@ -1456,7 +1477,7 @@ def dunning_adherence(
     status[timed & (delay < -tol_early)] = _EARLY
     status[timed & (delay > tol_late)] = _LATE
     # missed levels, step by step
-    close = _close_ns(lg)
+    close = lg.closed_ns
     sent = np.zeros((k_steps, n), dtype=bool)
     sent_day = np.full((k_steps, n), MISSING, dtype=np.int64)
     sent[fk, fc] = True
@@ -1522,7 +1543,7 @@ def dunning_adherence(
         )
 
     total = compute(np.arange(pop.shape[0], dtype=np.int64))
-    g = _grouping(
+    g = item_grouping(
         data, log, pop, by=by, freq=freq, when=lg.due_day[pop] if freq else None, tz=None,
         customers=customers, roles=roles,
     )  # fmt: skip

@@ -48,7 +48,7 @@ from kpicore.errors import InvalidParameterError
 from kpicore.grouping import By
 from kpicore.model import Customer
 from kpicore.money import Money
-from kpicore.periods import Freq, as_of_date, as_of_ns
+from kpicore.periods import Freq, as_of_date, as_of_ns, days_past_due, days_settled_late
 from kpicore.results import Breakdown, fields_to_dict
 from kpicore.summary import DEFAULT_PERCENTILES
 
@@ -59,12 +59,14 @@ from ._ledger import (
     InvoiceDays,
     Ledger,
     Roles,
-    _build,
-    _freeze,
-    _prepare,
-    _prepare_ledger,
+    as_log_with_invoices,
+    check_bool,
+    check_choice,
+    check_int,
+    freeze,
     grouping,
     invoice_days,
+    ledger_at,
     to_day,
 )
 
@@ -88,25 +90,6 @@ _EPOCH = _dt.date(1970, 1, 1)
 Customers = Iterable[Customer] | Mapping[str, Customer] | None
 
 
-def _check_int(value: object, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InvalidParameterError(f"{name} must be an int >= {low}, got {value!r}")
-    return value
-
-
-def _check_bool(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidParameterError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise InvalidParameterError(
-            f"{name}={value!r}: expected one of {', '.join(repr(c) for c in choices)}"
-        )
-
-
 def _load(
     data: InvoiceData,
     as_of: _dt.date | _dt.datetime | None,
@@ -114,9 +97,8 @@ def _load(
     roles: Roles,
     activity_map: Mapping[str, str] | None,
 ) -> tuple[Any, Any, Ledger]:
-    log, invoices = _prepare(data, activity_map)
-    bound = None if as_of is None else as_of_ns(as_of, tz=tz)
-    return log, invoices, _build(_prepare_ledger(log, roles), bound)
+    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
+    return log, invoices, ledger_at(log, None if as_of is None else as_of_ns(as_of, tz=tz), roles)
 
 
 def _as_of_day(as_of: _dt.date | _dt.datetime, tz: _dt.tzinfo | None) -> int:
@@ -174,7 +156,11 @@ def days_overdue(
     ``days_overdue = as_of_date − due_date`` (calendar days) for an invoice
     open as of ``as_of`` and past due; 0 when not yet due (the due date is
     day 0 [ORABI]), within the grace days, paid or written off by then.
-    SAP's days in arrears = run date − net due date [SAPD].
+    SAP's days in arrears = run date − net due date [SAPD]. This is
+    :func:`kpicore.periods.days_past_due`, the one definition that
+    :meth:`EventLog.case_table <kpicore.eventlog.EventLog.case_table>` and
+    :func:`kpicore.kpis.case_table.case_table` use too; days late *at
+    settlement* are :func:`days_late`.
 
     Examples
     --------
@@ -190,18 +176,14 @@ def days_overdue(
     >>> days_overdue([inv], as_of=dt.date(1997, 3, 13), grace_days=3).to_mapping()
     {'F-1': 0.0}
     """
-    grace = _check_int(grace_days, "grace_days", 0)
+    grace = check_int(grace_days, "grace_days", 0)
     log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
     day = _as_of_day(as_of, tz)
-    issued = lg.is_issued
-    has_due = lg.has_due_date
-    ix = np.flatnonzero(issued).astype(np.int64)
-    age = day - lg.due_days[ix]
+    ix = lg.issued_index
     open_ = lg.is_open[ix]
-    due_ok = has_due[ix]
-    over = open_ & due_ok & (age > grace)
-    values = np.where(over, age, 0).astype(np.float64)
-    values[~due_ok] = np.nan
+    due_ok = lg.has_due_date[ix]
+    values = days_past_due(lg.due_days[ix], day, open_, grace_days=grace)
+    over = values > 0
     cov = lg.coverage
     coverage = {
         "used": int(np.count_nonzero(due_ok)),
@@ -241,16 +223,15 @@ def _settled_days(
     settled = lg.is_settled[ix]
     written = lg.is_written_off[ix] & ~settled
     s_day = to_day(lg.settled_ns[ix], tz=tz)
-    values = np.full(ix.shape[0], np.nan)
     missing_due = np.zeros(ix.shape[0], dtype=bool)
     if kind == "late":
         due = lg.due_days[ix]
         missing_due = due == MISSING
         ok = settled & ~missing_due
-        late = s_day[ok] - due[ok]
-        values[ok] = (late if signed else np.maximum(late, 0)).astype(np.float64)
+        values = days_settled_late(due, s_day, signed=signed)
         metric = "days_late"
     else:
+        values = np.full(ix.shape[0], np.nan)
         i_day = to_day(lg.issued_ns[ix], tz=tz)
         ok = settled
         values[ok] = (s_day[ok] - i_day[ok]).astype(np.float64)
@@ -332,7 +313,7 @@ def days_late(
     ({'F-1': 5.0, 'F-2': 0.0}, {'F-1': 5.0, 'F-2': -2.0})
     """
     return _settled_days(
-        "late", data, as_of=as_of, signed=_check_bool(signed, "signed"), by=by, freq=freq,
+        "late", data, as_of=as_of, signed=check_bool(signed, "signed"), by=by, freq=freq,
         tz=tz, customers=customers, roles=roles, activity_map=activity_map,
         percentiles=percentiles,
     )  # fmt: skip
@@ -384,10 +365,6 @@ def days_to_settle(
 # ============================================================================ aging
 
 
-def _fdict(obj: Any) -> dict[str, Any]:
-    return fields_to_dict(obj)
-
-
 @attrs.frozen
 class AgingBucket:
     """One age bucket of an aging report.
@@ -414,11 +391,11 @@ class AgingBucket:
     lower: int | None
     upper: int | None
     count: int
-    amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+    amount: Mapping[str, Money] = attrs.field(converter=freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -427,11 +404,11 @@ class AgingTable:
 
     buckets: tuple[AgingBucket, ...]
     count: int
-    amount: Mapping[str, Money] = attrs.field(converter=_freeze)
+    amount: Mapping[str, Money] = attrs.field(converter=freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -465,8 +442,8 @@ class Aging:
     edges: tuple[int, ...]
     buckets: tuple[AgingBucket, ...]
     count: int
-    amount: Mapping[str, Money] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    amount: Mapping[str, Money] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[AgingTable] | None = None
 
     def bucket(self, key: str) -> AgingBucket:
@@ -478,7 +455,7 @@ class Aging:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 def _check_edges(buckets: object) -> tuple[int, ...]:
@@ -585,7 +562,7 @@ def aging(
     ['A vencer', '1–30 dias']
     """
     edges = _check_edges(buckets)
-    _check_choice(anchor, "anchor", ("due", "invoice"))
+    check_choice(anchor, "anchor", ("due", "invoice"))
     log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
     day = _as_of_day(as_of, tz)
     open_ = lg.is_open
@@ -682,13 +659,13 @@ class PastDueGroup:
     open_count: int
     past_due_count: int
     count_ratio: float | None
-    open_amount: Mapping[str, Money] = attrs.field(converter=_freeze)
-    past_due_amount: Mapping[str, Money] = attrs.field(converter=_freeze)
-    amount_ratio: Mapping[str, float | None] = attrs.field(converter=_freeze)
+    open_amount: Mapping[str, Money] = attrs.field(converter=freeze)
+    past_due_amount: Mapping[str, Money] = attrs.field(converter=freeze)
+    amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -711,15 +688,15 @@ class PastDueRatio:
     open_count: int
     past_due_count: int
     count_ratio: float | None
-    open_amount: Mapping[str, Money] = attrs.field(converter=_freeze)
-    past_due_amount: Mapping[str, Money] = attrs.field(converter=_freeze)
-    amount_ratio: Mapping[str, float | None] = attrs.field(converter=_freeze)
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    open_amount: Mapping[str, Money] = attrs.field(converter=freeze)
+    past_due_amount: Mapping[str, Money] = attrs.field(converter=freeze)
+    amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PastDueGroup] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fdict(self)
+        return fields_to_dict(self)
 
 
 def past_due_ratio(
@@ -771,7 +748,7 @@ def past_due_ratio(
     >>> past_due_ratio(invs, as_of=dt.date(2023, 12, 31)).count_ratio is None
     True
     """
-    grace = _check_int(grace_days, "grace_days", 0)
+    grace = check_int(grace_days, "grace_days", 0)
     log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
     day = _as_of_day(as_of, tz)
     open_ = lg.is_open

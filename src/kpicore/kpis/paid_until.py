@@ -47,7 +47,7 @@ behind, with loaned equipment (*comodato*) to recover).
 from __future__ import annotations
 
 import types
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -56,11 +56,20 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kpicore.errors import InvalidParameterError, InvalidRecordError
+from kpicore.errors import InvalidParameterError
 from kpicore.grouping import By, make_grouping, resolve_by
-from kpicore.model import AccessStatus, BillingMode, Contract, ContractStatus, Customer
+from kpicore.model import (
+    AccessStatus,
+    BillingMode,
+    Contract,
+    ContractStatus,
+    Customer,
+    customers_by_id,
+    unique_records,
+)
+from kpicore.model.enums import enum_members
 from kpicore.periods import Period, as_of_date
-from kpicore.results import Breakdown, to_jsonable
+from kpicore.results import Breakdown, fields_to_dict, freeze
 
 __all__ = [
     "ContractPaidUntil",
@@ -131,30 +140,6 @@ _STATUS_PT: Mapping[str, str] = types.MappingProxyType(
     }
 )
 _STATUSES: tuple[PaidUntilStatus, ...] = tuple(PaidUntilStatus)
-
-
-def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return types.MappingProxyType(dict(mapping))
-
-
-def _plain(value: Any) -> Any:
-    """``to_jsonable`` output with str subclasses (StrEnum members) as plain str."""
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str) and type(value) is not str:
-        return str(value)
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    return _plain(to_jsonable(value))
-
-
-def _fields_dict(obj: Any) -> dict[str, Any]:
-    """JSON-ready dict of an attrs instance's fields (not through its own ``to_dict``)."""
-    return {f.name: _jsonable(getattr(obj, f.name)) for f in attrs.fields(type(obj))}
 
 
 # --------------------------------------------------------------------------- date arithmetic
@@ -447,7 +432,7 @@ class ContractPaidUntil:
         >>> row.to_dict()["status"], row.to_dict()["status_pt"]
         ('never_paid', 'Nunca pago')
         """
-        out = _fields_dict(self)
+        out = fields_to_dict(self)
         out["status_pt"] = self.status.label_pt
         return out
 
@@ -467,7 +452,7 @@ class PaidUntilSummary:
     """
 
     considered: int
-    counts: Mapping[str, int] = attrs.field(converter=_freeze)
+    counts: Mapping[str, int] = attrs.field(converter=freeze)
     using_without_payment: int
     cancel_candidates: int
 
@@ -524,7 +509,7 @@ class PaidUntilReport:
     as_of: date
     rows: tuple[ContractPaidUntil, ...]
     summary: PaidUntilSummary
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PaidUntilSummary] | None = None
 
     def flagged(self, flag: str) -> tuple[ContractPaidUntil, ...]:
@@ -544,7 +529,7 @@ class PaidUntilReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (see :func:`kpicore.results.to_jsonable`)."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -568,12 +553,12 @@ class PaidUntilBin:
     offset: int
     month: Period
     count: int
-    by_access: Mapping[str, int] = attrs.field(converter=_freeze)
+    by_access: Mapping[str, int] = attrs.field(converter=freeze)
     in_healthy_window: bool
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (see :func:`kpicore.results.to_jsonable`)."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -612,11 +597,11 @@ class PaidUntilDistribution:
     considered: int
     bins: tuple[PaidUntilBin, ...]
     never_paid: int
-    never_paid_by_access: Mapping[str, int] = attrs.field(converter=_freeze)
-    by_access: Mapping[str, int] = attrs.field(converter=_freeze)
+    never_paid_by_access: Mapping[str, int] = attrs.field(converter=freeze)
+    by_access: Mapping[str, int] = attrs.field(converter=freeze)
     in_window: int
     healthy_share: float | None
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PaidUntilDistribution] | None = None
 
     def counts(self) -> dict[int, int]:
@@ -632,7 +617,7 @@ class PaidUntilDistribution:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (see :func:`kpicore.results.to_jsonable`)."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -656,61 +641,6 @@ class _Eval(NamedTuple):
     cancel: npt.NDArray[np.bool_]
 
 
-def _check_members(values: Iterable[Any] | None, enum: type[StrEnum], name: str) -> frozenset[Any]:
-    if values is None:
-        return frozenset(enum)
-    if isinstance(values, str):
-        values = (values,)
-    out = set()
-    for v in values:
-        try:
-            out.add(enum(v))
-        except ValueError:
-            allowed = ", ".join(m.value for m in enum)
-            raise InvalidParameterError(
-                f"{name}: {v!r} is not a {enum.__name__} (one of {allowed})"
-            ) from None
-    return frozenset(out)
-
-
-def _contracts_list(contracts: Iterable[Contract]) -> list[Contract]:
-    items = list(contracts)
-    seen: set[str] = set()
-    for i, k in enumerate(items):
-        if not isinstance(k, Contract):
-            raise InvalidRecordError(
-                row=i, field="contracts", value=type(k).__name__, expected="a Contract"
-            )
-        if k.id in seen:
-            raise InvalidRecordError(
-                record=k.id,
-                row=i,
-                field="id",
-                value=k.id,
-                expected="a contract id not seen before",
-            )
-        seen.add(k.id)
-    return items
-
-
-def _customer_index(
-    customers: Iterable[Customer] | Mapping[str, Customer] | None,
-) -> dict[Hashable, Customer]:
-    if customers is None:
-        return {}
-    out: dict[Hashable, Customer] = {}
-    if isinstance(customers, Mapping):
-        out.update(customers)
-        return out
-    for i, c in enumerate(customers):
-        if not isinstance(c, Customer):
-            raise InvalidRecordError(
-                row=i, field="customers", value=type(c).__name__, expected="a Customer"
-            )
-        out[c.id] = c
-    return out
-
-
 def _evaluate(
     contracts: Iterable[Contract],
     *,
@@ -727,10 +657,10 @@ def _evaluate(
     ahead_limit = _check_int(ahead_limit_months, "ahead_limit_months", 0)
     grace = _check_int(grace_days, "grace_days", 0)
     cancel_months = _check_int(cancel_candidate_months, "cancel_candidate_months", 0)
-    statuses = _check_members(contract_statuses, ContractStatus, "contract_statuses")
-    in_use = _check_members(in_use_access, AccessStatus, "in_use_access")
-    blocked = _check_members(blocked_access, AccessStatus, "blocked_access")
-    items = _contracts_list(contracts)
+    statuses = enum_members(contract_statuses, ContractStatus, "contract_statuses")
+    in_use = enum_members(in_use_access, AccessStatus, "in_use_access")
+    blocked = enum_members(blocked_access, AccessStatus, "blocked_access")
+    items = unique_records(contracts, Contract, "contracts")
 
     coverage = {
         "used": 0,
@@ -833,7 +763,7 @@ def _grouping_keys(
 ) -> tuple[str | None, npt.NDArray[np.object_] | None]:
     if customers is None:
         return resolve_by(ev.used, by)
-    related = {"customer": ("customer_id", _customer_index(customers))}
+    related = {"customer": ("customer_id", customers_by_id(customers))}
     return resolve_by(ev.used, by, related=related)
 
 

@@ -19,21 +19,28 @@ from __future__ import annotations
 
 import types
 import unicodedata
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
-from enum import StrEnum
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from kpicore.errors import InvalidParameterError, InvalidRecordError
+from kpicore.errors import InvalidParameterError
 from kpicore.grouping import By, make_grouping, resolve_by
-from kpicore.model import BillingMode, Contract, ContractStatus, Customer
+from kpicore.model import (
+    BillingMode,
+    Contract,
+    ContractStatus,
+    Customer,
+    customers_by_id,
+    unique_records,
+)
+from kpicore.model.enums import enum_members
 from kpicore.money import Money, totals_by_currency
 from kpicore.periods import as_of_date
-from kpicore.results import Breakdown, to_jsonable
+from kpicore.results import Breakdown, fields_to_dict, freeze
 
 __all__ = [
     "PREPAID_REPORT_COLUMNS_PT",
@@ -69,24 +76,6 @@ PREPAID_SORT_KEYS: tuple[str, ...] = (
     "activation_date",
     "renewal_date",
 )
-
-
-def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return types.MappingProxyType(dict(mapping))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str) and type(value) is not str:
-        return str(value)
-    return value
-
-
-def _fields_dict(obj: Any) -> dict[str, Any]:
-    return {f.name: _plain(to_jsonable(getattr(obj, f.name))) for f in attrs.fields(type(obj))}
 
 
 @attrs.frozen
@@ -127,7 +116,7 @@ class PrepaidCustomerRow:
         >>> row.to_dict()["value"], row.to_dict()["activation_date"]
         ({'amount': '99.00', 'currency': 'BRL'}, '2024-01-05')
         """
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
     def to_dict_pt(self) -> dict[str, Any]:
         """The row for a pt-BR report: pt-BR headers, ``R$ 1.500,75``, ``DD/MM/AAAA`` dates.
@@ -169,11 +158,11 @@ class PrepaidTotals:
 
     contracts: int
     customers: int
-    value: Mapping[str, Money] = attrs.field(converter=_freeze)
+    value: Mapping[str, Money] = attrs.field(converter=freeze)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
 
 @attrs.frozen
@@ -201,35 +190,18 @@ class PrepaidCustomersReport:
 
     rows: tuple[PrepaidCustomerRow, ...]
     totals: PrepaidTotals
-    coverage: Mapping[str, int] = attrs.field(converter=_freeze)
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
     missing_customers: int
     sort_by: tuple[str, ...]
     groups: Breakdown[PrepaidTotals] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"rows": [...], "totals": {...}, "coverage": {...}, ...}``."""
-        return _fields_dict(self)
+        return fields_to_dict(self)
 
     def to_rows_pt(self) -> list[dict[str, Any]]:
         """The rows with pt-BR headers and Brazilian formats (see ``to_dict_pt``)."""
         return [r.to_dict_pt() for r in self.rows]
-
-
-def _members(values: Iterable[Any] | None, enum: type[StrEnum], name: str) -> frozenset[Any]:
-    if values is None:
-        return frozenset(enum)
-    if isinstance(values, str):
-        values = (values,)
-    out = set()
-    for v in values:
-        try:
-            out.add(enum(v))
-        except ValueError:
-            allowed = ", ".join(m.value for m in enum)
-            raise InvalidParameterError(
-                f"{name}: {v!r} is not a {enum.__name__} (one of {allowed})"
-            ) from None
-    return frozenset(out)
 
 
 def _sort_spec(sort_by: str | Sequence[str]) -> tuple[str, ...]:
@@ -270,22 +242,6 @@ def _sorted(rows: list[PrepaidCustomerRow], keys: tuple[str, ...]) -> list[Prepa
         missing = [r for r in out if getattr(r, key) is None]
         present.sort(key=lambda r: _field_key(r, key), reverse=descending)
         out = present + missing
-    return out
-
-
-def _customer_index(
-    customers: Iterable[Customer] | Mapping[str, Customer],
-) -> dict[Hashable, Customer]:
-    out: dict[Hashable, Customer] = {}
-    if isinstance(customers, Mapping):
-        out.update(customers)
-        return out
-    for i, c in enumerate(customers):
-        if not isinstance(c, Customer):
-            raise InvalidRecordError(
-                row=i, field="customers", value=type(c).__name__, expected="a Customer"
-            )
-        out[c.id] = c
     return out
 
 
@@ -376,8 +332,8 @@ def prepaid_customers_report(
     >>> rep.totals.contracts, rep.totals.value["BRL"].format_br(), rep.coverage["excluded_billing_mode"]
     (2, 'R$ 229,80', 1)
     """  # noqa: E501
-    statuses = _members(contract_statuses, ContractStatus, "contract_statuses")
-    modes = _members(billing_modes, BillingMode, "billing_modes")
+    statuses = enum_members(contract_statuses, ContractStatus, "contract_statuses")
+    modes = enum_members(billing_modes, BillingMode, "billing_modes")
     plan_set: frozenset[str] | None = None
     if plans is not None:
         plan_list = [plans] if isinstance(plans, str) else list(plans)
@@ -387,7 +343,7 @@ def prepaid_customers_report(
         plan_set = frozenset(plan_list)
     keys = _sort_spec(sort_by)
     day = None if as_of is None else as_of_date(as_of, tz=tz)
-    index = _customer_index(customers)
+    index = customers_by_id(customers)
 
     coverage = {
         "used": 0,
@@ -398,22 +354,8 @@ def prepaid_customers_report(
     }
     rows: list[PrepaidCustomerRow] = []
     chosen: list[Contract] = []
-    seen: set[str] = set()
     missing = 0
-    for i, k in enumerate(contracts):  # object conversion: one pass
-        if not isinstance(k, Contract):
-            raise InvalidRecordError(
-                row=i, field="contracts", value=type(k).__name__, expected="a Contract"
-            )
-        if k.id in seen:
-            raise InvalidRecordError(
-                record=k.id,
-                row=i,
-                field="id",
-                value=k.id,
-                expected="a contract id not seen before",
-            )
-        seen.add(k.id)
+    for k in unique_records(contracts, Contract, "contracts"):
         if k.status not in statuses:
             coverage["excluded_status"] += 1
             continue

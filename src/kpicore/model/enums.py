@@ -18,11 +18,11 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from kpicore.errors import InvalidRecordError
+from kpicore.errors import InvalidParameterError, InvalidRecordError
 
 __all__ = [
     "AccessStatus",
@@ -32,6 +32,7 @@ __all__ = [
     "CreditStatus",
     "CustomerKind",
     "InvoiceStatus",
+    "enum_members",
 ]
 
 # Labels live outside the classes: a dict in an Enum body would become a member,
@@ -345,3 +346,37 @@ _LABELS_PT[InvoiceStatus] = {
     "disputed": "Em Disputa",
     "written_off": "Baixado como Perda",
 }
+
+
+def enum_members(values: Iterable[Any] | None, enum: type[_E], name: str) -> frozenset[_E]:
+    """The members named by ``values`` (a value, a member or several); every member for None.
+
+    For KPI parameters such as ``contract_statuses=``: a value that is not a
+    member raises InvalidParameterError naming the parameter and the allowed
+    values.
+
+    Examples
+    --------
+    >>> sorted(enum_members("active", ContractStatus, "statuses"))
+    [<ContractStatus.ACTIVE: 'active'>]
+    >>> len(enum_members(None, BillingMode, "modes")) == len(BillingMode)
+    True
+    >>> enum_members(["sleeping"], ContractStatus, "statuses")
+    Traceback (most recent call last):
+    ...
+    kpicore.errors.InvalidParameterError: statuses: 'sleeping' is not a ContractStatus (one of ...)
+    """
+    if values is None:
+        return frozenset(enum)
+    if isinstance(values, str):
+        values = (values,)
+    out: set[_E] = set()
+    for v in values:
+        try:
+            out.add(enum(v))
+        except ValueError:
+            allowed = ", ".join(m.value for m in enum)
+            raise InvalidParameterError(
+                f"{name}: {v!r} is not a {enum.__name__} (one of {allowed})"
+            ) from None
+    return frozenset(out)

@@ -697,3 +697,26 @@ def test_sorting_paths_agree_and_keep_ties_in_input_order(unit: int) -> None:
     )  # fmt: skip
     same_case = np.diff(wide.case_codes) == 0
     assert np.all(np.diff(wide.timestamps)[same_case] >= 0)
+
+
+def test_from_columns_keeps_every_column_by_default() -> None:
+    """No column of a frame is dropped silently: extra columns become attributes."""
+    data = {
+        "case:concept:name": ["A", "A", "B"],
+        "concept:name": ["Invoice Generated", "Payment Received", "Invoice Generated"],
+        "time:timestamp": np.array(["2024-01-01", "2024-01-05", "2024-01-02"], "datetime64[D]"),
+        "amount_minor": [None, 500, None],
+        "case:segment": ["SMB", "SMB", "Enterprise"],
+        "collector": ["Ana", "Ana", "Bia"],
+        "@@index": [0, 1, 2],
+    }
+    log = EventLog.from_columns(data)
+    assert set(log.attribute_names) == {"amount_minor", "collector"}
+    assert log.case_attribute_names == ("segment",)
+    assert log.case_attribute("segment").tolist() == ["SMB", "Enterprise"]
+    # a column claimed as a case attribute is not also an event attribute
+    claimed = EventLog.from_columns(data, case_attributes=["collector"])
+    assert set(claimed.attribute_names) == {"amount_minor"}
+    assert set(claimed.case_attribute_names) == {"segment", "collector"}
+    # () keeps the core columns only
+    assert EventLog.from_columns(data, attributes=()).attribute_names == ()

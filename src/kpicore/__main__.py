@@ -60,7 +60,7 @@ def demo(*, invoices: int = 5_000, customers: int = 800, seed: int = 7) -> None:
     # ---- the event log ---------------------------------------------------------
     t0 = time.perf_counter()
     cols = synth.synth_event_columns(invoices, seed=seed, as_of=as_of)
-    log = EventLog.from_columns(cols.to_mapping(), attributes="all")
+    log = EventLog.from_columns(cols.to_mapping())
     built = time.perf_counter() - t0
     _section("Event log (case = invoice)")
     print(f"{log.n_cases:,} invoices, {log.n_events:,} events, built in {built:.2f} s")

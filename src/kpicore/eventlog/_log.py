@@ -461,7 +461,7 @@ class EventLog:
         activity: Any = ACTIVITY_KEY,
         timestamp: Any = TIMESTAMP_KEY,
         resource: Any = RESOURCE_KEY,
-        attributes: Sequence[str] | Mapping[str, Any] | Literal["all"] = (),
+        attributes: Sequence[str] | Mapping[str, Any] | Literal["all"] = "all",
         case_attributes: Sequence[str] | Mapping[str, Any] = (),
         order: Any = None,
         tz: _dt.tzinfo | None = None,
@@ -488,9 +488,12 @@ class EventLog:
             ``None`` for none.
         attributes:
             Further event attribute columns: names in ``data``, a mapping of
-            name to column, or ``"all"`` for every other column of ``data``
-            (then columns prefixed ``case:`` become case attributes, pm4py's
-            convention, with the prefix removed).
+            name to column, or ``"all"`` (the default) for every other column
+            of ``data`` (then columns prefixed ``case:`` become case
+            attributes, pm4py's convention, with the prefix removed), so no
+            column of a frame is dropped silently (pm4py's internal ``@@``
+            columns such as ``@@index`` excepted). Pass ``()`` to keep only the
+            core columns.
         case_attributes:
             Event columns holding per-case values (customer, due date...):
             names in ``data`` or a mapping of name to column. Each case gets
@@ -571,8 +574,15 @@ class EventLog:
                 raise InvalidParameterError(
                     f"attributes must be names, a mapping or 'all', got {attributes!r}"
                 )
+            claimed = (
+                set()
+                if isinstance(case_attributes, Mapping | str)
+                else {str(n) for n in case_attributes}
+            )
             for name in _columns_of(data):
-                if name in used:
+                if name in used or name in claimed or (isinstance(order, str) and name == order):
+                    continue
+                if name.startswith("@@"):  # pm4py's internal columns (@@index, ...)
                     continue
                 if name.startswith(CASE_PREFIX):
                     case_attr_cols[_case_name(name)] = encode_attribute(

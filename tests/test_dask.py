@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pickle
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpicore import dask as kd
-from kpicore.errors import InvalidParameterError
+from kpicore.errors import InvalidParameterError, KpiError, MissingDependencyError
 from kpicore.eventlog import EventLog
 from kpicore.kpis import disputes, dso, dunning, overdue
 from kpicore.sketch import QuantileSketch
@@ -101,7 +102,8 @@ def _close(sketched: float | None, exact: float | None) -> bool:
     return abs(sketched - exact) <= 0.01 * abs(exact)
 
 
-def _assert_sketch_close(sk: Any, exact: Summary) -> None:
+def _assert_sketch_close(sk: Any, exact: Summary | QuantileSketch) -> None:
+    assert isinstance(exact, Summary)
     assert isinstance(sk, QuantileSketch)
     assert (sk.count, sk.missing, sk.min, sk.max) == (
         exact.count,
@@ -510,3 +512,14 @@ def test_days_summary_rejects_exact_with_sketch(ref: EventLog) -> None:
 def test_unknown_option_rejected_before_computing(ref: EventLog) -> None:
     with pytest.raises(InvalidParameterError, match="invoice_dso\\(\\) has no option 'asof'"):
         kd.invoice_dso([ref], asof=AS_OF)
+
+
+def test_missing_dask_raises_missing_dependency_error(
+    monkeypatch: pytest.MonkeyPatch, ref: EventLog
+) -> None:
+    # None in sys.modules makes ``import dask.dataframe`` fail as if dask were absent
+    monkeypatch.setitem(sys.modules, "dask.dataframe", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'kpicore\[dask\]'") as info:
+        kd.invoice_dso([ref])
+    assert isinstance(info.value, ImportError)
+    assert isinstance(info.value, KpiError)

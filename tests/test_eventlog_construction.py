@@ -20,7 +20,7 @@ from kpicore.errors import (
     UnknownActivityError,
 )
 from kpicore.eventlog import RESOURCE_KEY, EventLog, concat
-from kpicore.eventlog._encode import encode_attribute, encode_keys
+from kpicore.eventlog._encode import Column, encode_attribute, encode_keys
 from kpicore.eventlog._timestamps import NAT, parse_timestamps, timestamp_bound
 from kpicore.model import Event
 
@@ -720,3 +720,116 @@ def test_from_columns_keeps_every_column_by_default() -> None:
     assert set(claimed.case_attribute_names) == {"segment", "collector"}
     # () keeps the core columns only
     assert EventLog.from_columns(data, attributes=()).attribute_names == ()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", "a", None, "b", "b", "b"],
+        [None, None, "z", "z", "a"],
+        ["a", float("nan"), "a", "a"],
+        [float("nan"), float("nan"), None],
+        [None, None],
+        [],
+        [1, 1, 2, 2, 3],
+        [1, None, 1, 1, 3],
+        [1, 2.5, None, np.int8(4), np.float32(0.5)],
+        [2**40, 2**40, 7],
+        [1, float("nan"), 1],
+        [True, True, None],
+        [True, False, True],
+        [1, True, 1],
+        ["a", 1, "a"],
+        [dt.date(2024, 1, 1), None, dt.date(2024, 1, 1)],
+        [dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1970, 1, 1)],
+        [dt.date(2024, 1, 1), dt.datetime(2024, 1, 1, tzinfo=dt.UTC)],
+        [None, dt.date(2024, 1, 1), pd.NaT],
+        [np.str_("a"), "a", "b"],
+        ["x", pd.NA, "x"],
+        [1, pd.NA, 1],
+        [1, pd.NaT, 2],
+    ],
+)
+def test_encode_attribute_object_fast_path_matches_elementwise(values: list[Any]) -> None:
+    """The type-set / run-head classification of object columns changes nothing."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    try:
+        fast = encode_attribute(arr, field="x")
+    except InvalidRecordError:
+        with pytest.raises(InvalidRecordError):
+            _reference_attribute(values)
+        return
+    kind, decoded = _reference_attribute(values)
+    assert fast.kind == kind
+    got = fast.decode().tolist()
+    assert len(got) == len(decoded)
+    for g, d in zip(got, decoded, strict=True):
+        assert g == d or (g != g and d != d) or (g is None and d is None)
+
+
+def _reference_attribute(values: list[Any]) -> tuple[str, list[Any]]:
+    from kpicore.eventlog import _encode
+
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    original = _encode._object_fast_path
+    _encode._object_fast_path = lambda arr, *, field: None
+    try:
+        col = _encode.encode_attribute(arr, field="x")
+    finally:
+        _encode._object_fast_path = original
+    return col.kind, col.decode().tolist()
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_pandas_str_column_with_missing_values_no_warning(dtype: Any) -> None:
+    """A str/object column holding None and NaN encodes without a RuntimeWarning."""
+    frame = pd.DataFrame(
+        {
+            "case:concept:name": ["c1", "c1", "c2", "c3"],
+            "concept:name": ["A", "B", "A", "B"],
+            "time:timestamp": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-01-01", "2024-01-03"], utc=True
+            ),
+            "reason": pd.Series([None, np.nan, None, np.nan], dtype=dtype),
+            "note": pd.Series(["p", None, np.nan, "q"], dtype=dtype),
+        }
+    )
+    log = EventLog.from_columns(frame)
+    assert log.event_attribute("note").tolist() == ["p", None, None, "q"]
+    if "reason" in log.attribute_names:
+        assert log.event_attribute("reason").tolist() == [None] * 4
+    else:
+        assert log.case_attribute("reason").tolist() == [None] * 3
+
+
+@pytest.mark.parametrize(
+    "col",
+    [
+        Column("int", np.array([5, 5, 7, 1, 2, 2], dtype=np.int64)),
+        Column("float", np.array([0.5, 0.5, 1.0, 2.0, 3.0, 4.0])),
+        Column("bool", np.array([True, True, False, True, True, False])),
+        Column(
+            "category",
+            np.array([1, 1, 0, 2, 0, 0], dtype=np.int32),
+            np.array(["a", "b", "c"], dtype=object),
+        ),
+    ],
+)
+def test_reduce_case_column_without_nulls_matches_reference(col: Column) -> None:
+    """The neighbour-comparison path (no nulls) gives first value and conflicts per case."""
+    from kpicore.eventlog._log import _reduce_case_column
+
+    case = np.array([0, 0, 1, 2, 2, 2], dtype=np.int32)
+    per_case, conflict = _reduce_case_column(col, case, 3)
+    values = col.decode().tolist()
+    firsts = [values[0], values[2], values[3]]
+    assert per_case.kind == col.kind
+    assert per_case.decode().tolist() == firsts
+    expected = [
+        any(v != firsts[c] for v, c in zip(values, case.tolist(), strict=True) if c == k)
+        for k in range(3)
+    ]
+    assert conflict.tolist() == expected

@@ -26,9 +26,18 @@ from kpicore.kpis.disputes import (
 from kpicore.model import Customer, Dispute, Invoice, Payment
 from kpicore.money import Money
 from kpicore.periods import Period, to_ns
+from kpicore.sketch import QuantileSketch
+from kpicore.summary import Summary
 from kpicore.synth import synth_event_columns, synth_invoices
 
 REG, RES = "Dispute Registered", "Dispute Resolved"
+
+
+def _values(stat: Summary | QuantileSketch) -> list[float]:
+    """The sorted values of a single-machine result's summary (always an exact Summary)."""
+    assert isinstance(stat, Summary)
+    values: list[float] = stat.values.tolist()
+    return values
 
 
 def brl(x: str | int) -> Money:
@@ -118,7 +127,7 @@ INTERLEAVED = [
 )
 def test_pairings(pairing: str, days: list[float], open_: int, repeated: int) -> None:
     r = dispute_resolution(log_of(INTERLEAVED), pairing=pairing)  # type: ignore[arg-type]
-    assert r.summary.values.tolist() == sorted(days)
+    assert _values(r.summary) == sorted(days)
     assert (r.open, r.coverage["repeated_registrations"]) == (open_, repeated)
     assert r.pairing == pairing
 
@@ -144,7 +153,7 @@ def test_unmatched_resolution_and_same_instant_tie() -> None:
 def test_resolution_summary_hand_worked() -> None:
     r = dispute_resolution(INVOICES, as_of=date(2024, 3, 31))
     # resolved: 3, 9 (F-1) and 12 Feb -> 5 Mar = 22 (F-2); open: F-4
-    assert r.summary.values.tolist() == [3.0, 9.0, 22.0]
+    assert _values(r.summary) == [3.0, 9.0, 22.0]
     assert r.summary.mean == pytest.approx(34 / 3)
     assert r.summary.median == 9.0
     assert (r.resolved, r.open, r.summary.missing) == (3, 1, 1)
@@ -153,7 +162,7 @@ def test_resolution_summary_hand_worked() -> None:
 def test_resolution_by_reason_collector_and_period() -> None:
     r = dispute_resolution(INVOICES, as_of=date(2024, 3, 31), by="reason")
     assert r.groups is not None
-    assert {k: g.summary.values.tolist() for k, g in r.groups.items()} == {
+    assert {k: _values(g.summary) for k, g in r.groups.items()} == {
         "serviço": [9.0],
         "valor": [3.0, 22.0],
     }
@@ -199,10 +208,10 @@ def test_log_without_reason_attribute_has_none_reasons() -> None:
 
 def test_portuguese_labels_and_custom_roles() -> None:
     log = log_of([("a", "Disputa Registrada", day(1)), ("a", "Disputa Resolvida", day(3))])
-    assert dispute_resolution(log).summary.values.tolist() == [2.0]
+    assert _values(dispute_resolution(log).summary) == [2.0]
     custom = log_of([("a", "Contestação", day(1)), ("a", "Contestação encerrada", day(4))])
     roles = Roles(dispute_registered="Contestação", dispute_resolved="Contestação encerrada")
-    assert dispute_resolution(custom, roles=roles).summary.values.tolist() == [3.0]
+    assert _values(dispute_resolution(custom, roles=roles).summary) == [3.0]
 
 
 # --------------------------------------------------------------------------- open disputes

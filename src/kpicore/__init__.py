@@ -30,6 +30,7 @@ from kpicore.errors import (
     InvalidRecordError,
     KpiError,
     MissingDataError,
+    MissingDependencyError,
     NaiveDatetimeError,
     UnknownActivityError,
 )
@@ -233,6 +234,7 @@ from kpicore.periods import (
 )
 from kpicore.results import (
     Breakdown,
+    FrozenDict,
     to_jsonable,
 )
 from kpicore.sketch import (
@@ -331,6 +333,7 @@ __all__ = [
     "EventLog",
     "EventType",
     "Freq",
+    "FrozenDict",
     "InvalidParameterError",
     "InvalidRecordError",
     "Invoice",
@@ -341,6 +344,7 @@ __all__ = [
     "KpiError",
     "Ledger",
     "MissingDataError",
+    "MissingDependencyError",
     "Money",
     "NaiveDatetimeError",
     "OpenDisputes",

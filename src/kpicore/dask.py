@@ -67,22 +67,21 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import inspect
-import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeVar, cast
 
 import attrs
 
-from kpicore.errors import InvalidParameterError
+from kpicore import _merge
+from kpicore.errors import InvalidParameterError, MissingDependencyError
 from kpicore.eventlog import ACTIVITY_KEY, CASE_KEY, RESOURCE_KEY, TIMESTAMP_KEY, EventLog
 from kpicore.kpis import disputes as _disputes
 from kpicore.kpis import dso as _dso
 from kpicore.kpis import dunning as _dunning
 from kpicore.kpis import overdue as _overdue
 from kpicore.kpis._ledger import InvoiceDays
-from kpicore.money import Money
-from kpicore.periods import Period, from_ns
-from kpicore.results import Breakdown, GroupKey, fields_to_dict
+from kpicore.periods import from_ns
+from kpicore.results import Breakdown, FrozenDict, fields_to_dict
 from kpicore.sketch import DEFAULT_RELATIVE_ACCURACY, QuantileSketch
 from kpicore.summary import Summary
 
@@ -121,8 +120,8 @@ def _dask() -> Any:
     try:
         import dask
         import dask.dataframe  # DataFrame support must be there too
-    except ImportError as exc:  # an environment problem, not a KPI error
-        raise ImportError(_INSTALL_HINT) from exc
+    except ImportError as exc:  # an environment problem: name the extra to install
+        raise MissingDependencyError(_INSTALL_HINT) from exc
     return dask
 
 
@@ -414,75 +413,7 @@ def map_reduce(
 
 
 def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
-    return types.MappingProxyType(dict(mapping))
-
-
-def _ratio(num: int, den: int) -> float | None:
-    return num / den if den else None
-
-
-def _same(a: T, b: T, what: str) -> T:
-    if a != b:
-        raise InvalidParameterError(f"cannot merge results with different {what}: {a!r}, {b!r}")
-    return a
-
-
-def _add_counts(a: Mapping[Any, int], b: Mapping[Any, int]) -> dict[Any, int]:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = out.get(k, 0) + v
-    return out
-
-
-def _add_money(a: Mapping[str, Money], b: Mapping[str, Money]) -> dict[str, Money]:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = out[k] + v if k in out else v
-    return {k: out[k] for k in sorted(out)}
-
-
-def _sort_key(value: Any) -> tuple[int, str, Any]:
-    # kpicore.grouping's order: None last, otherwise by type name then value
-    if value is None:
-        return (1, "", "")
-    return (0, type(value).__name__, value)
-
-
-def _group_order(key: GroupKey) -> Any:
-    if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], Period):
-        return (_sort_key(key[0]), key[1])
-    if isinstance(key, Period):
-        return key
-    return _sort_key(key)
-
-
-def _merge_groups(
-    a: Breakdown[T] | None, b: Breakdown[T] | None, merge: Callable[[T, T], T]
-) -> Breakdown[T] | None:
-    if a is None or b is None:
-        if a is not b:
-            raise InvalidParameterError("cannot merge a grouped result with an ungrouped one")
-        return None
-    _same((a.by, a.freq), (b.by, b.freq), "groupings")
-    groups: dict[GroupKey, T] = dict(a.groups)
-    for key, value in b.groups.items():
-        groups[key] = merge(groups[key], value) if key in groups else value
-    ordered = sorted(groups, key=_group_order)
-    return Breakdown(by=a.by, freq=a.freq, groups={k: groups[k] for k in ordered})
-
-
-def _merge_by_key(
-    a: Mapping[int, T], b: Mapping[int, T], merge: Callable[[T, T], T]
-) -> dict[int, T]:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = merge(out[k], v) if k in out else v
-    return {k: out[k] for k in sorted(out)}
-
-
-def _merge_summary(a: Summary, b: Summary) -> Summary:
-    # In sketch mode both are QuantileSketch objects: their own merge runs.
-    return a.merge(b)
+    return FrozenDict(mapping)
 
 
 @attrs.frozen
@@ -549,11 +480,11 @@ class DaysSummary:
             For a different metric, unit or grouping.
         """
         return DaysSummary(
-            metric=_same(self.metric, other.metric, "metrics"),
-            unit=_same(self.unit, other.unit, "units"),
-            summary=_merge_stat(self.summary, other.summary),
-            coverage=_add_counts(self.coverage, other.coverage),
-            groups=_merge_groups(self.groups, other.groups, _merge_stat),
+            metric=_merge.same(self.metric, other.metric, "metrics"),
+            unit=_merge.same(self.unit, other.unit, "units"),
+            summary=_merge.merge_stat(self.summary, other.summary),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, _merge.merge_stat),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -561,190 +492,20 @@ class DaysSummary:
         return fields_to_dict(self)
 
 
-def _merge_stat(
-    a: Summary | QuantileSketch, b: Summary | QuantileSketch
-) -> Summary | QuantileSketch:
-    if isinstance(a, Summary) and isinstance(b, Summary):
-        return a.merge(b)
-    if isinstance(a, QuantileSketch) and isinstance(b, QuantileSketch):
-        return a.merge(b)
-    raise InvalidParameterError("cannot merge an exact Summary with a QuantileSketch")
-
-
-# -- the KPI result classes of kpicore.kpis (they have no merge method yet) -------------------
-
-
-def _dispute_group(
-    a: _disputes.DisputeResolutionGroup, b: _disputes.DisputeResolutionGroup
-) -> _disputes.DisputeResolutionGroup:
-    return _disputes.DisputeResolutionGroup(
-        summary=_merge_summary(a.summary, b.summary),
-        resolved=a.resolved + b.resolved,
-        open=a.open + b.open,
-    )
-
-
-def _dispute_resolution(
-    a: _disputes.DisputeResolution, b: _disputes.DisputeResolution
-) -> _disputes.DisputeResolution:
-    return _disputes.DisputeResolution(
-        summary=_merge_summary(a.summary, b.summary),
-        resolved=a.resolved + b.resolved,
-        open=a.open + b.open,
-        pairing=_same(a.pairing, b.pairing, "pairings"),
-        coverage=_add_counts(a.coverage, b.coverage),
-        groups=_merge_groups(a.groups, b.groups, _dispute_group),
-    )
-
-
-def _aging_bucket(a: _overdue.AgingBucket, b: _overdue.AgingBucket) -> _overdue.AgingBucket:
-    _same((a.key, a.lower, a.upper), (b.key, b.lower, b.upper), "aging buckets")
-    return attrs.evolve(a, count=a.count + b.count, amount=_add_money(a.amount, b.amount))
-
-
-def _aging_buckets(
-    a: tuple[_overdue.AgingBucket, ...], b: tuple[_overdue.AgingBucket, ...]
-) -> tuple[_overdue.AgingBucket, ...]:
-    _same(len(a), len(b), "numbers of aging buckets")
-    return tuple(_aging_bucket(x, y) for x, y in zip(a, b, strict=True))
-
-
-def _aging_table(a: _overdue.AgingTable, b: _overdue.AgingTable) -> _overdue.AgingTable:
-    return _overdue.AgingTable(
-        buckets=_aging_buckets(a.buckets, b.buckets),
-        count=a.count + b.count,
-        amount=_add_money(a.amount, b.amount),
-    )
-
-
-def _aging(a: _overdue.Aging, b: _overdue.Aging) -> _overdue.Aging:
-    return _overdue.Aging(
-        as_of=_same(a.as_of, b.as_of, "as_of dates"),
-        anchor=_same(a.anchor, b.anchor, "anchors"),
-        edges=_same(a.edges, b.edges, "bucket edges"),
-        buckets=_aging_buckets(a.buckets, b.buckets),
-        count=a.count + b.count,
-        amount=_add_money(a.amount, b.amount),
-        coverage=_add_counts(a.coverage, b.coverage),
-        groups=_merge_groups(a.groups, b.groups, _aging_table),
-    )
-
-
-def _rate_group(
-    a: _dunning.DunningRateGroup, b: _dunning.DunningRateGroup
-) -> _dunning.DunningRateGroup:
-    overdue = a.overdue + b.overdue
-    dunned = a.dunned + b.dunned
-    letters = a.letters + b.letters
-    return _dunning.DunningRateGroup(
-        overdue=overdue,
-        dunned=dunned,
-        rate=_ratio(dunned, overdue),
-        letters=letters,
-        letters_per_overdue=_ratio(letters, overdue),
-    )
-
-
-def _dunning_rate(a: _dunning.DunningRate, b: _dunning.DunningRate) -> _dunning.DunningRate:
-    total = _rate_group(
-        _dunning.DunningRateGroup(a.overdue, a.dunned, a.rate, a.letters, a.letters_per_overdue),
-        _dunning.DunningRateGroup(b.overdue, b.dunned, b.rate, b.letters, b.letters_per_overdue),
-    )
-    return _dunning.DunningRate(
-        overdue=total.overdue,
-        dunned=total.dunned,
-        rate=total.rate,
-        letters=total.letters,
-        letters_per_overdue=total.letters_per_overdue,
-        letters_window=_same(a.letters_window, b.letters_window, "letters windows"),
-        coverage=_add_counts(a.coverage, b.coverage),
-        groups=_merge_groups(a.groups, b.groups, _rate_group),
-    )
-
-
-def _level_stats(
-    a: _dunning.DunningLevelStats, b: _dunning.DunningLevelStats
-) -> _dunning.DunningLevelStats:
-    reached = a.reached + b.reached
-    paid_after = a.paid_after + b.paid_after
-    return _dunning.DunningLevelStats(
-        level=_same(a.level, b.level, "levels"),
-        reached=reached,
-        paid_after=paid_after,
-        paid_share=_ratio(paid_after, reached),
-        paid_before_letter=a.paid_before_letter + b.paid_before_letter,
-        days_to_payment=_merge_summary(a.days_to_payment, b.days_to_payment),
-    )
-
-
-def _max_level_stats(
-    a: _dunning.DunningMaxLevelStats, b: _dunning.DunningMaxLevelStats
-) -> _dunning.DunningMaxLevelStats:
-    invoices = a.invoices + b.invoices
-    paid = a.paid + b.paid
-    return _dunning.DunningMaxLevelStats(
-        level=_same(a.level, b.level, "levels"),
-        invoices=invoices,
-        paid=paid,
-        rate=_ratio(paid, invoices),
-    )
-
-
-def _effectiveness_group(
-    a: _dunning.DunningEffectivenessGroup, b: _dunning.DunningEffectivenessGroup
-) -> _dunning.DunningEffectivenessGroup:
-    return _dunning.DunningEffectivenessGroup(
-        invoices=a.invoices + b.invoices,
-        levels=_merge_by_key(a.levels, b.levels, _level_stats),
-        by_max_level=_merge_by_key(a.by_max_level, b.by_max_level, _max_level_stats),
-        paid_at_level=dict(sorted(_add_counts(a.paid_at_level, b.paid_at_level).items())),
-    )
-
-
-def _effectiveness(
-    a: _dunning.DunningEffectiveness, b: _dunning.DunningEffectiveness
-) -> _dunning.DunningEffectiveness:
-    total = _effectiveness_group(
-        _dunning.DunningEffectivenessGroup(a.invoices, a.levels, a.by_max_level, a.paid_at_level),
-        _dunning.DunningEffectivenessGroup(b.invoices, b.levels, b.by_max_level, b.paid_at_level),
-    )
-    return _dunning.DunningEffectiveness(
-        invoices=total.invoices,
-        levels=total.levels,
-        by_max_level=total.by_max_level,
-        paid_at_level=total.paid_at_level,
-        paid_measure=_same(a.paid_measure, b.paid_measure, "paid measures"),
-        level_source=_same(a.level_source, b.level_source, "level sources"),
-        coverage=_add_counts(a.coverage, b.coverage),
-        groups=_merge_groups(a.groups, b.groups, _effectiveness_group),
-    )
-
-
-_MERGERS: Final[dict[type, Callable[[Any, Any], Any]]] = {
-    _disputes.DisputeResolution: _dispute_resolution,
-    _disputes.DisputeResolutionGroup: _dispute_group,
-    _overdue.Aging: _aging,
-    _overdue.AgingTable: _aging_table,
-    _overdue.AgingBucket: _aging_bucket,
-    _dunning.DunningRate: _dunning_rate,
-    _dunning.DunningRateGroup: _rate_group,
-    _dunning.DunningEffectiveness: _effectiveness,
-    _dunning.DunningEffectivenessGroup: _effectiveness_group,
-    _dunning.DunningLevelStats: _level_stats,
-    _dunning.DunningMaxLevelStats: _max_level_stats,
-}
-
-
 def merge_results(a: T, b: T) -> T:
     """Merge two partial results computed on disjoint sets of cases.
 
-    A result with a ``merge`` method (:class:`~kpicore.summary.Summary`,
-    :class:`~kpicore.sketch.QuantileSketch`, :class:`DaysSummary`...) is
-    merged by it; the KPI results of :mod:`kpicore.kpis` used by this module
-    (disputes, aging, dunning) by the rules below. Counts, coverage and money
-    totals are added (per currency), ratios recomputed from the merged
-    counts, summaries merged, groups united (keys in kpicore's group order),
-    and descriptive fields (pairing, as-of date, bucket edges...) must agree.
+    The results are merged by their own ``merge`` method
+    (:class:`~kpicore.summary.Summary`, :class:`~kpicore.sketch.QuantileSketch`,
+    :class:`DaysSummary` and the KPI results used by this module:
+    :class:`~kpicore.kpis.overdue.Aging`,
+    :class:`~kpicore.kpis.disputes.DisputeResolution`,
+    :class:`~kpicore.kpis.dunning.DunningRate`,
+    :class:`~kpicore.kpis.dunning.DunningEffectiveness` and their parts).
+    Counts, coverage and money totals are added (per currency), ratios
+    recomputed from the merged counts, summaries merged, groups united (keys
+    in kpicore's group order), and descriptive fields (pairing, as-of date,
+    bucket edges...) must agree.
 
     Parameters
     ----------
@@ -770,12 +531,9 @@ def merge_results(a: T, b: T) -> T:
     if type(a) is not type(b):
         raise InvalidParameterError(f"cannot merge a {type(a).__name__} with a {type(b).__name__}")
     own = getattr(a, "merge", None)
-    if callable(own):
-        return cast(T, own(b))
-    merger = _MERGERS.get(type(a))
-    if merger is None:
+    if not callable(own):
         raise InvalidParameterError(f"no merge is known for {type(a).__name__} results")
-    return cast(T, merger(a, b))
+    return cast(T, own(b))
 
 
 # ================================================================================ sketching

@@ -19,6 +19,7 @@ __all__ = [
     "InvalidRecordError",
     "KpiError",
     "MissingDataError",
+    "MissingDependencyError",
     "NaiveDatetimeError",
     "UnknownActivityError",
 ]
@@ -130,6 +131,19 @@ class CurrencyMismatchError(KpiError, ValueError):
 
 class MissingDataError(KpiError, LookupError):
     """Data a computation needs is absent (a column, an activity, a customer, ...)."""
+
+
+class MissingDependencyError(KpiError, ImportError):
+    """An optional dependency (an extra such as ``kpicore[dask]``) is not installed.
+
+    An :class:`ImportError` too, so ``except ImportError`` keeps working.
+
+    Examples
+    --------
+    >>> err = MissingDependencyError("kpicore.dask needs dask: pip install 'kpicore[dask]'")
+    >>> isinstance(err, ImportError), isinstance(err, KpiError)
+    (True, True)
+    """
 
 
 class UnknownActivityError(MissingDataError, KeyError):

@@ -11,18 +11,19 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import math
-import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Breakdown", "GroupKey", "fields_to_dict", "to_jsonable"]
+__all__ = ["Breakdown", "FrozenDict", "GroupKey", "fields_to_dict", "freeze", "to_jsonable"]
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 #: A group key: a ``by=`` value, a Period, or ``(by value, Period)``.
 GroupKey = Any
@@ -47,16 +48,82 @@ def read_only(arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return arr
 
 
+class FrozenDict(Mapping[K, V]):
+    """An immutable, picklable mapping (the mapping fields of frozen results).
+
+    Unlike :class:`types.MappingProxyType` it pickles with the standard
+    :mod:`pickle` (Dask, multiprocessing), is hashable when its values are,
+    compares equal to a dict with the same items and prints like one.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> m = FrozenDict({"a": 1})
+    >>> m, m == {"a": 1}, pickle.loads(pickle.dumps(m)) == m, hash(m) == hash(FrozenDict(a=1))
+    ({'a': 1}, True, True, True)
+    >>> m["b"] = 2
+    Traceback (most recent call last):
+    ...
+    TypeError: 'FrozenDict' object does not support item assignment
+    """
+
+    __slots__ = ("_data", "_hash")
+    _data: dict[K, V]
+    _hash: int | None
+
+    def __init__(self, data: Mapping[K, V] | Iterable[tuple[K, V]] = (), **kwargs: V) -> None:
+        d: dict[Any, V] = dict(data, **kwargs)
+        object.__setattr__(self, "_data", d)
+        object.__setattr__(self, "_hash", None)
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenDict):
+            return self._data == other._data
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            object.__setattr__(self, "_hash", hash(frozenset(self._data.items())))
+        return self._hash  # type: ignore[return-value]  # set just above
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (self._data,))
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"'FrozenDict' object is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"'FrozenDict' object is immutable (cannot delete {name!r})")
+
+
 def freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
     """A read-only copy of a mapping (for the mapping fields of frozen results).
 
     Examples
     --------
+    >>> import pickle
     >>> m = freeze({"a": 1})
-    >>> m["a"], type(m).__name__
-    (1, 'mappingproxy')
+    >>> m["a"], type(m).__name__, pickle.loads(pickle.dumps(m)) == {"a": 1}
+    (1, 'FrozenDict', True)
     """
-    return types.MappingProxyType(dict(mapping))
+    return FrozenDict(mapping)
 
 
 def plain(value: Any) -> Any:

@@ -43,7 +43,6 @@ References
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -52,6 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError
+from kpicore.results import FrozenDict
 from kpicore.summary import DEFAULT_PERCENTILES
 
 __all__ = ["DEFAULT_RELATIVE_ACCURACY", "QuantileSketch"]
@@ -277,13 +277,13 @@ class QuantileSketch:
         if n == 0:
             setter(self, "mean", None)
             setter(self, "median", None)
-            setter(self, "percentiles", types.MappingProxyType(dict.fromkeys(self.levels)))
+            setter(self, "percentiles", FrozenDict(dict.fromkeys(self.levels)))
             return
         setter(self, "mean", _units_to_float(self.sum_units) / n)
         qs = self._quantiles([0.5, *(lvl / 100.0 for lvl in self.levels)])
         setter(self, "median", qs[0])
         pct = dict(zip(self.levels, qs[1:], strict=True))
-        setter(self, "percentiles", types.MappingProxyType(pct))
+        setter(self, "percentiles", FrozenDict(pct))
 
     def __reduce__(self) -> tuple[Any, ...]:  # mapping proxies do not pickle
         return (

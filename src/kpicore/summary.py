@@ -25,7 +25,6 @@ References
 from __future__ import annotations
 
 import math
-import types
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -35,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError
+from kpicore.results import FrozenDict
 
 __all__ = ["DEFAULT_PERCENTILES", "Summary", "exact_sum"]
 
@@ -180,7 +180,7 @@ class Summary:
             setter(self, "median", None)
             setter(self, "min", None)
             setter(self, "max", None)
-            setter(self, "percentiles", types.MappingProxyType(dict.fromkeys(self.levels)))
+            setter(self, "percentiles", FrozenDict(dict.fromkeys(self.levels)))
             return
         setter(self, "mean", exact_sum(vals) / n)
         qs = np.percentile(vals, [50.0, *self.levels], method="linear")
@@ -188,7 +188,7 @@ class Summary:
         setter(self, "min", float(vals.min()))
         setter(self, "max", float(vals.max()))
         pct = {lvl: float(v) for lvl, v in zip(self.levels, qs[1:].tolist(), strict=True)}
-        setter(self, "percentiles", types.MappingProxyType(pct))
+        setter(self, "percentiles", FrozenDict(pct))
 
     def __reduce__(self) -> tuple[Any, ...]:  # mapping proxies do not pickle
         return (Summary, (self.data, self.missing, self.levels, self.unit))

@@ -136,7 +136,8 @@ def _first_kind(values: list[Any]) -> str | None:
 def _looks_increasing(heads: npt.NDArray[Any]) -> bool:
     probe = heads[: min(heads.shape[0], 65)]
     try:
-        return bool(np.all(probe[1:] > probe[:-1]))
+        with np.errstate(invalid="ignore"):  # NaN among the heads: not increasing
+            return bool(np.all(probe[1:] > probe[:-1]))
     except TypeError:
         return False
 
@@ -192,7 +193,8 @@ def _encode_heads(
     m = heads.shape[0]
     if m > 1 and _looks_increasing(heads):
         try:
-            increasing = bool(np.all(heads[1:] > heads[:-1]))
+            with np.errstate(invalid="ignore"):
+                increasing = bool(np.all(heads[1:] > heads[:-1]))
         except TypeError:
             increasing = False
         if increasing and set(map(type, heads.tolist())) == {str}:
@@ -337,6 +339,22 @@ def _pandas_encode(values: Any, *, field: str) -> Encoded | None:
     return _from_codes(np.asarray(codes).astype(np.int64), labels_in, field=field)
 
 
+def _encode_object(arr: npt.NDArray[Any], heads: _I64 | None, *, field: str) -> Encoded:
+    """Encode an object array; ``heads`` are its run heads when already known."""
+    n = arr.shape[0]
+    if heads is None:
+        probe = arr[: min(n, 4097)]
+        try:
+            runs_sample = int(np.count_nonzero(np.asarray(probe[1:] != probe[:-1], dtype=bool)))
+        except (TypeError, ValueError):
+            runs_sample = probe.shape[0]
+        heads = _run_heads(arr) if runs_sample * 2 <= probe.shape[0] else np.arange(n)
+    if heads.shape[0] * 2 > n:
+        heads = np.arange(n, dtype=np.int64)
+    head_codes, labels = _encode_heads(arr, heads, field=field)
+    return Encoded(_expand(head_codes, heads, n), labels)
+
+
 def encode_keys(values: Any, *, field: str) -> Encoded:
     """Encode a key column (case ids, activity names, categorical attributes).
 
@@ -414,16 +432,7 @@ def encode_keys(values: Any, *, field: str) -> Encoded:
         labels_u, inv = np.unique(hv, return_inverse=True)
         return Encoded(_expand(inv.astype(np.int64), heads, n), labels_u.astype(object))
     if kind == "O":
-        probe = arr[: min(n, 4097)]
-        try:
-            runs_sample = int(np.count_nonzero(np.asarray(probe[1:] != probe[:-1], dtype=bool)))
-        except (TypeError, ValueError):
-            runs_sample = probe.shape[0]
-        heads = _run_heads(arr) if runs_sample * 2 <= probe.shape[0] else np.arange(n)
-        if heads.shape[0] * 2 > n:
-            heads = np.arange(n, dtype=np.int64)
-        head_codes, labels = _encode_heads(arr, heads, field=field)
-        return Encoded(_expand(head_codes, heads, n), labels)
+        return _encode_object(arr, None, field=field)
     raise InvalidParameterError(f"column {field!r}: cannot use dtype {arr.dtype} as keys")
 
 
@@ -549,6 +558,51 @@ def _dates(values: list[Any], null: _B) -> Column:
     return Column("date", days)
 
 
+_NULL_TYPE_NAMES = ("NoneType", "NaTType", "NAType")
+_NUMERIC = (int, float, np.integer, np.floating)
+
+
+def _is_str_or_none(k: type) -> bool:
+    return k is type(None) or issubclass(k, str)
+
+
+def _object_fast_path(arr: npt.NDArray[Any], *, field: str) -> Column | None:
+    """Strings or numbers (with None) classified by the set of element types only.
+
+    First the run heads (one vectorised neighbour comparison): two neighbours
+    share a run only when ``==`` holds, and a ``str`` equals only a ``str``
+    (``None`` only ``None``), so when every run head is a string or None,
+    every value is. Otherwise ``set(map(type, items))`` runs at C speed; only
+    the mixtures it cannot decide exactly (NaN floats among strings,
+    booleans, dates, pandas NA...) return None and take the element-wise path.
+    """
+    n = arr.shape[0]
+    heads = _run_heads(arr)
+    if heads.shape[0] < n and all(map(_is_str_or_none, set(map(type, arr[heads].tolist())))):
+        enc = _encode_object(arr, heads, field=field)  # the heads serve the encoding too
+        return Column(
+            "category", enc.codes.astype(np.int32), enc.labels.astype(object, copy=False)
+        )
+    items = arr.tolist()
+    kinds = set(map(type, items))
+    rest = {k for k in kinds if k.__name__ not in _NULL_TYPE_NAMES}
+    if all(issubclass(k, str) for k in rest):  # strings (or no value at all)
+        return _category(arr, field=field)
+    if kinds - rest - {type(None)}:  # NaT / pandas NA among the values
+        return None
+    if rest == {_dt.date}:  # dates (exactly, not datetimes) with None -> NaT
+        return Column("date", np.array(items, dtype="datetime64[D]").view(np.int64))
+    if not all(issubclass(k, _NUMERIC) and not issubclass(k, bool | np.bool_) for k in rest):
+        return None
+    has_none = type(None) in kinds
+    if not has_none and all(issubclass(k, int | np.integer) for k in rest):
+        return Column("int", np.array(items, dtype=np.int64))
+    f = arr.astype(np.float64)  # None -> NaN
+    if bool(np.isnan(f).all()):  # no value at all: the element-wise path decides
+        return None
+    return Column("float", f)
+
+
 def encode_attribute(values: Any, *, field: str, tz: _dt.tzinfo | None = None) -> Column:
     """Encode an attribute column into a :class:`Column`.
 
@@ -598,6 +652,9 @@ def encode_attribute(values: Any, *, field: str, tz: _dt.tzinfo | None = None) -
         return _category(arr, field=field)
     if kind != "O":
         raise InvalidParameterError(f"attribute {field!r}: unsupported dtype {arr.dtype}")
+    fast = _object_fast_path(arr, field=field)
+    if fast is not None:
+        return fast
     items = arr.tolist()
     null = np.fromiter(map(_is_null, items), dtype=bool, count=len(items))
     kinds = {type(v) for v, nl in zip(items, null.tolist(), strict=True) if not nl}

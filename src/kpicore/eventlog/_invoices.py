@@ -51,13 +51,19 @@ def invoice_columns(
     """Event columns and per-case attribute mappings for :meth:`EventLog.from_invoices`."""
     from kpicore.model import Invoice
 
+    # one list per column with bound appends: no function call per event, and no
+    # tuple per event either (millions of fresh tuples would trigger the cyclic
+    # garbage collector over the invoices again and again)
     case_ids: list[str] = []
     acts: list[str] = []
-    stamps: list[int] = []
-    amount: list[int | None] = []
-    level: list[int | None] = []
-    reason: list[str | None] = []
-    promised: list[int] = []  # days since 1970-01-01, NaT where none
+    whens: list[_dt.datetime] = []
+    amounts: list[int | None] = []
+    levels: list[int | None] = []
+    reasons: list[str | None] = []
+    a_case, a_act, a_when = case_ids.append, acts.append, whens.append
+    a_amount, a_level, a_reason = amounts.append, levels.append, reasons.append
+    promised_at: list[int] = []  # event rows with a promised date
+    promised_days: list[int] = []  # days since 1970-01-01
     case_cols: dict[str, dict[str, Any]] = {
         "customer_id": {},
         "due_date": {},
@@ -67,25 +73,19 @@ def invoice_columns(
         "collector": {},
         "source_system": {},
     }
+    customer_col = case_cols["customer_id"]
+    due_col = case_cols["due_date"]
+    amount_col = case_cols["amount_minor"]
+    currency_col = case_cols["currency"]
+    contract_col = case_cols["contract_id"]
+    collector_col = case_cols["collector"]
+    source_col = case_cols["source_system"]
     seen: dict[str, int] = {}
-
-    def add(
-        number: str,
-        act: str,
-        when: _dt.datetime,
-        *,
-        minor: int | None = None,
-        lvl: int | None = None,
-        why: str | None = None,
-        by: _dt.date | None = None,
-    ) -> None:
-        case_ids.append(number)
-        acts.append(act)
-        stamps.append(_ns(when))
-        amount.append(minor)
-        level.append(lvl)
-        reason.append(why)
-        promised.append(NAT if by is None else (by - _EPOCH_DATE).days)
+    generated, posted = INVOICE_GENERATED.en, INVOICE_POSTED.en
+    registered, resolved = DISPUTE_REGISTERED.en, DISPUTE_RESOLVED.en
+    letter_act, promise_act = COLLECTION_LETTER.en, PROMISE_TO_PAY.en
+    received, payment_posted = PAYMENT_RECEIVED.en, PAYMENT_POSTED.en
+    settled_act, written_off = INVOICE_SETTLED.en, INVOICE_WRITTEN_OFF.en
 
     for i, inv in enumerate(invoices):
         if not isinstance(inv, Invoice):
@@ -102,46 +102,101 @@ def invoice_columns(
                 expected=f"a unique invoice number (also at row {seen[number]})",
             )
         seen[number] = i
-        add(number, INVOICE_GENERATED.en, inv.issued_at, minor=inv.amount.minor)
+        amount = inv.amount
+        a_case(number)
+        a_act(generated)
+        a_when(inv.issued_at)
+        a_amount(amount.minor)
+        a_level(None)
+        a_reason(None)
         if inv.posted_at is not None:
-            add(number, INVOICE_POSTED.en, inv.posted_at)
+            a_case(number)
+            a_act(posted)
+            a_when(inv.posted_at)
+            a_amount(None)
+            a_level(None)
+            a_reason(None)
         for dispute in inv.disputes:
-            add(number, DISPUTE_REGISTERED.en, dispute.registered_at, why=dispute.reason)
+            a_case(number)
+            a_act(registered)
+            a_when(dispute.registered_at)
+            a_amount(None)
+            a_level(None)
+            a_reason(dispute.reason)
             if dispute.resolved_at is not None:
-                add(number, DISPUTE_RESOLVED.en, dispute.resolved_at, why=dispute.reason)
+                a_case(number)
+                a_act(resolved)
+                a_when(dispute.resolved_at)
+                a_amount(None)
+                a_level(None)
+                a_reason(dispute.reason)
         for letter in inv.dunning_letters:
-            add(number, COLLECTION_LETTER.en, letter.sent_at, lvl=letter.level)
+            a_case(number)
+            a_act(letter_act)
+            a_when(letter.sent_at)
+            a_amount(None)
+            a_level(letter.level)
+            a_reason(None)
         for promise in inv.promises:
             minor = None if promise.amount is None else promise.amount.minor
-            add(
-                number, PROMISE_TO_PAY.en, promise.created_at, minor=minor,
-                by=promise.promised_date,
-            )  # fmt: skip
+            if promise.promised_date is not None:
+                promised_at.append(len(case_ids))
+                promised_days.append((promise.promised_date - _EPOCH_DATE).days)
+            a_case(number)
+            a_act(promise_act)
+            a_when(promise.created_at)
+            a_amount(minor)
+            a_level(None)
+            a_reason(None)
         for payment in inv.payments:
-            add(number, PAYMENT_RECEIVED.en, payment.received_at, minor=payment.amount.minor)
+            paid = payment.amount.minor
+            a_case(number)
+            a_act(received)
+            a_when(payment.received_at)
+            a_amount(paid)
+            a_level(None)
+            a_reason(None)
             if payment.posted_at is not None:
-                add(number, PAYMENT_POSTED.en, payment.posted_at, minor=payment.amount.minor)
+                a_case(number)
+                a_act(payment_posted)
+                a_when(payment.posted_at)
+                a_amount(paid)
+                a_level(None)
+                a_reason(None)
         settled = inv.settled_at
         if settled is not None:
-            add(number, INVOICE_SETTLED.en, settled)
+            a_case(number)
+            a_act(settled_act)
+            a_when(settled)
+            a_amount(None)
+            a_level(None)
+            a_reason(None)
         if inv.written_off_at is not None:
-            add(number, INVOICE_WRITTEN_OFF.en, inv.written_off_at)
-        case_cols["customer_id"][number] = inv.customer_id
-        case_cols["due_date"][number] = inv.due_date
-        case_cols["amount_minor"][number] = inv.amount.minor
-        case_cols["currency"][number] = inv.amount.currency
-        case_cols["contract_id"][number] = inv.contract_id
-        case_cols["collector"][number] = inv.collector
-        case_cols["source_system"][number] = inv.source_system
+            a_case(number)
+            a_act(written_off)
+            a_when(inv.written_off_at)
+            a_amount(None)
+            a_level(None)
+            a_reason(None)
+        customer_col[number] = inv.customer_id
+        due_col[number] = inv.due_date
+        amount_col[number] = amount.minor
+        currency_col[number] = amount.currency
+        contract_col[number] = inv.contract_id
+        collector_col[number] = inv.collector
+        source_col[number] = inv.source_system
+    n = len(case_ids)
+    stamps = np.fromiter(map(_ns, whens), dtype=np.int64, count=n)
+    promised = np.full(n, NAT, dtype=np.int64)  # a date column even when no invoice has one
+    promised[np.array(promised_at, dtype=np.int64)] = np.array(promised_days, dtype=np.int64)
     cols: dict[str, Any] = {
         "case:concept:name": case_ids,
         "concept:name": acts,
-        "time:timestamp": np.array(stamps, dtype=np.int64).view("datetime64[ns]"),
-        "amount_minor": amount,
-        "dunning_level": level,
-        "dispute_reason": reason,
-        # a date column even when no invoice has a promise
-        "promised_date": np.array(promised, dtype=np.int64).view("datetime64[D]"),
+        "time:timestamp": stamps.view("datetime64[ns]"),
+        "amount_minor": amounts,
+        "dunning_level": levels,
+        "dispute_reason": reasons,
+        "promised_date": promised.view("datetime64[D]"),
     }
     return cols, case_cols
 

@@ -137,6 +137,20 @@ def _reduce_case_column(
 ) -> tuple[Column, _B]:
     """First non-null value per case (events sorted) and the cases with conflicts."""
     null = col.null_mask()
+    n = case.shape[0]
+    if n and not null.any():
+        # no nulls: neighbour comparisons only (bool temporaries, no index gathers)
+        step = np.empty(n, dtype=bool)
+        step[0] = True
+        np.not_equal(case[1:], case[:-1], out=step[1:])
+        if int(np.count_nonzero(step)) == n_cases:  # every case has an event, grouped
+            out_all = np.empty(n_cases, dtype=col.data.dtype)
+            out_all[case[step]] = col.data[step]
+            differ = col.data[1:] != col.data[:-1]
+            differ &= ~step[1:]
+            conflict_all = np.zeros(n_cases, dtype=bool)
+            conflict_all[case[1:][differ]] = True
+            return Column(col.kind, out_all, col.labels).compact(), conflict_all
     idx = np.flatnonzero(~null)
     first = _scan.case_first_index(case, idx, n_cases)
     has = first >= 0
@@ -762,7 +776,7 @@ class EventLog:
         for name, values in attributes.items():
             key = str(name)
             if isinstance(values, Mapping):
-                vals: Any = [values.get(k) for k in labels]
+                vals: Any = list(map(values.get, labels))
             else:
                 vals = values
             col = encode_attribute(vals, field=key)

@@ -76,6 +76,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.eventlog import Episodes, EventLog
 from kpicore.grouping import By, make_grouping
 from kpicore.kpis._events import (
@@ -107,6 +108,7 @@ from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq
 from kpicore.results import Breakdown, fields_to_dict
+from kpicore.sketch import QuantileSketch
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
 __all__ = [
@@ -327,16 +329,27 @@ class DisputeResolutionGroup:
 
     Attributes
     ----------
-    summary : Summary
+    summary : Summary or QuantileSketch
         Days from registration to resolution of the resolved disputes; the
-        open ones are counted in ``summary.missing``.
+        open ones are counted in ``summary.missing``. A
+        :class:`~kpicore.sketch.QuantileSketch` (same statistics attributes)
+        in the sketch mode of :mod:`kpicore.dask`.
     resolved, open : int
         Disputes resolved and open at ``as_of``.
     """
 
-    summary: Summary
+    summary: Summary | QuantileSketch
     resolved: int
     open: int
+
+    def merge(self, other: DisputeResolutionGroup) -> DisputeResolutionGroup:
+        """The group over both invoice sets (disjoint): counts added, summaries merged."""
+        _merge.check_type(self, other)
+        return DisputeResolutionGroup(
+            summary=_merge.merge_stat(self.summary, other.summary),
+            resolved=self.resolved + other.resolved,
+            open=self.open + other.open,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -349,10 +362,11 @@ class DisputeResolution:
 
     Attributes
     ----------
-    summary : Summary
+    summary : Summary or QuantileSketch
         Resolution time in days of the disputes resolved by ``as_of``
         (count, mean, median, percentiles...); open disputes are
-        ``summary.missing``.
+        ``summary.missing``. A :class:`~kpicore.sketch.QuantileSketch` in
+        the sketch mode of :mod:`kpicore.dask`.
     resolved, open : int
         Disputes resolved and still open at ``as_of``.
     pairing : str
@@ -363,12 +377,42 @@ class DisputeResolution:
         By ``by=`` and/or registration period (``freq=``).
     """
 
-    summary: Summary
+    summary: Summary | QuantileSketch
     resolved: int
     open: int
     pairing: str
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[DisputeResolutionGroup] | None = None
+
+    def merge(self, other: DisputeResolution) -> DisputeResolution:
+        """The resolution times of both invoice sets (disjoint), equal to those of their union.
+
+        Counts and coverage are added, summaries merged (exactly for
+        :class:`~kpicore.summary.Summary`), groups merged key-wise.
+
+        Raises
+        ------
+        InvalidParameterError
+            For results computed with a different pairing or grouping, or an
+            exact summary merged with a sketch.
+
+        Examples
+        --------
+        >>> from kpicore.synth import synth_invoices
+        >>> invs = synth_invoices(80, seed=3)
+        >>> a, b = dispute_resolution(invs[:30]), dispute_resolution(invs[30:])
+        >>> a.merge(b) == dispute_resolution(invs)
+        True
+        """
+        _merge.check_type(self, other)
+        return DisputeResolution(
+            summary=_merge.merge_stat(self.summary, other.summary),
+            resolved=self.resolved + other.resolved,
+            open=self.open + other.open,
+            pairing=_merge.same(self.pairing, other.pairing, "pairings"),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, DisputeResolutionGroup.merge),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -55,6 +55,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError, InvalidRecordError
 from kpicore.eventlog import EventLog
 from kpicore.grouping import By
@@ -88,6 +89,7 @@ from kpicore.kpis._ledger import (
 from kpicore.model import Customer
 from kpicore.periods import Freq, Period, bucket
 from kpicore.results import Breakdown, fields_to_dict
+from kpicore.sketch import QuantileSketch
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
 __all__ = [
@@ -229,6 +231,13 @@ class DunningRateGroup:
     letters: int
     letters_per_overdue: float | None
 
+    def merge(self, other: DunningRateGroup) -> DunningRateGroup:
+        """The group over both invoice sets (disjoint): counts added, rates recomputed."""
+        _merge.check_type(self, other)
+        return _rate_group(
+            self.overdue + other.overdue, self.dunned + other.dunned, self.letters + other.letters
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)
@@ -265,6 +274,45 @@ class DunningRate:
     letters_window: str
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[DunningRateGroup] | None = None
+
+    def merge(self, other: DunningRate) -> DunningRate:
+        """The dunning rate of both invoice sets (disjoint), equal to that of their union.
+
+        Counts and coverage are added, rates recomputed from the merged
+        counts, groups merged key-wise. Both results must cover the same
+        window: pass the same explicit ``as_of`` (without it each ends at its
+        own log's last event, which this method cannot check).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``letters_window`` or grouping.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.synth import synth_invoices
+        >>> invs, d = synth_invoices(80, seed=4), dt.date(2024, 9, 30)
+        >>> a, b = dunning_rate(invs[:30], as_of=d), dunning_rate(invs[30:], as_of=d)
+        >>> a.merge(b) == dunning_rate(invs, as_of=d)
+        True
+        """
+        _merge.check_type(self, other)
+        total = _rate_group(
+            self.overdue + other.overdue, self.dunned + other.dunned, self.letters + other.letters
+        )
+        return DunningRate(
+            overdue=total.overdue,
+            dunned=total.dunned,
+            rate=total.rate,
+            letters=total.letters,
+            letters_per_overdue=total.letters_per_overdue,
+            letters_window=_merge.same(
+                self.letters_window, other.letters_window, "letters windows"
+            ),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, DunningRateGroup.merge),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -488,9 +536,10 @@ class DunningLevelStats:
     paid_before_letter : int
         Invoices already settled when the letter was sent (dunned in error);
         included in ``reached``, never in ``paid_after``.
-    days_to_payment : Summary
+    days_to_payment : Summary or QuantileSketch
         Days from the letter to the payment, for the invoices paid after it;
-        the others are ``missing``.
+        the others are ``missing``. A :class:`~kpicore.sketch.QuantileSketch`
+        (same statistics attributes) in the sketch mode of :mod:`kpicore.dask`.
     """
 
     level: int
@@ -498,7 +547,21 @@ class DunningLevelStats:
     paid_after: int
     paid_share: float | None
     paid_before_letter: int
-    days_to_payment: Summary
+    days_to_payment: Summary | QuantileSketch
+
+    def merge(self, other: DunningLevelStats) -> DunningLevelStats:
+        """The level over both invoice sets (disjoint): counts added, share recomputed."""
+        _merge.check_type(self, other)
+        reached = self.reached + other.reached
+        paid_after = self.paid_after + other.paid_after
+        return DunningLevelStats(
+            level=_merge.same(self.level, other.level, "levels"),
+            reached=reached,
+            paid_after=paid_after,
+            paid_share=_merge.ratio(paid_after, reached),
+            paid_before_letter=self.paid_before_letter + other.paid_before_letter,
+            days_to_payment=_merge.merge_stat(self.days_to_payment, other.days_to_payment),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -524,6 +587,18 @@ class DunningMaxLevelStats:
     invoices: int
     paid: int
     rate: float | None
+
+    def merge(self, other: DunningMaxLevelStats) -> DunningMaxLevelStats:
+        """The level over both invoice sets (disjoint): counts added, rate recomputed."""
+        _merge.check_type(self, other)
+        invoices = self.invoices + other.invoices
+        paid = self.paid + other.paid
+        return DunningMaxLevelStats(
+            level=_merge.same(self.level, other.level, "levels"),
+            invoices=invoices,
+            paid=paid,
+            rate=_merge.ratio(paid, invoices),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -552,6 +627,11 @@ class DunningEffectivenessGroup:
     levels: Mapping[int, DunningLevelStats] = attrs.field(converter=freeze)
     by_max_level: Mapping[int, DunningMaxLevelStats] = attrs.field(converter=freeze)
     paid_at_level: Mapping[int, int] = attrs.field(converter=freeze)
+
+    def merge(self, other: DunningEffectivenessGroup) -> DunningEffectivenessGroup:
+        """The group over both invoice sets (disjoint): level by level."""
+        _merge.check_type(self, other)
+        return _merge_effectiveness(self, other)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -590,9 +670,57 @@ class DunningEffectiveness:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[DunningEffectivenessGroup] | None = None
 
+    def merge(self, other: DunningEffectiveness) -> DunningEffectiveness:
+        """The effectiveness over both invoice sets (disjoint), equal to that of their union.
+
+        Counts and coverage are added, shares and rates recomputed, the
+        days-to-payment summaries merged, levels and groups merged key-wise.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``paid_measure``, level source or grouping.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.synth import synth_invoices
+        >>> invs, d = synth_invoices(80, seed=4), dt.date(2024, 9, 30)
+        >>> a = dunning_effectiveness(invs[:30], as_of=d)
+        >>> b = dunning_effectiveness(invs[30:], as_of=d)
+        >>> a.merge(b) == dunning_effectiveness(invs, as_of=d)
+        True
+        """
+        _merge.check_type(self, other)
+        total = _merge_effectiveness(self, other)
+        return DunningEffectiveness(
+            invoices=total.invoices,
+            levels=total.levels,
+            by_max_level=total.by_max_level,
+            paid_at_level=total.paid_at_level,
+            paid_measure=_merge.same(self.paid_measure, other.paid_measure, "paid measures"),
+            level_source=_merge.same(self.level_source, other.level_source, "level sources"),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, DunningEffectivenessGroup.merge),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)
+
+
+def _merge_effectiveness(
+    a: DunningEffectivenessGroup | DunningEffectiveness,
+    b: DunningEffectivenessGroup | DunningEffectiveness,
+) -> DunningEffectivenessGroup:
+    return DunningEffectivenessGroup(
+        invoices=a.invoices + b.invoices,
+        levels=_merge.merge_by_key(a.levels, b.levels, DunningLevelStats.merge),
+        by_max_level=_merge.merge_by_key(
+            a.by_max_level, b.by_max_level, DunningMaxLevelStats.merge
+        ),
+        paid_at_level=dict(sorted(_merge.add_counts(a.paid_at_level, b.paid_at_level).items())),
+    )
 
 
 class _LevelArrays(NamedTuple):

@@ -44,6 +44,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError
 from kpicore.grouping import By
 from kpicore.model import Customer
@@ -393,9 +394,36 @@ class AgingBucket:
     count: int
     amount: Mapping[str, Money] = attrs.field(converter=freeze)
 
+    def merge(self, other: AgingBucket) -> AgingBucket:
+        """The bucket over both invoice sets (disjoint): counts and amounts added.
+
+        Raises
+        ------
+        InvalidParameterError
+            For another bucket (different key or bounds).
+        """
+        _merge.check_type(self, other)
+        _merge.same(
+            (self.key, self.lower, self.upper),
+            (other.key, other.lower, other.upper),
+            "aging buckets",
+        )
+        return attrs.evolve(
+            self,
+            count=self.count + other.count,
+            amount=_merge.add_money(self.amount, other.amount),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)
+
+
+def _merge_buckets(
+    a: tuple[AgingBucket, ...], b: tuple[AgingBucket, ...]
+) -> tuple[AgingBucket, ...]:
+    _merge.same(len(a), len(b), "numbers of aging buckets")
+    return tuple(x.merge(y) for x, y in zip(a, b, strict=True))
 
 
 @attrs.frozen
@@ -405,6 +433,21 @@ class AgingTable:
     buckets: tuple[AgingBucket, ...]
     count: int
     amount: Mapping[str, Money] = attrs.field(converter=freeze)
+
+    def merge(self, other: AgingTable) -> AgingTable:
+        """The table over both invoice sets (disjoint): bucket by bucket.
+
+        Raises
+        ------
+        InvalidParameterError
+            For tables with different buckets.
+        """
+        _merge.check_type(self, other)
+        return AgingTable(
+            buckets=_merge_buckets(self.buckets, other.buckets),
+            count=self.count + other.count,
+            amount=_merge.add_money(self.amount, other.amount),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -452,6 +495,39 @@ class Aging:
             if b.key == key:
                 return b
         raise InvalidParameterError(f"no bucket {key!r}; buckets: {[b.key for b in self.buckets]}")
+
+    def merge(self, other: Aging) -> Aging:
+        """The aging of both invoice sets (disjoint), equal to the aging of their union.
+
+        Counts, amounts (per currency) and coverage are added, bucket by
+        bucket and group by group.
+
+        Raises
+        ------
+        InvalidParameterError
+            For results computed with different ``as_of``, anchor, buckets
+            or grouping.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.synth import synth_invoices
+        >>> invs = synth_invoices(60, seed=2)
+        >>> d = dt.date(2024, 6, 30)
+        >>> aging(invs[:25], as_of=d).merge(aging(invs[25:], as_of=d)) == aging(invs, as_of=d)
+        True
+        """
+        _merge.check_type(self, other)
+        return Aging(
+            as_of=_merge.same(self.as_of, other.as_of, "as_of dates"),
+            anchor=_merge.same(self.anchor, other.anchor, "anchors"),
+            edges=_merge.same(self.edges, other.edges, "bucket edges"),
+            buckets=_merge_buckets(self.buckets, other.buckets),
+            count=self.count + other.count,
+            amount=_merge.add_money(self.amount, other.amount),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, AgingTable.merge),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

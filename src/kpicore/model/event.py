@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, ClassVar, cast
 
 import attrs
 
 from kpicore.errors import InvalidRecordError
 from kpicore.model import _common as c
+from kpicore.results import FrozenDict
 
 __all__ = ["Event"]
 
@@ -18,9 +18,9 @@ __all__ = ["Event"]
 def _freeze(value: Mapping[str, object] | None) -> Mapping[str, object]:
     """A read-only copy of a mapping (``None`` = empty); anything else passes through."""
     if value is None:
-        return MappingProxyType({})
+        return FrozenDict({})
     if isinstance(value, Mapping):
-        return MappingProxyType(dict(value))
+        return FrozenDict(dict(value))
     return cast(Mapping[str, object], value)
 
 
@@ -60,7 +60,7 @@ class Event:
         Who or what performed it (user, collector, system).
     attributes : mapping of str to object, optional
         Further event attributes. Stored as a read-only copy
-        (:class:`types.MappingProxyType` over a new dict: later changes to
+        (:class:`~kpicore.results.FrozenDict`, a copy: later changes to
         the caller's dict do not show; mutable *values* are not copied).
         Compared as dicts; left out of the hash.
 
@@ -99,7 +99,7 @@ class Event:
     )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # A mappingproxy cannot be pickled: rebuild from a plain dict.
+        # Rebuilt through __init__ (validation and conversion run again).
         return (
             Event,
             (self.case_id, self.activity, self.timestamp, self.resource, dict(self.attributes)),

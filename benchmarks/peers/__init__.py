@@ -1,0 +1,1 @@
+"""Peer tools: each module exposes ``PEER`` (a :class:`benchmarks.common.Peer`)."""

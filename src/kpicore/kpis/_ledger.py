@@ -85,7 +85,7 @@ from kpicore.activities import (
     PROMISE_TO_PAY,
     Activity,
 )
-from kpicore.errors import InvalidParameterError, InvalidRecordError
+from kpicore.errors import InvalidParameterError, InvalidRecordError, KpiError
 from kpicore.eventlog import Episodes, EventLog
 from kpicore.grouping import By, Grouping, make_grouping, resolve_by
 from kpicore.model import Customer, Invoice, customers_by_id
@@ -136,6 +136,7 @@ __all__ = [
     "item_grouping",
     "ledger",
     "ledger_at",
+    "ledger_of",
     "ledgers",
     "limit_ns",
     "memo",
@@ -476,7 +477,10 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
     if idx.shape[0]:
         c = case[idx]
         h = heads(c)
-        out[c[h]] = ts[idx[h]]
+        if bool(h.all()):  # at most one such event per case: no compaction
+            out[c] = ts[idx]
+        else:
+            out[c[h]] = ts[idx[h]]
     return out
 
 
@@ -688,7 +692,6 @@ def episodes(log: EventLog, start: Any, end: Any, limit: int, match: str) -> Epi
     )
 
 
-@attrs.frozen(eq=False, repr=False)
 class Ledger:
     """One row per invoice (case) of a log, as of an instant: numpy arrays.
 
@@ -759,25 +762,149 @@ class Ledger:
     (1, ['USD'], [True], 1)
     """
 
-    case_ids: npt.NDArray[Any] = attrs.field(converter=ro)
-    as_of_ns: int | None
-    issued_ns: _I64 = attrs.field(converter=ro)
-    due_day: npt.NDArray[np.datetime64] = attrs.field(converter=ro)
-    amount_minor: _I64 = attrs.field(converter=ro)
-    currency_code: npt.NDArray[np.int32] = attrs.field(converter=ro)
-    currencies: tuple[str, ...]
-    paid_minor: _I64 = attrs.field(converter=ro)
-    first_payment_ns: _I64 = attrs.field(converter=ro)
-    first_payment_after_issue_ns: _I64 = attrs.field(converter=ro)
-    settled_ns: _I64 = attrs.field(converter=ro)
-    written_off_ns: _I64 = attrs.field(converter=ro)
-    open_minor: _I64 = attrs.field(converter=ro)
-    open_disputes: _I64 = attrs.field(converter=ro)
-    status: npt.NDArray[np.int8] = attrs.field(converter=ro)
-    payments_without_amount: int
+    def __init__(self, log: EventLog, prepared: PreparedLedger, as_of_ns: int | None) -> None:
+        self._log_ref = weakref.ref(log)
+        self._p = prepared
+        #: The exclusive as-of bound in ns (None: everything recorded).
+        self.as_of_ns = as_of_ns
+        #: The invoice numbers (the log's sorted case ids).
+        self.case_ids: npt.NDArray[Any] = prepared.case_ids
 
     def __repr__(self) -> str:
         return f"Ledger({self.n} invoices, as_of_ns={self.as_of_ns})"
+
+    def _log(self) -> EventLog:
+        return _alive(self._log_ref)
+
+    def materialize(self) -> Ledger:
+        """Compute every column now (they are otherwise computed on first use); ``self``.
+
+        A ledger refers to its log weakly (the per-log cache must not keep a
+        log alive); :func:`ledger` materialises what it returns, so a ledger
+        obtained from it outlives its log.
+        """
+        for name in _LEDGER_COLUMNS:
+            getattr(self, name)
+        return self
+
+    # Columns are computed on first use and kept (ledgers are shared through the
+    # per-log cache), read-only: a KPI pays only for what it reads.
+
+    @functools.cached_property
+    def issued_ns(self) -> _I64:
+        """First *generated* event of each case, at any time (MISSING: none)."""
+        return self._p.issued_ns
+
+    @functools.cached_property
+    def due_day(self) -> npt.NDArray[np.datetime64]:
+        """Due dates (NaT where missing)."""
+        return ro(self._p.due_days.view("datetime64[D]"))
+
+    @functools.cached_property
+    def amount_minor(self) -> _I64:
+        """Invoice amounts in minor units (MISSING where missing)."""
+        return self._p.amount
+
+    @functools.cached_property
+    def currency_code(self) -> npt.NDArray[np.int32]:
+        """Index into :attr:`currencies` (-1 where missing)."""
+        return self._p.currency_code
+
+    @functools.cached_property
+    def currencies(self) -> tuple[str, ...]:
+        """The currency codes, sorted."""
+        return self._p.currencies
+
+    @functools.cached_property
+    def _paid(self) -> tuple[_I64, int]:
+        p = self._p
+        limit = self.limit
+        if limit == MAX_NS or p.pay_last_ns < limit:
+            paid = p.pay_running[p.pay_runs + p.pay_run_lengths - 1]
+            no_amount = int(p.pay_without_amount.shape[0])
+        else:
+            # known payments are a prefix of each run: count them per run
+            known = p.pay_ts < limit
+            n_known = np.add.reduceat(known, p.pay_runs, dtype=np.int64)
+            last = p.pay_runs + n_known - 1
+            paid = np.where(n_known > 0, p.pay_running[np.maximum(last, 0)], 0)
+            no_amount = int(np.count_nonzero(known[p.pay_without_amount]))
+        paid_minor = np.zeros(self.n, dtype=np.int64)
+        paid_minor[p.pay_run_cases] = paid
+        return ro(paid_minor), no_amount
+
+    @property
+    def paid_minor(self) -> _I64:
+        """Sum of the known payment amounts of each case (see the class notes)."""
+        return self._paid[0]
+
+    @property
+    def payments_without_amount(self) -> int:
+        """Known payment events that carry no amount."""
+        return self._paid[1]
+
+    @functools.cached_property
+    def first_payment_ns(self) -> _I64:
+        """First known payment of each case (also one before the issue)."""
+        return ro(_known(self._p.first_pay_ns, self.limit))
+
+    @functools.cached_property
+    def first_payment_after_issue_ns(self) -> _I64:
+        """First known payment at or after :attr:`issued_ns`."""
+        return ro(_known(self._p.first_after_issue_ns, self.limit))
+
+    @functools.cached_property
+    def settled_ns(self) -> _I64:
+        """Known settlement instant (see the class notes)."""
+        p = self._p
+        limit = self.limit
+        cover = _known(p.cover_ns, limit)
+        # the model: an invoice of amount zero is settled at its issue
+        zero = p.zero_amount & self.is_issued
+        if bool(zero.any()):
+            cover = np.where(zero, self.issued_ns, cover)
+        return ro(_earliest(_known(p.settled_first_ns, limit), cover))
+
+    @functools.cached_property
+    def written_off_ns(self) -> _I64:
+        """First known *written off* event."""
+        return ro(_known(self._p.written_first_ns, self.limit))
+
+    @functools.cached_property
+    def open_minor(self) -> _I64:
+        """``max(amount - paid, 0)`` of the open invoices, 0 for the others."""
+        p = self._p
+        out = np.where(p.has_amount, p.amount, 0)
+        out -= self.paid_minor
+        np.maximum(out, 0, out=out)
+        out[~self.is_open] = 0  # settled, written off or not issued
+        return ro(out)
+
+    @functools.cached_property
+    def open_disputes(self) -> _I64:
+        """Disputes open as of the bound (fifo pairing, see the class notes)."""
+        roles = self._p.roles
+        return ro(
+            episodes(
+                self._log(), roles.dispute_registered, roles.dispute_resolved, self.limit, "fifo"
+            )
+            .open_per_case()
+            .values
+        )
+
+    @functools.cached_property
+    def status(self) -> npt.NDArray[np.int8]:
+        """:data:`STATUS_NAMES` codes (see the class notes)."""
+        status = np.zeros(self.n, dtype=np.int8)  # STATUS_OPEN
+        partial = self.paid_minor > 0
+        partial |= ~self._p.has_amount & (self.first_payment_ns != MISSING)
+        status[partial] = STATUS_PARTIALLY_PAID
+        status[self.open_disputes > 0] = STATUS_DISPUTED
+        status[self.is_settled] = STATUS_PAID
+        status[self.is_written_off] = STATUS_WRITTEN_OFF
+        status[~self.is_issued] = STATUS_NOT_ISSUED
+        status[~self.has_issue_event] = STATUS_NO_ISSUE_EVENT
+        return ro(status)
 
     @property
     def n(self) -> int:
@@ -795,12 +922,14 @@ class Ledger:
     @functools.cached_property
     def has_issue_event(self) -> _B:
         """Cases with a *generated* event (at any time)."""
-        return ro(self.status != STATUS_NO_ISSUE_EVENT)
+        return ro(self.issued_ns != MISSING)
 
     @functools.cached_property
     def is_issued(self) -> _B:
         """Cases issued before ``as_of`` (the KPI population)."""
-        return ro(self.status < STATUS_NOT_ISSUED)
+        out = self.issued_ns < self.limit
+        out &= self.has_issue_event
+        return ro(out)
 
     @functools.cached_property
     def issued_index(self) -> _I64:
@@ -852,8 +981,12 @@ class Ledger:
 
     @functools.cached_property
     def is_open(self) -> _B:
-        """Issued, neither settled nor written off, as of ``as_of``."""
-        return ro(self.status <= STATUS_DISPUTED)  # open, partially paid or disputed
+        """Issued, neither settled nor written off, as of ``as_of`` (status open,
+        partially paid or disputed)."""
+        out = self.settled_ns == MISSING
+        out &= self.written_off_ns == MISSING
+        out &= self.is_issued
+        return ro(out)
 
     @functools.cached_property
     def closed_ns(self) -> _I64:
@@ -875,9 +1008,9 @@ class Ledger:
         """Counts: ``cases``, ``issued`` (before as_of), ``issued_after_as_of``,
         ``no_issue_event``; among the issued: ``missing_due_date``,
         ``missing_amount``, ``missing_currency``; and ``payments_without_amount``."""
-        status_counts = np.bincount(self.status, minlength=len(STATUS_NAMES))
-        issued_n = int(status_counts[:STATUS_NOT_ISSUED].sum())
         issued = self.is_issued
+        issued_n = int(np.count_nonzero(issued))
+        no_issue_event = self.n - int(np.count_nonzero(self.has_issue_event))
 
         def missing(has: _B) -> int:
             if self.all_issued:
@@ -888,8 +1021,8 @@ class Ledger:
             {
                 "cases": self.n,
                 "issued": issued_n,
-                "issued_after_as_of": int(status_counts[STATUS_NOT_ISSUED]),
-                "no_issue_event": int(status_counts[STATUS_NO_ISSUE_EVENT]),
+                "issued_after_as_of": self.n - issued_n - no_issue_event,
+                "no_issue_event": no_issue_event,
                 "missing_due_date": missing(self.has_due_date),
                 "missing_amount": missing(self.has_amount),
                 "missing_currency": missing(self.has_currency),
@@ -1068,29 +1201,47 @@ def _currency_codes(log: EventLog, roles: Roles) -> tuple[npt.NDArray[np.int32],
     return ro(codes), tuple(labels)
 
 
-def _first_where(runs: _I64, lengths: _I64, flags: _B, cases: _I64, n: int) -> _I64:
+def _first_flagged(pay_case: npt.NDArray[Any], head: _B, flags: _B, n: int) -> _I64:
     """Per case, the position of its first flagged payment (-1 if none).
 
-    Payments come in one run per case (``runs`` = the run starts, ``cases`` =
-    their case); the usual answer is the run's first payment, so only the runs
-    whose first payment is not flagged are scanned further.
+    ``pay_case`` is the case of each payment in (case, time) order and
+    ``head`` marks each case's first payment. A flagged payment whose
+    predecessor in the same case is not flagged starts a flagged stretch; the
+    first such start of each case is its first flagged payment (one shifted
+    comparison, no per-case loop).
+
+    Examples
+    --------
+    >>> c = np.array([0, 0, 0, 2, 2])
+    >>> _first_flagged(c, heads(c), np.array([0, 1, 1, 0, 0], bool), 3).tolist()
+    [1, -1, -1]
     """
     out = np.full(n, -1, dtype=np.int64)
-    if runs.shape[0] == 0:
+    if flags.shape[0] == 0:
         return out
-    head_ok = flags[runs]
-    out[cases[head_ok]] = runs[head_ok]
-    if not bool(head_ok.all()):
-        rest = np.repeat(~head_ok, lengths) & flags
-        pos = np.flatnonzero(rest)
-        if pos.shape[0]:
-            run_of = np.repeat(np.arange(runs.shape[0]), lengths)[pos]
-            h = heads(run_of)
-            out[cases[run_of[h]]] = pos[h]
+    start = flags.copy()
+    carried = flags[:-1] & ~head[1:]  # flagged, and the next payment is of the same case
+    start[1:] &= ~carried
+    pos = np.flatnonzero(start)
+    c = pay_case[pos]
+    h = heads(c)
+    if bool(h.all()):
+        out[c] = pos
+    else:
+        out[c[h]] = pos[h]
     return out
 
 
-@attrs.frozen(eq=False, repr=False)
+def _alive(ref: weakref.ReferenceType[EventLog]) -> EventLog:
+    log = ref()
+    if log is None:  # pragma: no cover - ledger() materialises what it hands out
+        raise KpiError(
+            "the EventLog of this ledger no longer exists: use ledger(), which computes "
+            "every column before returning"
+        )
+    return log
+
+
 class PreparedLedger:
     """The per-log work of :func:`ledger`, shared by every as-of bound (:func:`prepare_ledger`).
 
@@ -1100,37 +1251,212 @@ class PreparedLedger:
     issue and the first one at which the cumulative payments cover the amount
     are known as of a bound exactly when their instant precedes it, and the
     amount paid is the running sum at the case's last known payment.
+
+    Every column is computed on first use (a KPI pays only for the scans it
+    needs) and kept, read-only. The log is referred to weakly.
     """
 
-    case_ids: npt.NDArray[Any]
-    roles: Roles
-    issued_ns: _I64
-    due_days: _I64
-    amount: _I64
-    has_amount: _B
-    zero_amount: _B
-    currency_code: npt.NDArray[np.int32]
-    currencies: tuple[str, ...]
-    settled_first_ns: _I64  # first settled event (any time)
-    written_first_ns: _I64
-    pay_ts: _I64  # every payment, in (case, time) order
-    pay_without_amount: _I64  # positions of the payments with no amount
-    pay_running: _I64  # cumulative amount within the case, at each payment
-    pay_runs: _I64  # position of each case's first payment
-    pay_run_cases: _I64  # the case of each run
-    pay_run_lengths: _I64
-    pay_last_ns: int  # the latest payment instant (MISSING when none)
-    first_pay_ns: _I64  # first payment (any time)
-    first_after_issue_ns: _I64  # first payment at/after the issue (any time)
-    cover_ns: _I64  # first payment at which the payments cover the amount (any time)
+    def __init__(self, log: EventLog, roles: Roles) -> None:
+        self._log_ref = weakref.ref(log)
+        self.roles = roles
+        self.case_ids: npt.NDArray[Any] = log.case_ids
 
     def __repr__(self) -> str:
-        return f"PreparedLedger({self.case_ids.shape[0]} invoices)"
+        return f"PreparedLedger({self.n} invoices)"
 
     @property
     def n(self) -> int:
         """Number of invoices (cases)."""
         return int(self.case_ids.shape[0])
+
+    def _first_ns(self, spec: ActivityRole, role: str) -> _I64:
+        log = _alive(self._log_ref)
+        return ro(
+            first_ns_per_case(log.case_codes, log.timestamps, role_events(log, spec, role), self.n)
+        )
+
+    @functools.cached_property
+    def issued_ns(self) -> _I64:
+        """First *generated* event of each case (any time)."""
+        return self._first_ns(self.roles.generated, "generated")
+
+    @functools.cached_property
+    def settled_first_ns(self) -> _I64:
+        """First *settled* event of each case (any time)."""
+        return self._first_ns(self.roles.settled, "settled")
+
+    @functools.cached_property
+    def written_first_ns(self) -> _I64:
+        """First *written off* event of each case (any time)."""
+        return self._first_ns(self.roles.written_off, "written_off")
+
+    @functools.cached_property
+    def due_days(self) -> _I64:
+        """Due dates as days since 1970-01-01 (MISSING where missing)."""
+        return ro(_due_days(_alive(self._log_ref), self.roles.due_date))
+
+    @functools.cached_property
+    def _amounts(self) -> tuple[_I64, _B]:
+        log = _alive(self._log_ref)
+        name = self.roles.invoice_amount
+        if name not in log.case_attribute_names:
+            return ro(np.full(self.n, MISSING, dtype=np.int64)), ro(np.zeros(self.n, dtype=bool))
+        ids = self.case_ids
+        amount, has = minor_values(
+            log.case_attribute(name), field=name, ids=lambda i: plain(ids[i])
+        )
+        return ro(np.where(has, amount, MISSING)), ro(has)
+
+    @property
+    def amount(self) -> _I64:
+        """Invoice amounts in minor units (MISSING where missing)."""
+        return self._amounts[0]
+
+    @property
+    def has_amount(self) -> _B:
+        """Cases with an amount."""
+        return self._amounts[1]
+
+    @functools.cached_property
+    def zero_amount(self) -> _B:
+        """Cases whose amount is zero."""
+        return ro(self.has_amount & (self.amount == 0))
+
+    @functools.cached_property
+    def _currency(self) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
+        return _currency_codes(_alive(self._log_ref), self.roles)
+
+    @property
+    def currency_code(self) -> npt.NDArray[np.int32]:
+        """Index into :attr:`currencies` (-1 where missing)."""
+        return self._currency[0]
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        """The currency codes, sorted."""
+        return self._currency[1]
+
+    @functools.cached_property
+    def _payments(self) -> _Payments:
+        log = _alive(self._log_ref)
+        roles = self.roles
+        ids = self.case_ids
+        pidx = role_events(log, roles.payment, "payment")
+        pay_case = log.case_codes[pidx]
+        m = pidx.shape[0]
+        if roles.payment_amount in log.attribute_names and m:
+            amount, ok = minor_values(
+                log.event_attribute(roles.payment_amount, pidx),
+                field=roles.payment_amount,
+                ids=lambda i: plain(ids[pay_case[i]]),
+            )
+        else:
+            amount = np.zeros(m, dtype=np.int64)
+            ok = np.zeros(m, dtype=bool)
+        head = heads(pay_case)
+        runs = np.flatnonzero(head).astype(np.int64)
+        # running sum within each case: the global cumulative sum minus the sum before
+        # the case's first payment, broadcast to its payments by a cumulative sum of steps
+        running = np.cumsum(amount, dtype=np.int64)
+        if m:
+            before = running[runs] - amount[runs]
+            step = np.zeros(m, dtype=np.int64)
+            step[runs] = np.diff(before, prepend=np.int64(0))
+            running -= np.cumsum(step)
+        return _Payments(
+            ts=ro(log.timestamps[pidx]),
+            case=ro(pay_case),
+            head=ro(head),
+            without_amount=ro(np.flatnonzero(~ok).astype(np.int64)),
+            running=ro(running),
+            runs=ro(runs),
+            run_cases=ro(pay_case[runs].astype(np.int64)),
+            run_lengths=ro(np.diff(np.append(runs, m)).astype(np.int64)),
+        )
+
+    @property
+    def pay_ts(self) -> _I64:
+        """Every payment's instant, in (case, time) order."""
+        return self._payments.ts
+
+    @property
+    def pay_without_amount(self) -> _I64:
+        """Positions of the payments with no amount."""
+        return self._payments.without_amount
+
+    @property
+    def pay_running(self) -> _I64:
+        """Cumulative amount within the case, at each payment."""
+        return self._payments.running
+
+    @property
+    def pay_runs(self) -> _I64:
+        """Position of each case's first payment."""
+        return self._payments.runs
+
+    @property
+    def pay_run_cases(self) -> _I64:
+        """The case of each run of payments."""
+        return self._payments.run_cases
+
+    @property
+    def pay_run_lengths(self) -> _I64:
+        """The number of payments of each run."""
+        return self._payments.run_lengths
+
+    @functools.cached_property
+    def pay_last_ns(self) -> int:
+        """The latest payment instant (MISSING when none)."""
+        ts = self.pay_ts
+        return int(ts.max()) if ts.shape[0] else MISSING
+
+    @functools.cached_property
+    def first_pay_ns(self) -> _I64:
+        """First payment of each case (any time)."""
+        out = np.full(self.n, MISSING, dtype=np.int64)
+        out[self.pay_run_cases] = self.pay_ts[self.pay_runs]
+        return ro(out)
+
+    def _first_flagged_ns(self, flags: _B) -> _I64:
+        pay = self._payments
+        return ro(take_ns(pay.ts, _first_flagged(pay.case, pay.head, flags, self.n)))
+
+    @functools.cached_property
+    def first_after_issue_ns(self) -> _I64:
+        """First payment at or after the issue (any time)."""
+        pay = self._payments
+        issued = self.issued_ns
+        issued_or_never = np.where(issued != MISSING, issued, MAX_NS)
+        return self._first_flagged_ns(pay.ts >= issued_or_never[pay.case])
+
+    @functools.cached_property
+    def cover_ns(self) -> _I64:
+        """First payment at which the payments cover the amount (any time)."""
+        pay = self._payments
+        target = np.where(self.has_amount, self.amount, MAX_NS)
+        return self._first_flagged_ns(pay.running >= target[pay.case])
+
+
+@attrs.frozen(eq=False, repr=False)
+class _Payments:
+    """The payments of a log in (case, time) order (see :class:`PreparedLedger`)."""
+
+    ts: _I64
+    case: npt.NDArray[Any]
+    head: _B  # first payment of its case
+    without_amount: _I64
+    running: _I64
+    runs: _I64
+    run_cases: _I64
+    run_lengths: _I64
+
+
+#: The columns :meth:`Ledger.materialize` computes.
+_LEDGER_COLUMNS: Final[tuple[str, ...]] = (
+    "issued_ns", "due_day", "amount_minor", "currency_code", "currencies", "paid_minor",
+    "first_payment_ns", "first_payment_after_issue_ns", "settled_ns", "written_off_ns",
+    "open_minor", "open_disputes", "status", "coverage",
+)  # fmt: skip
 
 
 def prepare_ledger(log: EventLog, roles: Roles = DEFAULT_ROLES) -> PreparedLedger:
@@ -1145,81 +1471,7 @@ def prepare_ledger(log: EventLog, roles: Roles = DEFAULT_ROLES) -> PreparedLedge
     True
     """
     check_roles(roles)
-    return memo(log, ("prepared_ledger", roles), lambda: _prepare_ledger(log, roles))
-
-
-def _prepare_ledger(log: EventLog, roles: Roles) -> PreparedLedger:
-    n = log.n_cases
-    case = log.case_codes
-    ts = log.timestamps
-    ids = log.case_ids
-
-    def first_ns(spec: ActivityRole, role: str) -> _I64:
-        return first_ns_per_case(case, ts, role_events(log, spec, role), n)
-
-    issued = first_ns(roles.generated, "generated")
-    pidx = role_events(log, roles.payment, "payment")
-    pay_case = case[pidx].astype(np.int64)
-    pay_ts = ts[pidx]
-    m = pidx.shape[0]
-    if roles.payment_amount in log.attribute_names and m:
-        raw = log.event_attribute(roles.payment_amount, pidx)
-        pay_amount, pay_ok = minor_values(
-            raw, field=roles.payment_amount, ids=lambda i: plain(ids[pay_case[i]])
-        )
-    else:
-        pay_amount = np.zeros(m, dtype=np.int64)
-        pay_ok = np.zeros(m, dtype=bool)
-    if roles.invoice_amount in log.case_attribute_names:
-        amount, has_amount = minor_values(
-            log.case_attribute(roles.invoice_amount),
-            field=roles.invoice_amount,
-            ids=lambda i: plain(ids[i]),
-        )
-        amount = np.where(has_amount, amount, MISSING)
-    else:
-        amount = np.full(n, MISSING, dtype=np.int64)
-        has_amount = np.zeros(n, dtype=bool)
-    runs = np.flatnonzero(heads(pay_case)).astype(np.int64)
-    lengths = np.diff(np.append(runs, m)).astype(np.int64)
-    run_cases = pay_case[runs]
-    running = np.cumsum(pay_amount, dtype=np.int64)
-    if m:
-        running -= np.repeat(running[runs] - pay_amount[runs], lengths)
-    # the issue instant (never when none) and the amount (never covered when none) of
-    # each payment's case
-    issued_or_never = np.where(issued != MISSING, issued, MAX_NS)
-    target = np.where(has_amount, amount, MAX_NS)
-    after_issue = pay_ts >= issued_or_never[pay_case]
-    covers = running >= target[pay_case]
-    first_pay = np.full(n, MISSING, dtype=np.int64)
-    first_pay[run_cases] = pay_ts[runs]
-    currency_code, currencies = _currency_codes(log, roles)
-    return PreparedLedger(
-        case_ids=ids,
-        roles=roles,
-        issued_ns=ro(issued),
-        due_days=ro(_due_days(log, roles.due_date)),
-        amount=ro(amount),
-        has_amount=ro(has_amount),
-        zero_amount=ro(has_amount & (amount == 0)),
-        currency_code=currency_code,
-        currencies=currencies,
-        settled_first_ns=ro(first_ns(roles.settled, "settled")),
-        written_first_ns=ro(first_ns(roles.written_off, "written_off")),
-        pay_ts=ro(pay_ts),
-        pay_without_amount=ro(np.flatnonzero(~pay_ok).astype(np.int64)),
-        pay_running=ro(running),
-        pay_runs=ro(runs),
-        pay_run_cases=ro(run_cases),
-        pay_run_lengths=ro(lengths),
-        pay_last_ns=int(pay_ts.max()) if m else MISSING,
-        first_pay_ns=ro(first_pay),
-        first_after_issue_ns=ro(
-            take_ns(pay_ts, _first_where(runs, lengths, after_issue, run_cases, n))
-        ),
-        cover_ns=ro(take_ns(pay_ts, _first_where(runs, lengths, covers, run_cases, n))),
-    )
+    return memo(log, ("prepared_ledger", roles), lambda: PreparedLedger(log, roles))
 
 
 def _earliest(a: _I64, b: _I64) -> _I64:
@@ -1247,69 +1499,9 @@ def build_ledger(log: EventLog, p: PreparedLedger, as_of: int | None) -> Ledger:
     """The :class:`Ledger` of ``log`` as of the exclusive bound ``as_of`` (ns; None: all).
 
     ``p`` is ``prepare_ledger(log, roles)``. Not memoised itself (see
-    :func:`ledger_at`).
+    :func:`ledger_at`); its columns are computed on first use.
     """
-    n = p.n
-    limit = MAX_NS if as_of is None else as_of
-    issued = p.issued_ns
-    all_known = limit == MAX_NS or p.pay_last_ns < limit
-    if all_known:
-        paid = p.pay_running[p.pay_runs + p.pay_run_lengths - 1]
-        no_amount = int(p.pay_without_amount.shape[0])
-    else:
-        # known payments are a prefix of each run: count them per run
-        known = p.pay_ts < limit
-        n_known = np.add.reduceat(known, p.pay_runs, dtype=np.int64)
-        last = p.pay_runs + n_known - 1
-        paid = np.where(n_known > 0, p.pay_running[np.maximum(last, 0)], 0)
-        no_amount = int(np.count_nonzero(known[p.pay_without_amount]))
-    paid_minor = np.zeros(n, dtype=np.int64)
-    paid_minor[p.pay_run_cases] = paid
-    first_pay = _known(p.first_pay_ns, limit)
-    cover = _known(p.cover_ns, limit)
-    is_issued = issued < limit
-    is_issued &= issued != MISSING
-    # the model: an invoice of amount zero is settled at its issue
-    zero = p.zero_amount & is_issued
-    if bool(zero.any()):
-        cover = np.where(zero, issued, cover)
-    settled = _earliest(_known(p.settled_first_ns, limit), cover)
-    written = _known(p.written_first_ns, limit)
-    roles = p.roles
-    open_disputes = (
-        episodes(log, roles.dispute_registered, roles.dispute_resolved, limit, "fifo")
-        .open_per_case()
-        .values
-    )
-    status = np.zeros(n, dtype=np.int8)  # STATUS_OPEN
-    status[(paid_minor > 0) | (~p.has_amount & (first_pay != MISSING))] = STATUS_PARTIALLY_PAID
-    status[open_disputes > 0] = STATUS_DISPUTED
-    status[settled != MISSING] = STATUS_PAID
-    status[written != MISSING] = STATUS_WRITTEN_OFF
-    status[~is_issued] = STATUS_NOT_ISSUED
-    status[issued == MISSING] = STATUS_NO_ISSUE_EVENT
-    open_minor = np.where(p.has_amount, p.amount, 0)
-    open_minor -= paid_minor
-    np.maximum(open_minor, 0, out=open_minor)
-    open_minor[status > STATUS_DISPUTED] = 0  # settled, written off or not issued
-    return Ledger(
-        case_ids=p.case_ids,
-        as_of_ns=as_of,
-        issued_ns=issued,
-        due_day=p.due_days.view("datetime64[D]"),
-        amount_minor=p.amount,
-        currency_code=p.currency_code,
-        currencies=p.currencies,
-        paid_minor=paid_minor,
-        first_payment_ns=first_pay,
-        first_payment_after_issue_ns=_known(p.first_after_issue_ns, limit),
-        settled_ns=settled,
-        written_off_ns=written,
-        open_minor=open_minor,
-        open_disputes=open_disputes,
-        status=status,
-        payments_without_amount=no_amount,
-    )
+    return Ledger(log, p, as_of)
 
 
 def _bound(as_of: _dt.date | _dt.datetime | None, tz: _dt.tzinfo | None) -> int | None:
@@ -1403,7 +1595,30 @@ def ledger(
     '2024-02-05T00:00:00.000000000'
     """
     check_roles(roles)
-    return ledger_at(as_log(data), _bound(as_of, tz), roles)
+    log = as_log(data)  # alive until every column is computed
+    return ledger_at(log, _bound(as_of, tz), roles).materialize()
+
+
+def ledger_of(
+    log: EventLog,
+    *,
+    as_of: _dt.date | _dt.datetime | None = None,
+    roles: Roles = DEFAULT_ROLES,
+    tz: _dt.tzinfo | None = None,
+) -> Ledger:
+    """:func:`ledger` of a log the caller keeps alive, its columns computed on first use.
+
+    What the KPI modules call: a KPI pays only for the columns it reads.
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns(case=["F-1"], activity=["Invoice Generated"],
+    ...     timestamp=["2024-01-02T00:00Z"])
+    >>> ledger_of(log).is_issued.tolist()
+    [True]
+    """
+    check_roles(roles)
+    return ledger_at(log, _bound(as_of, tz), roles)
 
 
 def ledgers(
@@ -1427,7 +1642,7 @@ def ledgers(
     """
     check_roles(roles)
     log = as_log(data)
-    return [ledger_at(log, _bound(a, tz), roles) for a in as_ofs]
+    return [ledger_at(log, _bound(a, tz), roles).materialize() for a in as_ofs]
 
 
 # ---------------------------------------------------------------------------------- by=

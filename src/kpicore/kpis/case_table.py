@@ -48,7 +48,7 @@ import numpy.typing as npt
 from kpicore.errors import InvalidParameterError, MissingDataError
 from kpicore.eventlog import EventLog
 from kpicore.kpis._events import check_roles, freeze, limit_ns, plain, ro
-from kpicore.kpis._ledger import DEFAULT_ROLES, MISSING, InvoiceData, Roles, as_log, ledger
+from kpicore.kpis._ledger import DEFAULT_ROLES, MISSING, InvoiceData, Roles, as_log, ledger_of
 from kpicore.kpis.disputes import dispute_episodes
 from kpicore.kpis.dso import invoice_dso
 from kpicore.kpis.dunning import dunning_levels
@@ -298,7 +298,7 @@ def case_table(
     log = as_log(data)
     n = log.n_cases
     ids = log.case_ids
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     index = customers_by_id(customers)
     cust_ids = _case_attr(log, "customer_id")
     unknown = 0

@@ -78,7 +78,7 @@ from kpicore.kpis._ledger import (
     epoch_days,
     group_keys,
     item_grouping,
-    ledger,
+    ledger_of,
     minor_values,
     money_totals,
     to_day,
@@ -289,7 +289,7 @@ def write_off_ratio(
     """
     check_roles(roles)
     log = as_log(data)
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     n = log.n_cases
     issued = lg.is_issued
     amount_ok = lg.has_amount & lg.has_currency
@@ -436,7 +436,7 @@ def posting_lag(
     levels = check_percentiles(percentiles)
     check_roles(roles)
     log = as_log(data)
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     limit = lg.limit
     issued = lg.is_issued
     cases = np.flatnonzero(issued).astype(np.int64)
@@ -609,7 +609,7 @@ def cash_application_lag(
     levels = check_percentiles(percentiles)
     check_roles(roles)
     log = as_log(data)
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     limit = limit_ns(as_of, tz)
     pr = pair_events(
         log, roles.payment, roles.payment_posted, limit, check_pairing(pairing),
@@ -1090,7 +1090,7 @@ def credit_limit_utilisation(
             "credit_limit_utilisation needs a 'customer_id' case attribute; case attributes: "
             f"{list(log.case_attribute_names)}"
         )
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     with_limit = [c for c in custs if c.credit_limit is not None]
     m = len(with_limit)
     ids = np.empty(m, dtype=object)
@@ -1314,7 +1314,7 @@ def collector_workload(
     """
     check_roles(roles)
     log = as_log(data)
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     limit = horizon_ns(log, as_of, tz)
     is_open = lg.is_open
     cases = np.flatnonzero(is_open).astype(np.int64)

@@ -101,7 +101,7 @@ from kpicore.kpis._ledger import (
     Roles,
     as_log,
     group_keys,
-    ledger,
+    ledger_of,
 )
 from kpicore.kpis.dso import invoice_dso
 from kpicore.model import Customer
@@ -660,7 +660,7 @@ def open_disputes(
     """
     levels = check_percentiles(percentiles)
     p = _prepare(data, as_of, tz, roles, pairing)
-    lg = ledger(p.log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(p.log, as_of=as_of, tz=tz, roles=roles)
     sel = np.flatnonzero(p.ep.is_open).astype(np.int64)
     case = p.case[sel]
     age = (p.limit - p.start_ns[sel]) / NS_PER_DAY_F
@@ -844,7 +844,7 @@ def dispute_rate(
     check_roles(roles)
     log = as_log(data)
     limit = limit_ns(as_of, tz)
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     flags = _disputed_flags(log, roles, limit)
     issued = lg.is_issued
     pop = np.flatnonzero(issued).astype(np.int64)

@@ -82,7 +82,7 @@ from kpicore.kpis._ledger import (
     as_log,
     check_int,
     item_grouping,
-    ledger,
+    ledger_of,
     memo,
     to_day,
 )
@@ -413,7 +413,7 @@ def dunning_rate(
     check_roles(roles)
     log = as_log(data)
     limit = horizon_ns(log, as_of, tz)
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)  # as_of None: all events < horizon
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)  # as_of None: all events < horizon
     n = log.n_cases
     issued = lg.is_issued
     has_due = lg.has_due_date
@@ -887,7 +887,7 @@ def dunning_effectiveness(
     check_roles(roles)
     log = as_log(data)
     n = log.n_cases
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     prep = memo(
         log,
         ("dunning_effectiveness", roles, lg.as_of_ns, paid),
@@ -1563,7 +1563,7 @@ def dunning_adherence(
     check_roles(roles)
     log = as_log(data)
     n = log.n_cases
-    lg = ledger(log, as_of=as_of, tz=tz, roles=roles)
+    lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     limit = horizon_ns(log, as_of, tz)
     let = _letters(log, roles, limit)
     pop_mask = lg.is_issued & lg.has_due_date

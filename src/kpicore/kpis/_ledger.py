@@ -934,7 +934,7 @@ class Ledger:
     @functools.cached_property
     def issued_index(self) -> _I64:
         """Ascending case codes of the issued cases (:attr:`is_issued`)."""
-        return ro(np.flatnonzero(self.is_issued).astype(np.int64))
+        return ro(np.flatnonzero(self.is_issued).astype(np.int64, copy=False))
 
     @property
     def all_issued(self) -> bool:
@@ -1354,7 +1354,7 @@ class PreparedLedger:
             amount = np.zeros(m, dtype=np.int64)
             ok = np.zeros(m, dtype=bool)
         head = heads(pay_case)
-        runs = np.flatnonzero(head).astype(np.int64)
+        runs = np.flatnonzero(head).astype(np.int64, copy=False)
         # running sum within each case: the global cumulative sum minus the sum before
         # the case's first payment, broadcast to its payments by a cumulative sum of steps
         running = np.cumsum(amount, dtype=np.int64)
@@ -1367,7 +1367,7 @@ class PreparedLedger:
             ts=ro(log.timestamps[pidx]),
             case=ro(pay_case),
             head=ro(head),
-            without_amount=ro(np.flatnonzero(~ok).astype(np.int64)),
+            without_amount=ro(np.flatnonzero(~ok).astype(np.int64, copy=False)),
             running=ro(running),
             runs=ro(runs),
             run_cases=ro(pay_case[runs].astype(np.int64)),

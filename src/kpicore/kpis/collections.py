@@ -304,8 +304,8 @@ def write_off_ratio(
     wo_minor = np.where(
         is_wo & lg.has_amount, np.maximum(lg.amount_minor - paid_before, 0), 0
     ).astype(np.int64)
-    sale_cases = np.flatnonzero(issued).astype(np.int64)
-    wo_cases = np.flatnonzero(is_wo).astype(np.int64)
+    sale_cases = np.flatnonzero(issued).astype(np.int64, copy=False)
+    wo_cases = np.flatnonzero(is_wo).astype(np.int64, copy=False)
     total = _write_off_group(lg, sale_cases, wo_cases, wo_minor, amount_ok)
     groups = None
     if by is not None or freq is not None:
@@ -439,7 +439,7 @@ def posting_lag(
     lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     limit = lg.limit
     issued = lg.is_issued
-    cases = np.flatnonzero(issued).astype(np.int64)
+    cases = np.flatnonzero(issued).astype(np.int64, copy=False)
     t0 = lg.issued_ns[cases]
     pidx = role_events(log, roles.posted, "posted")
     pidx = pidx[log.timestamps[pidx] < limit]
@@ -1103,7 +1103,7 @@ def credit_limit_utilisation(
     all_ids = np.empty(len(custs), dtype=object)
     all_ids[:] = [c.id for c in custs]
     # open invoices -> customer (vectorised lookups in the sorted id tables)
-    open_cases = np.flatnonzero(lg.open_minor > 0).astype(np.int64)
+    open_cases = np.flatnonzero(lg.open_minor > 0).astype(np.int64, copy=False)
     inv_cust = log.case_attribute("customer_id")[open_cases]
     missing_cust = np.array([v is None for v in inv_cust.tolist()], dtype=bool)
     probe = np.where(missing_cust, "", inv_cust).astype(object)
@@ -1317,7 +1317,7 @@ def collector_workload(
     lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     limit = horizon_ns(log, as_of, tz)
     is_open = lg.is_open
-    cases = np.flatnonzero(is_open).astype(np.int64)
+    cases = np.flatnonzero(is_open).astype(np.int64, copy=False)
     # overdue as days_overdue counts it: the as-of calendar day is after the due date
     if as_of is not None:
         ref_day = (as_of_date(as_of, tz=tz) - _dt.date(1970, 1, 1)).days

@@ -303,7 +303,7 @@ def cancelled_credits(
     by_as_of = ended & (cols.ended < cutoff)
     counted_status = np.isin(cols.status, [s.value for s in chosen])
     take = by_as_of & counted_status
-    ix = np.flatnonzero(take).astype(np.int64)
+    ix = np.flatnonzero(take).astype(np.int64, copy=False)
     unused = cols.amount - cols.used
 
     def group(sub: npt.NDArray[np.int64]) -> CancelledCreditsGroup:
@@ -452,7 +452,7 @@ def credit_utilisation(
     cutoff = _cutoff(as_of, tz)
     cols = _columns(credits)
     take = cols.issued < cutoff
-    ix = np.flatnonzero(take).astype(np.int64)
+    ix = np.flatnonzero(take).astype(np.int64, copy=False)
     total = _utilisation(cols, ix)
     groups = None
     if by is not None or freq is not None:
@@ -600,7 +600,7 @@ def credit_frequency(
     cutoff = _cutoff(as_of, tz)
     cols = _columns(credits)
     take = cols.issued < cutoff
-    ix = np.flatnonzero(take).astype(np.int64)
+    ix = np.flatnonzero(take).astype(np.int64, copy=False)
     total = _frequency(cols, ix)
     _, per_customer = np.unique(cols.customer[ix].astype(str), return_counts=True)
     groups = None

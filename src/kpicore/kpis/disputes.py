@@ -661,7 +661,7 @@ def open_disputes(
     levels = check_percentiles(percentiles)
     p = _prepare(data, as_of, tz, roles, pairing)
     lg = ledger_of(p.log, as_of=as_of, tz=tz, roles=roles)
-    sel = np.flatnonzero(p.ep.is_open).astype(np.int64)
+    sel = np.flatnonzero(p.ep.is_open).astype(np.int64, copy=False)
     case = p.case[sel]
     age = (p.limit - p.start_ns[sel]) / NS_PER_DAY_F
 
@@ -847,7 +847,7 @@ def dispute_rate(
     lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
     flags = _disputed_flags(log, roles, limit)
     issued = lg.is_issued
-    pop = np.flatnonzero(issued).astype(np.int64)
+    pop = np.flatnonzero(issued).astype(np.int64, copy=False)
 
     def compute(ix: _I64) -> DisputeRateGroup:
         n = int(ix.shape[0])

@@ -1531,7 +1531,7 @@ def payment_timing(
     issued = lg.is_issued
     settled = issued & lg.is_settled & ~lg.is_written_off
     usable = settled & lg.has_due_date & lg.has_amount & lg.has_currency
-    ix = np.flatnonzero(usable).astype(np.int64)
+    ix = np.flatnonzero(usable).astype(np.int64, copy=False)
     s_day = to_day(lg.settled_ns[ix], tz=tz)
     i_day = to_day(lg.issued_ns[ix], tz=tz)
     due = lg.due_days[ix]

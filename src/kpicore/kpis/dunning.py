@@ -421,7 +421,7 @@ def dunning_rate(
     close = lg.closed_ns
     end = np.where(close == MISSING, limit, np.minimum(close, limit))
     overdue = issued & has_due & (due_end < end)
-    cases = np.flatnonzero(overdue).astype(np.int64)
+    cases = np.flatnonzero(overdue).astype(np.int64, copy=False)
     let = _letters(log, roles, limit, levels=False)
     per_case = np.bincount(let.case, minlength=n)
     on_overdue = overdue[let.case]
@@ -1567,7 +1567,7 @@ def dunning_adherence(
     limit = horizon_ns(log, as_of, tz)
     let = _letters(log, roles, limit)
     pop_mask = lg.is_issued & lg.has_due_date
-    pop = np.flatnonzero(pop_mask).astype(np.int64)
+    pop = np.flatnonzero(pop_mask).astype(np.int64, copy=False)
     due = lg.due_days
     step_levels = np.array([st.level for st in sched.steps], dtype=np.int64)
     step_days = np.array([st.days for st in sched.steps], dtype=np.int64)

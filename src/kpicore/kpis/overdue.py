@@ -220,7 +220,7 @@ def _settled_days(
 ) -> InvoiceDays:
     log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
     issued = lg.is_issued
-    ix = np.flatnonzero(issued).astype(np.int64)
+    ix = np.flatnonzero(issued).astype(np.int64, copy=False)
     settled = lg.is_settled[ix]
     written = lg.is_written_off[ix] & ~settled
     s_day = to_day(lg.settled_ns[ix], tz=tz)
@@ -649,7 +649,7 @@ def aging(
         ref = lg.due_days
     else:
         ref = to_day(lg.issued_ns, tz=tz)
-    ix = np.flatnonzero(usable).astype(np.int64)
+    ix = np.flatnonzero(usable).astype(np.int64, copy=False)
     specs, bounds = _bucket_specs(edges, anchor)
     age = day - ref[ix]
     which = np.searchsorted(bounds, age, side="left").astype(np.int64)
@@ -829,7 +829,7 @@ def past_due_ratio(
     day = _as_of_day(as_of, tz)
     open_ = lg.is_open
     usable = open_ & lg.has_amount & lg.has_currency & lg.has_due_date
-    ix = np.flatnonzero(usable).astype(np.int64)
+    ix = np.flatnonzero(usable).astype(np.int64, copy=False)
     past = (day - lg.due_days[ix]) > grace
     codes = lg.currency_code[ix]
     amounts = lg.open_minor[ix]

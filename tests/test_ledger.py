@@ -783,3 +783,117 @@ def test_minor_values_and_epoch_days() -> None:
         epoch_days(np.array(["soon"], dtype=object), field="due", record=str, expected="a date")
     with pytest.raises(InvalidRecordError, match="'due'"):
         epoch_days(np.array([3.0]), field="due", record=str, expected="a date")
+
+
+# --------------------------------------------------------------------- lazy columns
+
+
+@given(
+    runs=st.lists(st.lists(st.booleans(), min_size=1, max_size=6), max_size=12),
+    gaps=st.lists(st.integers(0, 2), min_size=12, max_size=12),
+)
+def test_first_flagged_payment_per_case_matches_a_loop(
+    runs: list[list[bool]], gaps: list[int]
+) -> None:
+    from kpicore.kpis._ledger import _first_flagged, heads
+
+    case: list[int] = []
+    flags: list[bool] = []
+    code = 0
+    for k, run in enumerate(runs):
+        code += gaps[k]  # cases without payments between runs
+        case += [code] * len(run)
+        flags += run
+        code += 1
+    n = code + 1
+    c = np.array(case, dtype=np.int32)
+    got = _first_flagged(c, heads(c), np.array(flags, dtype=bool), n).tolist()
+    expected = [-1] * n
+    for pos, (cc, f) in enumerate(zip(case, flags, strict=True)):
+        if f and expected[cc] == -1:
+            expected[cc] = pos
+    assert got == expected
+
+
+@given(
+    amounts=st.lists(
+        st.lists(st.integers(-5_000, 10_000), min_size=1, max_size=5), min_size=1, max_size=10
+    ),
+    target=st.integers(1, 12_000),  # amount zero: settled at issue (tested elsewhere)
+)
+def test_running_sums_and_cover_with_refunds_match_a_loop(
+    amounts: list[list[int]], target: int
+) -> None:
+    # negative payments (refunds) make the running sum non-monotone: the covering payment
+    # is still the first one whose running sum reaches the amount
+    case: list[str] = []
+    act: list[str] = []
+    ts: list[str] = []
+    amt: list[int | None] = []
+    for k, pays in enumerate(amounts):
+        case.append(f"F{k:03d}")
+        act.append("Invoice Generated")
+        ts.append(f"2024-01-01T00:{k:02d}Z")
+        amt.append(None)
+        for j, a in enumerate(pays):
+            case.append(f"F{k:03d}")
+            act.append("Payment Received")
+            ts.append(f"2024-02-{j + 1:02d}T00:{k:02d}Z")
+            amt.append(a)
+    log = EventLog.from_columns(
+        case=case, activity=act, timestamp=ts, attributes={"amount_minor": amt},
+        case_attributes={"amount_minor": [target] * len(case), "currency": ["BRL"] * len(case)},
+    )  # fmt: skip
+    p = prepare_ledger(log)
+    lg = ledger(log)
+    running: list[int] = []
+    for k, pays in enumerate(amounts):
+        total = 0
+        cover = MISSING
+        for j, a in enumerate(pays):
+            total += a
+            running.append(total)
+            if cover == MISSING and total >= target:
+                cover = date_to_ns(dt.date(2024, 2, j + 1)) + k * 60 * 10**9
+        assert int(lg.paid_minor[k]) == total
+        assert int(p.cover_ns[k]) == cover
+        assert int(lg.open_minor[k]) == (0 if cover != MISSING else max(target - total, 0))
+    assert p.pay_running.tolist() == running
+
+
+def test_a_kpi_computes_only_the_ledger_columns_it_reads() -> None:
+    from kpicore.kpis._ledger import ledger_of
+    from kpicore.kpis.overdue import aging
+
+    log = _synth_log(40)
+    as_of = dt.date(2024, 9, 30)
+    aging(log, as_of=as_of)
+    lg = ledger_of(log, as_of=as_of)
+    computed = set(vars(lg))
+    assert {"is_open", "settled_ns", "open_minor"} <= computed
+    # the dispute status is not read by aging: its episodes are not paired
+    assert "open_disputes" not in computed
+    assert "status" not in computed
+    # reading the status later computes it, equal to a fresh ledger's
+    assert (
+        lg.status.tolist() == build_ledger(log, prepare_ledger(log), lg.as_of_ns).status.tolist()
+    )
+
+
+def test_a_ledger_from_ledger_outlives_its_log_but_a_lazy_one_says_it_cannot() -> None:
+    import gc
+
+    from kpicore.errors import KpiError
+    from kpicore.kpis._ledger import ledger_of
+
+    invs = [
+        inv("F-1", "2024-01-01", "2024-01-31", brl(10), payments=[Payment("2024-01-10", brl(4))])
+    ]
+    lg = ledger(invs)  # the log built from the invoices is gone once ledger() returns
+    gc.collect()
+    assert lg.open_minor.tolist() == [600]
+    assert lg.status_names.tolist() == ["partially_paid"]
+    lazy = ledger_of(as_log(invs))
+    gc.collect()
+    with pytest.raises(KpiError, match="no longer exists"):
+        _ = lazy.open_minor

@@ -820,7 +820,7 @@ class Ledger:
         p = self._p
         limit = self.limit
         if limit == MAX_NS or p.pay_last_ns < limit:
-            paid = p.pay_running[p.pay_runs + p.pay_run_lengths - 1]
+            paid = p.pay_running[p.pay_run_last]
             no_amount = int(p.pay_without_amount.shape[0])
         else:
             # known payments are a prefix of each run: count them per run
@@ -1234,7 +1234,7 @@ def _first_flagged(pay_case: npt.NDArray[Any], head: _B, flags: _B, n: int) -> _
 
 def _alive(ref: weakref.ReferenceType[EventLog]) -> EventLog:
     log = ref()
-    if log is None:  # pragma: no cover - ledger() materialises what it hands out
+    if log is None:  # ledger() materialises what it hands out: only a lazy ledger
         raise KpiError(
             "the EventLog of this ledger no longer exists: use ledger(), which computes "
             "every column before returning"
@@ -1354,25 +1354,37 @@ class PreparedLedger:
             amount = np.zeros(m, dtype=np.int64)
             ok = np.zeros(m, dtype=bool)
         head = heads(pay_case)
-        runs = np.flatnonzero(head).astype(np.int64, copy=False)
-        # running sum within each case: the global cumulative sum minus the sum before
-        # the case's first payment, broadcast to its payments by a cumulative sum of steps
-        running = np.cumsum(amount, dtype=np.int64)
-        if m:
-            before = running[runs] - amount[runs]
-            step = np.zeros(m, dtype=np.int64)
-            step[runs] = np.diff(before, prepend=np.int64(0))
-            running -= np.cumsum(step)
         return _Payments(
             ts=ro(log.timestamps[pidx]),
             case=ro(pay_case),
             head=ro(head),
-            without_amount=ro(np.flatnonzero(~ok).astype(np.int64, copy=False)),
-            running=ro(running),
-            runs=ro(runs),
-            run_cases=ro(pay_case[runs].astype(np.int64)),
-            run_lengths=ro(np.diff(np.append(runs, m)).astype(np.int64)),
+            amount=ro(amount),
+            without_amount=ro(np.flatnonzero(~ok)),
+            runs=ro(np.flatnonzero(head)),
         )
+
+    @functools.cached_property
+    def _running(self) -> tuple[_I64, _I64]:
+        """The cumulative amount within the case at each payment, and the position of
+        each case's last payment."""
+        pay = self._payments
+        m = pay.ts.shape[0]
+        runs = pay.runs
+        running = np.cumsum(pay.amount, dtype=np.int64)
+        last = np.empty_like(runs)
+        if m:
+            # subtract from each payment the sum before its case's first payment: the
+            # per-case offsets, broadcast to the payments by a cumulative sum of steps
+            before = running[runs]
+            before -= pay.amount[runs]
+            step = np.zeros(m, dtype=np.int64)
+            step[runs[1:]] = np.diff(before)  # before[0] == 0
+            np.cumsum(step, out=step)
+            running -= step
+            last[:-1] = runs[1:]
+            last[-1] = m
+            last -= 1
+        return ro(running), ro(last)
 
     @property
     def pay_ts(self) -> _I64:
@@ -1387,7 +1399,7 @@ class PreparedLedger:
     @property
     def pay_running(self) -> _I64:
         """Cumulative amount within the case, at each payment."""
-        return self._payments.running
+        return self._running[0]
 
     @property
     def pay_runs(self) -> _I64:
@@ -1395,14 +1407,14 @@ class PreparedLedger:
         return self._payments.runs
 
     @property
-    def pay_run_cases(self) -> _I64:
-        """The case of each run of payments."""
-        return self._payments.run_cases
+    def pay_run_last(self) -> _I64:
+        """Position of each case's last payment."""
+        return self._running[1]
 
-    @property
-    def pay_run_lengths(self) -> _I64:
-        """The number of payments of each run."""
-        return self._payments.run_lengths
+    @functools.cached_property
+    def pay_run_cases(self) -> npt.NDArray[Any]:
+        """The case of each run of payments."""
+        return ro(self._payments.case[self.pay_runs])
 
     @functools.cached_property
     def pay_last_ns(self) -> int:
@@ -1434,7 +1446,7 @@ class PreparedLedger:
         """First payment at which the payments cover the amount (any time)."""
         pay = self._payments
         target = np.where(self.has_amount, self.amount, MAX_NS)
-        return self._first_flagged_ns(pay.running >= target[pay.case])
+        return self._first_flagged_ns(self.pay_running >= target[pay.case])
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -1444,11 +1456,9 @@ class _Payments:
     ts: _I64
     case: npt.NDArray[Any]
     head: _B  # first payment of its case
+    amount: _I64  # 0 where missing
     without_amount: _I64
-    running: _I64
-    runs: _I64
-    run_cases: _I64
-    run_lengths: _I64
+    runs: _I64  # position of each case's first payment
 
 
 #: The columns :meth:`Ledger.materialize` computes.

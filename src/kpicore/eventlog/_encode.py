@@ -35,7 +35,14 @@ __all__ = ["Column", "ColumnKind", "Encoded", "encode_attribute", "encode_keys",
 
 _I64 = npt.NDArray[np.int64]
 _B = npt.NDArray[np.bool_]
+#: Integer codes of any signed width (see :func:`code_dtype`).
+_Codes = npt.NDArray[np.signedinteger[Any]]
 _NS_PER_DAY = 86_400_000_000_000
+_I16_MAX = int(np.iinfo(np.int16).max)
+_I32_MAX = int(np.iinfo(np.int32).max)
+#: Low-cardinality encoding: rows sampled, most distinct values in the sample.
+_FEW_SAMPLE = 4096
+_FEW_MAX = 256
 
 ColumnKind = Literal["float", "int", "bool", "datetime", "date", "category"]
 
@@ -80,14 +87,35 @@ def to_array(values: Any, *, field: str) -> npt.NDArray[Any]:
     return arr
 
 
+def code_dtype(n_labels: int) -> type[np.signedinteger[Any]]:
+    """The narrowest of int16, int32, int64 holding codes ``-1 .. n_labels - 1``.
+
+    Examples
+    --------
+    >>> code_dtype(10), code_dtype(40_000)
+    (<class 'numpy.int16'>, <class 'numpy.int32'>)
+    """
+    if n_labels <= _I16_MAX:
+        return np.int16
+    if n_labels <= _I32_MAX:
+        return np.int32
+    return np.int64  # pragma: no cover - more than 2**31 labels
+
+
 class Encoded:
-    """Codes (``-1`` where null) and the sorted label table of a key column."""
+    """Codes (``-1`` where null) and the sorted label table of a key column.
 
-    __slots__ = ("codes", "labels")
+    ``codes`` is a signed integer array, as narrow as the number of labels
+    allows (:func:`code_dtype`) when the encoder built it per row. ``dense``:
+    every label is known to occur in ``codes`` (true of :func:`encode_keys`).
+    """
 
-    def __init__(self, codes: _I64, labels: npt.NDArray[Any]) -> None:
+    __slots__ = ("codes", "dense", "labels")
+
+    def __init__(self, codes: _Codes, labels: npt.NDArray[Any], *, dense: bool = False) -> None:
         self.codes = codes
         self.labels = labels
+        self.dense = dense
 
     @property
     def null(self) -> _B:
@@ -254,7 +282,9 @@ def _run_heads(arr: npt.NDArray[Any]) -> _I64:
     return np.concatenate([np.zeros(1, dtype=np.int64), heads.astype(np.int64)])
 
 
-def _expand(head_codes: _I64, heads_idx: _I64, n: int) -> _I64:
+def _expand(head_codes: _Codes, heads_idx: _I64, n: int, n_labels: int) -> _Codes:
+    """Per-row codes from the run heads' codes, in the narrowest dtype for ``n_labels``."""
+    head_codes = head_codes.astype(code_dtype(n_labels), copy=False)
     if heads_idx.shape[0] == n:
         return head_codes
     lengths = np.diff(np.append(heads_idx, n))
@@ -286,11 +316,11 @@ def _from_codes(codes: _I64, categories: npt.NDArray[Any], *, field: str) -> Enc
     else:
         key = (lambda i: int(cats[i])) if kind == "int" else cats.__getitem__
         order = np.array(sorted(range(len(cats)), key=key), dtype=np.int64)
-    lut = np.full(categories.shape[0], -1, dtype=np.int64)
-    lut[used[order]] = np.arange(len(order), dtype=np.int64)
+    lut = np.full(categories.shape[0], -1, dtype=code_dtype(len(order)))
+    lut[used[order]] = np.arange(len(order), dtype=lut.dtype)
     out = lut[codes] if all_valid else np.where(valid, lut[np.where(valid, codes, 0)], -1)
     labels = _labels_array([cats[i] for i in order.tolist()], kind or "str")
-    return Encoded(out.astype(np.int64, copy=False), labels)
+    return Encoded(out.astype(lut.dtype, copy=False), labels)
 
 
 def _polars_categorical(values: Any, *, field: str) -> Encoded | None:
@@ -339,8 +369,64 @@ def _pandas_encode(values: Any, *, field: str) -> Encoded | None:
     return _from_codes(np.asarray(codes).astype(np.int64), labels_in, field=field)
 
 
-def _encode_object(arr: npt.NDArray[Any], heads: _I64 | None, *, field: str) -> Encoded:
-    """Encode an object array; ``heads`` are its run heads when already known."""
+class _Abort(Exception):
+    """A value the low-cardinality encoder does not take (see :func:`_encode_few`)."""
+
+
+class _FewCodes(dict[Any, int]):
+    """Label -> provisional code; an unseen ``str`` gets the next code, anything else
+    (None, NaN, a number, a ``str`` subclass) or one label too many aborts."""
+
+    __slots__ = ()
+
+    def __missing__(self, key: Any) -> int:
+        if type(key) is not str or len(self) >= _I16_MAX:
+            raise _Abort
+        code = len(self)
+        self[key] = code
+        return code
+
+
+def _encode_few(arr: npt.NDArray[Any]) -> Encoded | None:
+    """Strings with few distinct values in no run structure (activity names).
+
+    A strided sample of :data:`_FEW_SAMPLE` rows gives the labels; one pass of
+    dict lookups over the array (no list, no index array, int16 codes) codes
+    every row. Values missing from the sample are added as they come and the
+    codes re-ranked into sorted-label order at the end. Returns None, having
+    allocated nothing per row but the codes, when the sample is not all ``str``
+    or has many distinct values, or when a row holds anything but a ``str``
+    (nulls, numbers, mixtures: the general path handles and reports them).
+    """
+    n = arr.shape[0]
+    sample = arr[:: max(1, n // _FEW_SAMPLE)].tolist()
+    if set(map(type, sample)) != {str}:
+        return None
+    distinct = sorted(set(sample))
+    if len(distinct) > _FEW_MAX or len(distinct) * 8 > len(sample):
+        return None
+    mapping = _FewCodes(zip(distinct, range(len(distinct)), strict=True))
+    try:
+        codes = np.fromiter(map(mapping.__getitem__, arr), dtype=np.int16, count=n)
+    except _Abort:
+        return None
+    ordered = sorted(mapping)
+    if len(ordered) > len(distinct):  # labels outside the sample: re-rank the codes
+        rank = np.empty(len(ordered), dtype=np.int16)
+        for i, label in enumerate(ordered):
+            rank[mapping[label]] = i
+        codes = rank[codes]
+    return Encoded(codes, _labels_array(ordered, "str"))
+
+
+def _encode_object(
+    arr: npt.NDArray[Any], heads: _I64 | None, *, field: str, few: bool = True
+) -> Encoded:
+    """Encode an object array; ``heads`` are its run heads when already known.
+
+    ``few``: try the low-cardinality encoder (:func:`_encode_few`) first when the
+    values do not come in runs.
+    """
     n = arr.shape[0]
     if heads is None:
         probe = arr[: min(n, 4097)]
@@ -348,11 +434,16 @@ def _encode_object(arr: npt.NDArray[Any], heads: _I64 | None, *, field: str) -> 
             runs_sample = int(np.count_nonzero(np.asarray(probe[1:] != probe[:-1], dtype=bool)))
         except (TypeError, ValueError):
             runs_sample = probe.shape[0]
-        heads = _run_heads(arr) if runs_sample * 2 <= probe.shape[0] else np.arange(n)
-    if heads.shape[0] * 2 > n:
+        if runs_sample * 2 <= probe.shape[0]:
+            heads = _run_heads(arr)
+        elif few and n > _FEW_SAMPLE:
+            got = _encode_few(arr)
+            if got is not None:
+                return got
+    if heads is None or heads.shape[0] * 2 > n:
         heads = np.arange(n, dtype=np.int64)
     head_codes, labels = _encode_heads(arr, heads, field=field)
-    return Encoded(_expand(head_codes, heads, n), labels)
+    return Encoded(_expand(head_codes, heads, n, labels.shape[0]), labels)
 
 
 def encode_keys(values: Any, *, field: str) -> Encoded:
@@ -368,9 +459,10 @@ def encode_keys(values: Any, *, field: str) -> Encoded:
     Returns
     -------
     Encoded
-        ``codes`` (int64, ``-1`` where the value is null: None, NaN, NaT,
-        pandas NA) and ``labels`` (sorted; an object array of ``str`` or an
-        int64 array).
+        ``codes`` (signed integers, int16 / int32 / int64 as the number of
+        labels requires; ``-1`` where the value is null: None, NaN, NaT,
+        pandas NA) and ``labels`` (sorted, each occurring in the column; an
+        object array of ``str`` or an int64 array).
 
     Raises
     ------
@@ -383,6 +475,12 @@ def encode_keys(values: Any, *, field: str) -> Encoded:
     >>> e.codes.tolist(), e.labels.tolist()
     ([1, 1, 0, -1, 2], ['a', 'b', 'c'])
     """
+    enc = _encode_keys(values, field=field)
+    enc.dense = True  # every encoder below takes its labels from the values present
+    return enc
+
+
+def _encode_keys(values: Any, *, field: str) -> Encoded:
     for special in (_pandas_encode, _polars_categorical):
         got = special(values, field=field)
         if got is not None:
@@ -405,13 +503,16 @@ def encode_keys(values: Any, *, field: str) -> Encoded:
             expected="strings or integers, not booleans",
         )  # fmt: skip
     if kind in "iu":
-        ints = arr.astype(np.int64)
+        ints = arr.astype(np.int64, copy=False)  # read only
         heads = _run_heads(ints)
         hv = ints[heads]
         if hv.shape[0] < 2 or bool(np.all(hv[1:] > hv[:-1])):
-            return Encoded(_expand(np.arange(hv.shape[0], dtype=np.int64), heads, n), hv.copy())
+            m = hv.shape[0]
+            return Encoded(_expand(np.arange(m, dtype=np.int64), heads, n, m), hv.copy())
         labels, inv = np.unique(hv, return_inverse=True)
-        return Encoded(_expand(inv.astype(np.int64), heads, n), labels.astype(np.int64))
+        return Encoded(
+            _expand(inv.astype(np.int64), heads, n, labels.shape[0]), labels.astype(np.int64)
+        )
     if kind == "f":
         nan = np.isnan(arr)
         whole = np.isnan(arr) | (np.floor(arr) == arr)
@@ -430,7 +531,8 @@ def encode_keys(values: Any, *, field: str) -> Encoded:
         heads = _run_heads(text)
         hv = text[heads]
         labels_u, inv = np.unique(hv, return_inverse=True)
-        return Encoded(_expand(inv.astype(np.int64), heads, n), labels_u.astype(object))
+        codes_u = _expand(inv.astype(np.int64), heads, n, labels_u.shape[0])
+        return Encoded(codes_u, labels_u.astype(object))
     if kind == "O":
         return _encode_object(arr, None, field=field)
     raise InvalidParameterError(f"column {field!r}: cannot use dtype {arr.dtype} as keys")
@@ -439,10 +541,12 @@ def encode_keys(values: Any, *, field: str) -> Encoded:
 class Column:
     """One attribute column: its kind, its data and (categorical) its labels.
 
-    ``data`` per kind: ``float`` float64 (NaN null), ``int`` int64 (no null),
-    ``bool`` bool (no null), ``datetime`` int64 ns UTC (NaT sentinel null),
-    ``date`` int64 days since 1970-01-01 (NaT sentinel null), ``category``
-    int32 codes into ``labels`` (``-1`` null).
+    ``data`` per kind: ``float`` float64 (NaN null), ``int`` a signed or
+    unsigned integer dtype no wider than the input's and than int64 (see
+    :func:`_int_data`; no null; :meth:`decode` widens to int64), ``bool`` bool (no
+    null), ``datetime`` int64 ns UTC (NaT sentinel null), ``date`` int64 days
+    since 1970-01-01 (NaT sentinel null), ``category`` int32 codes into
+    ``labels`` (``-1`` null).
     """
 
     __slots__ = ("data", "kind", "labels")
@@ -474,8 +578,10 @@ class Column:
         return out
 
     def decode(self) -> npt.NDArray[Any]:
-        """Values for the user: float/int/bool arrays, ``datetime64[ns]`` (UTC),
+        """Values for the user: float/int64/bool arrays, ``datetime64[ns]`` (UTC),
         ``datetime64[D]`` or an object array of labels with None for nulls."""
+        if self.kind == "int":
+            return self.data.astype(np.int64, copy=False)
         if self.kind == "datetime":
             return self.data.view("datetime64[ns]")
         if self.kind == "date":
@@ -528,7 +634,7 @@ def _category(values: Any, *, field: str) -> Column:
     labels = enc.labels
     if labels.dtype != object:
         labels = labels.astype(object)
-    return Column("category", enc.codes.astype(np.int32), labels)
+    return Column("category", enc.codes.astype(np.int32, copy=False), labels)
 
 
 def _datetime(values: Any, *, field: str, tz: _dt.tzinfo | None) -> Column:
@@ -581,7 +687,9 @@ def _object_fast_path(arr: npt.NDArray[Any], *, field: str) -> Column | None:
     if heads.shape[0] < n and all(map(_is_str_or_none, set(map(type, arr[heads].tolist())))):
         enc = _encode_object(arr, heads, field=field)  # the heads serve the encoding too
         return Column(
-            "category", enc.codes.astype(np.int32), enc.labels.astype(object, copy=False)
+            "category",
+            enc.codes.astype(np.int32, copy=False),
+            enc.labels.astype(object, copy=False),
         )
     items = arr.tolist()
     kinds = set(map(type, items))
@@ -603,13 +711,46 @@ def _object_fast_path(arr: npt.NDArray[Any], *, field: str) -> Column | None:
     return Column("float", f)
 
 
-def encode_attribute(values: Any, *, field: str, tz: _dt.tzinfo | None = None) -> Column:
+_NARROW_INTS = (np.int8, np.int16, np.int32)
+
+
+def _int_data(arr: npt.NDArray[Any], *, copy: bool) -> npt.NDArray[Any]:
+    """An integer column's storage, never wider than the input: with ``copy`` the
+    narrowest signed dtype holding every value (amounts in minor units mostly fit
+    int32), else the input's own dtype in native byte order; uint64 values beyond
+    int64 wrap as ``astype`` does. :meth:`Column.decode` widens to int64."""
+    if copy and arr.shape[0] and arr.dtype.itemsize > 1:
+        lo, hi = int(arr.min()), int(arr.max())
+        for t in _NARROW_INTS:
+            info = np.iinfo(t)
+            if info.bits // 8 < arr.dtype.itemsize and info.min <= lo and hi <= info.max:
+                return arr.astype(t)
+    if arr.dtype.itemsize == 8 and arr.dtype.kind == "u":
+        return arr.astype(np.int64)
+    return _viewed(arr.astype(arr.dtype.newbyteorder("="), copy=copy), arr)
+
+
+def _viewed(data: npt.NDArray[Any], arr: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``data``, or a new view of it when it is the caller's array object itself (so
+    that making the column read-only never touches the caller's array's flags)."""
+    return data.view() if data is arr else data
+
+
+def encode_attribute(
+    values: Any, *, field: str, tz: _dt.tzinfo | None = None, copy: bool = True
+) -> Column:
     """Encode an attribute column into a :class:`Column`.
 
     Strings become categories (never guessed to be dates: pm4py's habit of
     parsing every string column as a date is a source of surprises), numbers
-    stay numbers (integers with nulls widen to float with NaN), datetimes are
-    parsed like the timestamp column (naive needs ``tz``), dates stay dates.
+    stay numbers (integers with nulls widen to float with NaN; integers keep
+    their width in storage, see :class:`Column`), datetimes are parsed like the
+    timestamp column (naive needs ``tz``), dates stay dates.
+
+    ``copy=False`` lets a numeric, boolean or ``datetime64[D]`` numpy column be
+    used as it is (a read-only view of the caller's array): only for columns
+    that are reduced into new arrays before the caller sees them again (the
+    per-event case attributes of :meth:`EventLog.from_columns`).
 
     Examples
     --------
@@ -637,16 +778,16 @@ def encode_attribute(values: Any, *, field: str, tz: _dt.tzinfo | None = None) -
     arr = to_array(values, field=field)
     kind = arr.dtype.kind
     if kind == "b":
-        return Column("bool", arr.astype(bool))
+        return Column("bool", _viewed(arr.astype(bool, copy=copy), arr))
     if kind in "iu":
-        return Column("int", arr.astype(np.int64))
+        return Column("int", _int_data(arr, copy=copy))
     if kind == "f":
-        return Column("float", arr.astype(np.float64))
+        return Column("float", _viewed(arr.astype(np.float64, copy=copy), arr))
     if kind == "M":
         unit, _ = np.datetime_data(arr.dtype)
         if unit in ("D", "W", "M", "Y"):
-            days = arr.astype("datetime64[D]").view(np.int64)
-            return Column("date", days.copy())
+            days = arr.astype("datetime64[D]", copy=copy).view(np.int64)
+            return Column("date", days)
         return _datetime(arr, field=field, tz=tz)
     if kind in "US":
         return _category(arr, field=field)

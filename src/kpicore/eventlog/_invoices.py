@@ -273,7 +273,7 @@ def add_due_date_passed(
     if log.n_events:
         already[log._case[lut_due[log._act]]] = True
     add = valid & (passed < limit) & ((closed_idx < 0) | (closed_ns >= passed)) & ~already
-    new_cases = np.flatnonzero(add).astype(np.int64)
+    new_cases = np.flatnonzero(add).astype(np.int64, copy=False)
     if new_cases.shape[0] == 0:
         return log
     new_ts = passed[new_cases]

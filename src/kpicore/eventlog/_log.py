@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -129,28 +129,34 @@ def _drop_empty_label(enc: Encoded) -> Encoded:
     if labels.dtype != object or labels.shape[0] == 0 or labels[0] != "":
         return enc
     codes = np.where(enc.codes > 0, enc.codes - 1, -1)
-    return Encoded(codes.astype(np.int64), labels[1:])
+    return Encoded(codes.astype(enc.codes.dtype, copy=False), labels[1:], dense=enc.dense)
+
+
+def _case_heads(case: npt.NDArray[np.int32], n_cases: int) -> _B | None:
+    """The first event of each case (``case`` sorted) when every case has one, else None."""
+    if not case.shape[0]:
+        return None
+    step = _scan.heads(case)
+    return step if int(np.count_nonzero(step)) == n_cases else None
 
 
 def _reduce_case_column(
-    col: Column, case: npt.NDArray[np.int32], n_cases: int
+    col: Column, case: npt.NDArray[np.int32], n_cases: int, heads: _B | None = None
 ) -> tuple[Column, _B]:
-    """First non-null value per case (events sorted) and the cases with conflicts."""
+    """First non-null value per case (events sorted) and the cases with conflicts.
+
+    ``heads``: :func:`_case_heads` of ``case``, shared by the columns of one log.
+    """
+    if heads is not None and (col.kind in ("int", "bool") or not col.null_mask().any()):
+        # no nulls, every case present: the heads are cases 0 .. n_cases - 1 in order,
+        # so neighbour comparisons do (bool temporaries, no index gathers)
+        out_all = col.data[heads]
+        differ = col.data[1:] != col.data[:-1]
+        differ &= ~heads[1:]
+        conflict_all = np.zeros(n_cases, dtype=bool)
+        conflict_all[case[1:][differ]] = True
+        return Column(col.kind, out_all, col.labels).compact(), conflict_all
     null = col.null_mask()
-    n = case.shape[0]
-    if n and not null.any():
-        # no nulls: neighbour comparisons only (bool temporaries, no index gathers)
-        step = np.empty(n, dtype=bool)
-        step[0] = True
-        np.not_equal(case[1:], case[:-1], out=step[1:])
-        if int(np.count_nonzero(step)) == n_cases:  # every case has an event, grouped
-            out_all = np.empty(n_cases, dtype=col.data.dtype)
-            out_all[case[step]] = col.data[step]
-            differ = col.data[1:] != col.data[:-1]
-            differ &= ~step[1:]
-            conflict_all = np.zeros(n_cases, dtype=bool)
-            conflict_all[case[1:][differ]] = True
-            return Column(col.kind, out_all, col.labels).compact(), conflict_all
     idx = np.flatnonzero(~null)
     first = _scan.case_first_index(case, idx, n_cases)
     has = first >= 0
@@ -300,7 +306,7 @@ class EventLog:
         setter(self, "_case", _ro(np.ascontiguousarray(case, dtype=np.int32)))
         setter(self, "_act", _ro(np.ascontiguousarray(act, dtype=np.int16)))
         setter(self, "_ts", _ro(np.ascontiguousarray(ts, dtype=np.int64)))
-        setter(self, "_starts", _ro(_scan.offsets(self._case, n_cases)))
+        setter(self, "_starts", _ro(_offsets(self._case, n_cases)))
         setter(self, "_case_labels", _ro(case_labels))
         setter(self, "_act_labels", _ro(act_labels))
         amap = types.MappingProxyType(dict(activity_map))
@@ -350,13 +356,15 @@ class EventLog:
         ts: TimestampParse,
         names: tuple[str, str, str],
         raws: tuple[Any, Any, Any],
-        attrs: Mapping[str, Column],
-        case_attr_events: Mapping[str, Column],
+        attrs: dict[str, Column],
+        case_attr_events: dict[str, Column],
         order_key: npt.NDArray[Any] | None,
         activity_map: Mapping[str, str] | None,
         on_invalid: str,
         dropped_before: DroppedReport | None = None,
     ) -> EventLog:
+        """The log from encoded columns. Takes ``attrs`` and ``case_attr_events`` over
+        (it empties them, so that each per-event column is freed once replaced)."""
         if on_invalid not in ("raise", "drop"):
             raise InvalidParameterError(
                 f"on_invalid must be 'raise' or 'drop', got {on_invalid!r}"
@@ -397,7 +405,13 @@ class EventLog:
             bad_any |= mask
         dropped = dropped_before or DroppedReport.none()
         case_codes, act_codes, ts_ns = case_enc.codes, act_enc.codes, ts.ns
-        if bad_any.any():
+        case_labels, act_labels = case_enc.labels, act_enc.labels
+        # labels known to occur need no compaction unless rows are dropped
+        compact_case, compact_act = not case_enc.dense, not act_enc.dense
+        del ts  # the masks go with ``checks`` below; the codes live on in the locals
+        if not bad_any.any():
+            del checks, bad_any
+        else:
             if on_invalid == "raise":
                 row = int(np.flatnonzero(bad_any)[0])
                 for field, mask, expected, raw in checks:
@@ -425,14 +439,22 @@ class EventLog:
                 DroppedReport(int(np.count_nonzero(bad_any)), by_field, examples)
             )
             keep = np.flatnonzero(~bad_any)
+            del checks, bad_any
+            compact_case = compact_act = True
             case_codes, act_codes, ts_ns = case_codes[keep], act_codes[keep], ts_ns[keep]
-            attrs = {k: v.take(keep) for k, v in attrs.items()}
-            case_attr_events = {k: v.take(keep) for k, v in case_attr_events.items()}
+            for k in list(attrs):
+                attrs[k] = attrs[k].take(keep)
+            for k in list(case_attr_events):
+                case_attr_events[k] = case_attr_events[k].take(keep)
             if order_key is not None:
                 order_key = order_key[keep]
+            del keep
+        del case_enc, act_enc  # from here on only the (possibly new) locals are kept
         # compact label tables to the labels in use
-        case_labels, case_codes = _compact(case_enc.labels, case_codes)
-        act_labels, act_codes = _compact(act_enc.labels, act_codes)
+        if compact_case:
+            case_labels, case_codes = _compact(case_labels, case_codes)
+        if compact_act:
+            act_labels, act_codes = _compact(act_labels, act_codes)
         if act_labels.shape[0] > _MAX_ACTIVITIES:
             raise InvalidParameterError(
                 f"{act_labels.shape[0]} distinct activities: at most {_MAX_ACTIVITIES} supported"
@@ -440,26 +462,39 @@ class EventLog:
         n_cases = int(case_labels.shape[0])
         if n_cases > np.iinfo(np.int32).max:  # pragma: no cover - memory bound first
             raise InvalidParameterError("more than 2**31 - 1 cases")
-        perm = _scan.sort_order(case_codes, ts_ns, n_cases, order_key)
-        if perm is not None:
-            case_codes, act_codes, ts_ns = case_codes[perm], act_codes[perm], ts_ns[perm]
-            attrs = {k: v.take(perm) for k, v in attrs.items()}
-            case_attr_events = {k: v.take(perm) for k, v in case_attr_events.items()}
-        case32 = case_codes.astype(np.int32)
+        case32: npt.NDArray[np.int32] = case_codes.astype(np.int32, copy=False)
+        del case_codes
+        act16: npt.NDArray[np.int16] = act_codes.astype(np.int16, copy=False)
+        del act_codes
+        perm = _scan.sort_order(cast("_I64", case32), ts_ns, n_cases, order_key)
+        if perm is not None:  # one column at a time, each old one freed as it goes
+            case32 = case32[perm]
+            act16 = act16[perm]
+            ts_ns = ts_ns[perm]
+            for k in list(attrs):
+                attrs[k] = attrs[k].take(perm)
+            for k in list(case_attr_events):
+                case_attr_events[k] = case_attr_events[k].take(perm)
+            del perm
         case_attrs: dict[str, Column] = {}
         conflicts: dict[str, _B] = {}
-        for name, col in case_attr_events.items():
-            per_case, conflict = _reduce_case_column(col, case32, n_cases)
+        heads = _case_heads(case32, n_cases) if case_attr_events else None
+        for name in list(case_attr_events):
+            col = case_attr_events.pop(name)  # the per-event column goes once reduced
+            per_case, conflict = _reduce_case_column(col, case32, n_cases, heads)
+            del col
             case_attrs[name] = per_case
             if conflict.any():
                 conflicts[name] = conflict
+        event_attrs = {k: v.compact() for k, v in attrs.items()}
+        attrs.clear()
         return cls._make(
             case=case32,
-            act=act_codes.astype(np.int16),
+            act=act16,
             ts=ts_ns,
             case_labels=case_labels,
             act_labels=act_labels,
-            attrs={k: v.compact() for k, v in attrs.items()},
+            attrs=event_attrs,
             case_attrs=case_attrs,
             activity_map=amap,
             dropped=dropped,
@@ -600,7 +635,7 @@ class EventLog:
                     continue
                 if name.startswith(CASE_PREFIX):
                     case_attr_cols[_case_name(name)] = encode_attribute(
-                        data[name], field=name, tz=tz
+                        data[name], field=name, tz=tz, copy=False
                     )
                 else:
                     attr_cols[name] = encode_attribute(data[name], field=name, tz=tz)
@@ -615,7 +650,7 @@ class EventLog:
         if isinstance(case_attributes, Mapping):
             for name, col in case_attributes.items():
                 case_attr_cols[_case_name(str(name))] = encode_attribute(
-                    col, field=str(name), tz=tz
+                    col, field=str(name), tz=tz, copy=False
                 )
         else:
             if isinstance(case_attributes, str):
@@ -623,14 +658,16 @@ class EventLog:
             for name in case_attributes:
                 got = _get(data, name, what="case attribute", required=True)
                 assert got is not None
-                case_attr_cols[_case_name(got[0])] = encode_attribute(got[1], field=got[0], tz=tz)
-        case_enc = encode_keys(got_case[1], field=got_case[0])
-        act_enc = encode_keys(got_act[1], field=got_act[0])
-        ts = parse_timestamps(got_ts[1], field=got_ts[0], tz=tz, unit=unit)
+                case_attr_cols[_case_name(got[0])] = encode_attribute(
+                    got[1], field=got[0], tz=tz, copy=False
+                )
+        # per-event case attributes are views where possible (reduced per case before
+        # the log exists); the encoded keys go straight to _assemble, which frees
+        # what it replaces
         return cls._assemble(
-            case_enc=case_enc,
-            act_enc=act_enc,
-            ts=ts,
+            case_enc=encode_keys(got_case[1], field=got_case[0]),
+            act_enc=encode_keys(got_act[1], field=got_act[0]),
+            ts=parse_timestamps(got_ts[1], field=got_ts[0], tz=tz, unit=unit),
             names=(got_case[0], got_act[0], got_ts[0]),
             raws=(got_case[1], got_act[1], got_ts[1]),
             attrs=attr_cols,
@@ -1295,7 +1332,7 @@ class EventLog:
         kpicore.errors.UnknownActivityError: unknown activity 'Pix' for payment: ...
         """
         lut = self._role(activity, param=role)
-        return np.flatnonzero(lut[: len(self._act_labels)]).astype(np.int64)
+        return np.flatnonzero(lut[: len(self._act_labels)]).astype(np.int64, copy=False)
 
     def role_events(self, activity: ActivitySpec, *, role: str = "activity") -> _I64:
         """Ascending indices of the events whose activity plays a role.
@@ -1309,7 +1346,11 @@ class EventLog:
         >>> log.role_events("X").tolist()
         [0, 2]
         """
-        return np.flatnonzero(self._mask(activity, param=role)).astype(np.int64)
+        return self._positions(self._role(activity, param=role))
+
+    def _positions(self, lut: _B) -> _I64:
+        """Ascending indices (int64) of the events whose activity is in ``lut``."""
+        return np.flatnonzero(self._lut_mask(lut)).astype(np.int64, copy=False)
 
     def _mask(self, spec: ActivitySpec, *, param: str) -> _B:
         return self._lut_mask(self._role(spec, param=param))
@@ -1406,7 +1447,7 @@ class EventLog:
             if which == "first":
                 return self._starts[:-1].copy()
             return self._starts[1:] - 1
-        idx = np.flatnonzero(self._mask(activity, param="activity"))
+        idx = self._positions(self._role(activity, param="activity"))
         if which == "first":
             return _scan.case_first_index(self._case, idx, self.n_cases)
         return _scan.case_last_index(self._case, idx, self.n_cases)
@@ -1535,7 +1576,7 @@ class EventLog:
             any_end = end_idx >= 0
             end_desc = f"{end_at} {end_desc}"
         else:
-            idx_b = np.flatnonzero(self._mask(end, param="end"))
+            idx_b = self._positions(self._role(end, param="end"))
             c_b = self._case[idx_b]
             any_end = np.zeros(n_cases, dtype=bool)
             any_end[c_b] = True
@@ -1640,7 +1681,7 @@ class EventLog:
             return Pairs(desc_a, desc_b, self._case_labels[empty], empty, empty,
                          self._case_labels, empty, 0, 0, 0)  # fmt: skip
         if same_role:
-            idx = np.flatnonzero(self._lut_mask(lut_a))
+            idx = self._positions(lut_a)
             c = self._case[idx].astype(np.int64)
             nxt = np.flatnonzero(c[1:] == c[:-1])
             s_idx, e_idx = idx[nxt], idx[nxt + 1]
@@ -1653,8 +1694,8 @@ class EventLog:
         found = pair_indices(
             self._case,
             self._ts,
-            np.flatnonzero(self._lut_mask(lut_a)),
-            np.flatnonzero(self._lut_mask(lut_b)),
+            self._positions(lut_a),
+            self._positions(lut_b),
             match,
         )
         closed = found.end >= 0
@@ -1746,8 +1787,8 @@ class EventLog:
                 f"start ({self._describe(start, '')}) and end ({self._describe(end, '')}) "
                 "share an activity: give disjoint roles"
             )
-        s_idx = np.flatnonzero(self._lut_mask(lut_a)).astype(np.int64)
-        e_idx = np.flatnonzero(self._lut_mask(lut_b)).astype(np.int64)
+        s_idx = self._positions(lut_a)
+        e_idx = self._positions(lut_b)
         after = 0
         if as_of is not None:
             limit = (
@@ -2111,14 +2152,46 @@ def _rebuild(parts: dict[str, Any]) -> EventLog:
     return EventLog._make(**parts)
 
 
-def _compact(labels: npt.NDArray[Any], codes: _I64) -> tuple[npt.NDArray[Any], _I64]:
+#: Rows per block when a per-event index would otherwise be widened to intp at once.
+_BLOCK = 1 << 20
+
+
+def _offsets(case: npt.NDArray[np.int32], n_cases: int) -> _I64:
+    """:func:`_scan.offsets` of sorted ``case`` codes without an intp copy of the codes
+    (``bincount`` widens them): the case heads when every case has an event, else a
+    binary search."""
+    n = case.shape[0]
+    heads = _case_heads(case, n_cases)
+    if heads is not None:
+        out = np.empty(n_cases + 1, dtype=np.int64)
+        out[:n_cases] = np.flatnonzero(heads)
+        out[n_cases] = n
+        return out
+    if n_cases >= np.iinfo(case.dtype).max:  # pragma: no cover - 2**31 cases
+        return _scan.offsets(case, n_cases)
+    bounds = np.arange(n_cases + 1, dtype=case.dtype)
+    return np.searchsorted(case, bounds, side="left").astype(np.int64, copy=False)
+
+
+def _used(codes: npt.NDArray[Any], size: int) -> _B:
+    """Which of ``0 .. size - 1`` occur in ``codes`` (non-negative), block by block."""
+    used = np.zeros(size, dtype=bool)
+    for i in range(0, codes.shape[0], _BLOCK):
+        used[codes[i : i + _BLOCK]] = True
+    return used
+
+
+def _compact(
+    labels: npt.NDArray[Any], codes: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Labels in use and the codes renumbered over them (the codes' dtype kept)."""
     if labels.shape[0] == 0:
         return labels, codes
-    used = np.bincount(codes, minlength=labels.shape[0]) > 0
+    used = _used(codes, labels.shape[0])
     if used.all():
         return labels, codes
-    lut = np.cumsum(used) - 1
-    return labels[used], lut[codes].astype(np.int64)
+    lut = (np.cumsum(used) - 1).astype(codes.dtype)
+    return labels[used], lut[codes]
 
 
 def concat(logs: Iterable[EventLog]) -> EventLog:

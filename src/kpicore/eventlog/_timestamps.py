@@ -56,6 +56,7 @@ _UNIT_NS = {"D": _NS_PER_DAY, "s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 _MIN_NS = -(2**63) + 1
 _MAX_NS = 2**63 - 1
 _DATE_UNITS = frozenset({"D", "W", "M", "Y"})
+_SUB_DAY_NS = {"h": 3_600 * 10**9, "m": 60 * 10**9, "s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
 class TimestampParse:
@@ -129,6 +130,25 @@ def _check_tz(tz: object) -> _dt.tzinfo | None:
     raise InvalidParameterError(f"tz must be a datetime.tzinfo (e.g. ZoneInfo(...)), got {tz!r}")
 
 
+def _overflowed(arr: npt.NDArray[np.datetime64], raw: _I64, null: _B) -> _B:
+    """Rows of a sub-ns ``datetime64`` column outside the int64-ns range: those that do
+    not survive the round trip through ``datetime64[ns]``. Only the rows beyond the
+    range of exact multiplication are tried (usually none: no per-row temporaries)."""
+    unit, count = np.datetime_data(arr.dtype)
+    per = _SUB_DAY_NS.get(unit, 0) * count  # 0: finer than 1 ns (ps, fs, as)
+    invalid = np.zeros(raw.shape, dtype=bool)
+    if per == 0:  # finer than 1 ns: rows not a whole ns lose precision too, try them all
+        rows = np.flatnonzero(~null)
+    else:
+        lim = _MAX_NS // per - 1  # one unit of margin: numpy's floor division back
+        rows = np.flatnonzero(~null & ((raw > lim) | (raw < -lim)))  # can overflow too
+    if rows.shape[0]:
+        sub = arr[rows]
+        back = sub.astype("datetime64[ns]").astype(arr.dtype).view(np.int64)
+        invalid[rows] = back != raw[rows]
+    return invalid
+
+
 def _datetime64_to_ns(
     arr: npt.NDArray[np.datetime64], *, field: str, tz: _dt.tzinfo | None, naive: bool
 ) -> TimestampParse:
@@ -143,11 +163,13 @@ def _datetime64_to_ns(
         return TimestampParse(ns.astype(np.int64), null, invalid)
     if unit == "generic":
         raise InvalidParameterError(f"column {field!r}: datetime64 without a unit")
-    as_ns = arr.astype("datetime64[ns]")
-    back = as_ns.astype(arr.dtype)
-    invalid = ~null & (back.view(np.int64) != raw)  # overflowed the ns range
-    ns = as_ns.view(np.int64).copy()
-    ns[invalid] = NAT
+    if unit == "ns" and _count == 1:
+        ns = raw.copy()  # NaT is the NAT sentinel already; nothing can overflow
+        invalid = np.zeros(raw.shape, dtype=bool)
+    else:
+        ns = arr.astype("datetime64[ns]").view(np.int64)
+        invalid = _overflowed(arr, raw, null)
+        ns[invalid] = NAT
     if naive:
         if tz is None:
             first = int(np.flatnonzero(~null)[0]) if (~null).any() else None

@@ -512,3 +512,23 @@ def test_dunning_rate_tz_moves_the_due_date_end() -> None:
     invs = [inv("D-1", payments=[("2024-01-11T02:00:00+00:00", 10)])]
     assert dunning_rate(invs, as_of=date(2024, 1, 31)).overdue == 1
     assert dunning_rate(invs, as_of=date(2024, 1, 31), tz=sp).overdue == 0
+
+
+@given(items=st.lists(st.tuples(st.integers(0, 6), st.integers(-3, 40)), max_size=40).map(sorted))
+def test_case_max_matches_a_loop_for_small_and_large_levels(items: list[tuple[int, int]]) -> None:
+    from kpicore.kpis.dunning import _case_max
+
+    c = np.array([i for i, _ in items], dtype=np.int64)
+    v = np.array([x for _, x in items], dtype=np.int64)
+    expected = [0] * 7
+    seen: dict[int, int] = {}
+    for i, x in items:
+        seen[i] = max(seen.get(i, x), x)
+    for i, x in seen.items():
+        expected[i] = x
+    assert _case_max(c, v, 7).tolist() == expected
+    small = np.clip(v, 0, 3)  # the dunning-level path (levels 0..16)
+    expected_small = [0] * 7
+    for i, x in zip(c.tolist(), small.tolist(), strict=True):
+        expected_small[i] = max(expected_small[i], x)
+    assert _case_max(c, small, 7).tolist() == expected_small

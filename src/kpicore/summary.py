@@ -78,16 +78,22 @@ def exact_sum(values: npt.NDArray[np.float64]) -> float:
     if not bool(np.isfinite(values).all()):
         return math.fsum(values.tolist())
     mant, expo = np.frexp(values)
-    ints = (mant * 2.0**53).astype(np.int64)  # exact: |ints| < 2**53
+    mant *= 2.0**53
+    ints = mant.astype(np.int64)  # exact: |ints| < 2**53
     hi = ints >> 26
-    lo = ints - (hi << 26)
+    ints -= hi << 26  # the low 26 bits (ints is now lo)
     e_min = int(expo.min())
-    slot = (expo - e_min).astype(np.intp)
+    slot = expo.astype(np.intp)
+    slot -= e_min
+    weights = mant  # reused buffer: the halves as float64 (exact, below 2**27)
     total = 0
     for start in range(0, values.shape[0], _CHUNK):
         part = slice(start, start + _CHUNK)
-        s_hi = np.bincount(slot[part], weights=hi[part].astype(np.float64))
-        s_lo = np.bincount(slot[part], weights=lo[part].astype(np.float64))
+        w = weights[part]
+        np.copyto(w, hi[part], casting="unsafe")
+        s_hi = np.bincount(slot[part], weights=w)
+        np.copyto(w, ints[part], casting="unsafe")
+        s_lo = np.bincount(slot[part], weights=w)
         for k in np.flatnonzero((s_hi != 0) | (s_lo != 0)).tolist():
             total += ((int(s_hi[k]) << 26) + int(s_lo[k])) << k
     shift = e_min - 53

@@ -819,18 +819,21 @@ class Ledger:
     def _paid(self) -> tuple[_I64, int]:
         p = self._p
         limit = self.limit
-        if limit == MAX_NS or p.pay_last_ns < limit:
+        if limit == MAX_NS or p.pay_last_ns < limit:  # every payment known
             paid = p.pay_running[p.pay_run_last]
             no_amount = int(p.pay_without_amount.shape[0])
-        else:
-            # known payments are a prefix of each run: count them per run
-            known = p.pay_ts < limit
-            n_known = np.add.reduceat(known, p.pay_runs, dtype=np.int64)
-            last = p.pay_runs + n_known - 1
-            paid = np.where(n_known > 0, p.pay_running[np.maximum(last, 0)], 0)
-            no_amount = int(np.count_nonzero(known[p.pay_without_amount]))
+            paid_minor = np.zeros(self.n, dtype=np.int64)
+            paid_minor[p.pay_run_cases] = paid
+            return ro(paid_minor), no_amount
+        # the known payments are a prefix of each case's payments: the last known one is
+        # known and followed by an unknown payment or by another case's
+        known = p.pay_ts < limit
+        last_known = known.copy()
+        last_known[:-1] &= ~known[1:] | p.pay_head[1:]
+        pos = np.flatnonzero(last_known)
         paid_minor = np.zeros(self.n, dtype=np.int64)
-        paid_minor[p.pay_run_cases] = paid
+        paid_minor[p.pay_case[pos]] = p.pay_running[pos]
+        no_amount = int(np.count_nonzero(known[p.pay_without_amount]))
         return ro(paid_minor), no_amount
 
     @property
@@ -1201,8 +1204,11 @@ def _currency_codes(log: EventLog, roles: Roles) -> tuple[npt.NDArray[np.int32],
     return ro(codes), tuple(labels)
 
 
-def _first_flagged(pay_case: npt.NDArray[Any], head: _B, flags: _B, n: int) -> _I64:
-    """Per case, the position of its first flagged payment (-1 if none).
+def _first_flagged(
+    pay_case: npt.NDArray[Any], head: _B, flags: _B, n: int, ts: _I64 | None = None
+) -> _I64:
+    """Per case, the position of its first flagged payment (-1 if none); with ``ts``,
+    that payment's instant instead (MISSING if none).
 
     ``pay_case`` is the case of each payment in (case, time) order and
     ``head`` marks each case's first payment. A flagged payment whose
@@ -1216,7 +1222,7 @@ def _first_flagged(pay_case: npt.NDArray[Any], head: _B, flags: _B, n: int) -> _
     >>> _first_flagged(c, heads(c), np.array([0, 1, 1, 0, 0], bool), 3).tolist()
     [1, -1, -1]
     """
-    out = np.full(n, -1, dtype=np.int64)
+    out = np.full(n, -1 if ts is None else MISSING, dtype=np.int64)
     if flags.shape[0] == 0:
         return out
     start = flags.copy()
@@ -1225,10 +1231,9 @@ def _first_flagged(pay_case: npt.NDArray[Any], head: _B, flags: _B, n: int) -> _
     pos = np.flatnonzero(start)
     c = pay_case[pos]
     h = heads(c)
-    if bool(h.all()):
-        out[c] = pos
-    else:
-        out[c[h]] = pos[h]
+    if not bool(h.all()):
+        c, pos = c[h], pos[h]
+    out[c] = pos if ts is None else ts[pos]
     return out
 
 
@@ -1397,6 +1402,16 @@ class PreparedLedger:
         return self._payments.without_amount
 
     @property
+    def pay_case(self) -> npt.NDArray[Any]:
+        """The case of each payment."""
+        return self._payments.case
+
+    @property
+    def pay_head(self) -> _B:
+        """Each case's first payment."""
+        return self._payments.head
+
+    @property
     def pay_running(self) -> _I64:
         """Cumulative amount within the case, at each payment."""
         return self._running[0]
@@ -1431,7 +1446,7 @@ class PreparedLedger:
 
     def _first_flagged_ns(self, flags: _B) -> _I64:
         pay = self._payments
-        return ro(take_ns(pay.ts, _first_flagged(pay.case, pay.head, flags, self.n)))
+        return ro(_first_flagged(pay.case, pay.head, flags, self.n, pay.ts))
 
     @functools.cached_property
     def first_after_issue_ns(self) -> _I64:

@@ -150,7 +150,7 @@ def _case_max(c: _I64, v: _I64, n: int) -> _I64:
     if c.shape[0] == 0:
         return out
     top = int(v.max())
-    if 0 <= int(v.min()) and top <= 16:  # dunning levels: the highest written last wins
+    if int(v.min()) >= 0 and top <= 16:  # dunning levels: the highest written last wins
         for level in range(1, top + 1):
             out[c[v == level]] = level
     else:

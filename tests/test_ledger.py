@@ -897,3 +897,21 @@ def test_a_ledger_from_ledger_outlives_its_log_but_a_lazy_one_says_it_cannot() -
     gc.collect()
     with pytest.raises(KpiError, match="no longer exists"):
         _ = lazy.open_minor
+
+
+def test_first_payment_after_issue_skips_payments_before_it() -> None:
+    log = EventLog.from_columns(
+        case=["A", "A", "A", "A", "B", "B", "C", "D", "D"],
+        activity=["Payment Received", "Invoice Generated", "Payment Received",
+                  "Payment Received", "Payment Received", "Invoice Generated",
+                  "Payment Received", "Invoice Generated", "Payment Received"],
+        timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-03T00:00Z",
+                   "2024-01-04T00:00Z", "2024-01-01T00:00Z", "2024-01-05T00:00Z",
+                   "2024-01-01T00:00Z", "2024-01-01T00:00Z", "2024-01-01T00:00Z"],
+    )  # fmt: skip
+    lg = ledger(log)
+    day = {d: to_ns(dt.datetime(2024, 1, d, tzinfo=UTC)) for d in range(1, 6)}
+    # A: the one before the issue is skipped; B: only before; C: never issued;
+    # D: at the very instant of the issue counts
+    assert lg.first_payment_after_issue_ns.tolist() == [day[3], MISSING, MISSING, day[1]]
+    assert lg.first_payment_ns.tolist() == [day[1], day[1], day[1], day[1]]

@@ -816,35 +816,33 @@ class Ledger:
         return self._p.currencies
 
     @functools.cached_property
-    def _paid(self) -> tuple[_I64, int]:
+    def _all_payments_known(self) -> bool:
+        return self.limit == MAX_NS or self._p.pay_last_ns < self.limit
+
+    @functools.cached_property
+    def paid_minor(self) -> _I64:
+        """Sum of the known payment amounts of each case (see the class notes)."""
         p = self._p
-        limit = self.limit
-        if limit == MAX_NS or p.pay_last_ns < limit:  # every payment known
-            paid = p.pay_running[p.pay_run_last]
-            no_amount = int(p.pay_without_amount.shape[0])
-            paid_minor = np.zeros(self.n, dtype=np.int64)
-            paid_minor[p.pay_run_cases] = paid
-            return ro(paid_minor), no_amount
+        paid_minor = np.zeros(self.n, dtype=np.int64)
+        if self._all_payments_known:
+            paid_minor[p.pay_run_cases] = p.pay_running[p.pay_run_last]
+            return ro(paid_minor)
         # the known payments are a prefix of each case's payments: the last known one is
         # known and followed by an unknown payment or by another case's
-        known = p.pay_ts < limit
+        known = p.pay_ts < self.limit
         last_known = known.copy()
         last_known[:-1] &= ~known[1:] | p.pay_head[1:]
         pos = np.flatnonzero(last_known)
-        paid_minor = np.zeros(self.n, dtype=np.int64)
         paid_minor[p.pay_case[pos]] = p.pay_running[pos]
-        no_amount = int(np.count_nonzero(known[p.pay_without_amount]))
-        return ro(paid_minor), no_amount
+        return ro(paid_minor)
 
-    @property
-    def paid_minor(self) -> _I64:
-        """Sum of the known payment amounts of each case (see the class notes)."""
-        return self._paid[0]
-
-    @property
+    @functools.cached_property
     def payments_without_amount(self) -> int:
         """Known payment events that carry no amount."""
-        return self._paid[1]
+        p = self._p
+        if self._all_payments_known:
+            return int(p.pay_without_amount.shape[0])
+        return int(np.count_nonzero(p.pay_ts[p.pay_without_amount] < self.limit))
 
     @functools.cached_property
     def first_payment_ns(self) -> _I64:
@@ -1451,10 +1449,23 @@ class PreparedLedger:
     @functools.cached_property
     def first_after_issue_ns(self) -> _I64:
         """First payment at or after the issue (any time)."""
-        pay = self._payments
         issued = self.issued_ns
-        issued_or_never = np.where(issued != MISSING, issued, MAX_NS)
-        return self._first_flagged_ns(pay.ts >= issued_or_never[pay.case])
+        first = self.first_pay_ns
+        # usually the first payment: scan the payments of the other cases only
+        early = first < issued
+        early &= first != MISSING
+        early |= issued == MISSING  # never issued: no payment is after the issue
+        out = np.where(early, MISSING, first)
+        if bool(early.any()):
+            pay = self._payments
+            sel = np.flatnonzero(early[pay.case])
+            c = pay.case[sel]
+            after = pay.ts[sel] >= np.where(issued != MISSING, issued, MAX_NS)[c]
+            pos = sel[after]
+            c = c[after]
+            h = heads(c)
+            out[c[h]] = pay.ts[pos[h]]
+        return ro(out)
 
     @functools.cached_property
     def cover_ns(self) -> _I64:

@@ -147,13 +147,7 @@ def _period_dates(ordinals: _I64, freq: Freq) -> npt.NDArray[np.datetime64]:
 def _case_max(c: _I64, v: _I64, n: int) -> _I64:
     """Per case, the max of ``v`` over the items of that case (``c`` ascending; 0 if none)."""
     out = np.zeros(n, dtype=np.int64)
-    if c.shape[0] == 0:
-        return out
-    top = int(v.max())
-    if int(v.min()) >= 0 and top <= 16:  # dunning levels: the highest written last wins
-        for level in range(1, top + 1):
-            out[c[v == level]] = level
-    else:
+    if c.shape[0]:
         h = np.flatnonzero(heads(c))
         out[c[h]] = np.maximum.reduceat(v, h)
     return out

@@ -870,7 +870,9 @@ def test_a_kpi_computes_only_the_ledger_columns_it_reads() -> None:
     aging(log, as_of=as_of)
     lg = ledger_of(log, as_of=as_of)
     computed = set(vars(lg))
-    assert {"is_open", "settled_ns", "open_minor"} <= computed
+    assert {"is_open", "is_settled", "open_minor"} <= computed
+    # nor the covering payment's instant (payments only add up here)
+    assert "settled_ns" not in computed
     # the dispute status is not read by aging: its episodes are not paired
     assert "open_disputes" not in computed
     assert "status" not in computed
@@ -915,3 +917,51 @@ def test_first_payment_after_issue_skips_payments_before_it() -> None:
     # D: at the very instant of the issue counts
     assert lg.first_payment_after_issue_ns.tolist() == [day[3], MISSING, MISSING, day[1]]
     assert lg.first_payment_ns.tolist() == [day[1], day[1], day[1], day[1]]
+
+
+@given(
+    cases=st.lists(
+        st.tuples(
+            st.integers(0, 5),  # issue day
+            st.one_of(st.none(), st.integers(0, 300)),  # amount
+            st.lists(st.tuples(st.integers(0, 9), st.integers(-50, 200)), max_size=4),
+            st.one_of(st.none(), st.integers(0, 9)),  # settled event day
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    nonnegative=st.booleans(),
+    day=st.integers(0, 10),
+)
+def test_is_settled_without_the_covering_instant_agrees_with_settled_ns(
+    cases: list[tuple[int, int | None, list[tuple[int, int]], int | None]],
+    nonnegative: bool,
+    day: int,
+) -> None:
+    case: list[str] = []
+    act: list[str] = []
+    ts: list[dt.datetime] = []
+    amt: list[int | None] = []
+    inv_amount: list[int | None] = []
+    for k, (issue, amount, pays, settled) in enumerate(cases):
+        events: list[tuple[int, str, int | None]] = [(issue, "Invoice Generated", None)]
+        events += [(d, "Payment Received", abs(a) if nonnegative else a) for d, a in pays]
+        if settled is not None:
+            events.append((settled, "Invoice Settled", None))
+        for d, a, v in sorted(events, key=lambda e: e[0]):
+            case.append(f"F{k}")
+            act.append(a)
+            ts.append(dt.datetime(2024, 1, 1 + d, tzinfo=UTC))
+            amt.append(v)
+            inv_amount.append(amount)
+    log = EventLog.from_columns(
+        case=case, activity=act, timestamp=ts, attributes={"amount_minor": amt},
+        case_attributes={"amount_minor": inv_amount, "currency": ["BRL"] * len(case)},
+    )  # fmt: skip
+    bound = as_of_ns(dt.date(2024, 1, 1 + day))
+    shortcut = build_ledger(log, prepare_ledger(log), bound)
+    full = build_ledger(log, prepare_ledger(log), bound)
+    expected = (full.settled_ns != MISSING).tolist()
+    assert shortcut.is_settled.tolist() == expected
+    assert shortcut.is_open.tolist() == full.is_open.tolist()
+    assert shortcut.open_minor.tolist() == full.open_minor.tolist()

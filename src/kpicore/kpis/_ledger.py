@@ -972,8 +972,26 @@ class Ledger:
 
     @functools.cached_property
     def is_settled(self) -> _B:
-        """Settled as of ``as_of``."""
-        return ro(self.settled_ns != MISSING)
+        """Settled as of ``as_of`` (:attr:`settled_ns` known).
+
+        When no payment amount is negative the running sums only grow, so the
+        payments covered the amount by the bound exactly when their known total
+        does: then the covering payment's instant is not needed.
+        """
+        p = self._p
+        if "settled_ns" in self.__dict__ or not p.payments_nonnegative:
+            return ro(self.settled_ns != MISSING)
+        limit = self.limit
+        event = p.settled_first_ns < limit
+        event &= p.settled_first_ns != MISSING
+        paid_some = p.first_pay_ns < limit
+        paid_some &= p.first_pay_ns != MISSING
+        covered = self.paid_minor >= p.amount
+        covered &= p.has_amount
+        covered &= paid_some
+        event |= covered
+        event |= p.zero_amount & self.is_issued  # settled at its issue
+        return ro(event)
 
     @functools.cached_property
     def is_written_off(self) -> _B:
@@ -984,8 +1002,8 @@ class Ledger:
     def is_open(self) -> _B:
         """Issued, neither settled nor written off, as of ``as_of`` (status open,
         partially paid or disputed)."""
-        out = self.settled_ns == MISSING
-        out &= self.written_off_ns == MISSING
+        out = ~self.is_settled
+        out &= ~self.is_written_off
         out &= self.is_issued
         return ro(out)
 
@@ -1358,6 +1376,7 @@ class PreparedLedger:
             ok = np.zeros(m, dtype=bool)
         head = heads(pay_case)
         return _Payments(
+            nonnegative=bool((amount >= 0).all()),
             ts=ro(log.timestamps[pidx]),
             case=ro(pay_case),
             head=ro(head),
@@ -1398,6 +1417,11 @@ class PreparedLedger:
     def pay_without_amount(self) -> _I64:
         """Positions of the payments with no amount."""
         return self._payments.without_amount
+
+    @property
+    def payments_nonnegative(self) -> bool:
+        """Whether no payment amount is negative (then the running sums only grow)."""
+        return self._payments.nonnegative
 
     @property
     def pay_case(self) -> npt.NDArray[Any]:
@@ -1483,6 +1507,7 @@ class _Payments:
     case: npt.NDArray[Any]
     head: _B  # first payment of its case
     amount: _I64  # 0 where missing
+    nonnegative: bool  # no payment amount below zero
     without_amount: _I64
     runs: _I64  # position of each case's first payment
 

@@ -1101,6 +1101,21 @@ class EventLog:
         """
         return int(self._case.nbytes + self._act.nbytes + self._ts.nbytes + self._starts.nbytes)
 
+    @property
+    def attributes_nbytes(self) -> int:
+        """Bytes held by the event and case attribute columns as stored (integer
+        attributes are kept no wider than their values need; label tables excluded).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a"], activity=["X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 2, attributes={"level": [1, 3]})
+        >>> log.attributes_nbytes  # two int8 values
+        2
+        """
+        columns = [*self._attrs.values(), *self._case_attrs.values()]
+        return int(sum(col.data.nbytes for col in columns))
+
     def event_attribute(self, name: str, events: _I64 | None = None) -> npt.NDArray[Any]:
         """Decoded values of one event attribute (per event, log order).
 

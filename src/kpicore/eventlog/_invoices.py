@@ -179,12 +179,10 @@ def invoice_columns(
         map(operator.floordiv, deltas, itertools.repeat(_US)), dtype=np.int64, count=n
     )
     stamps *= 1000
-    levels: list[int | None] = [None] * n
-    for row, level in zip(level_rows, level_values, strict=True):
-        levels[row] = level
-    reasons: list[str | None] = [None] * n
-    for row, reason in zip(reason_rows, reason_values, strict=True):
-        reasons[row] = reason
+    levels = np.full(n, None, dtype=object)
+    levels[np.array(level_rows, dtype=np.int64)] = level_values
+    reasons = np.full(n, None, dtype=object)
+    reasons[np.array(reason_rows, dtype=np.int64)] = reason_values
     promised = np.full(n, NAT, dtype=np.int64)  # a date column even when no invoice has one
     promised[np.array(promised_at, dtype=np.int64)] = np.array(promised_days, dtype=np.int64)
     cols: dict[str, Any] = {

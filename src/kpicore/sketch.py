@@ -52,7 +52,7 @@ import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError
 from kpicore.results import FrozenDict
-from kpicore.summary import DEFAULT_PERCENTILES
+from kpicore.summary import DEFAULT_PERCENTILES, exact_units
 
 __all__ = ["DEFAULT_RELATIVE_ACCURACY", "QuantileSketch"]
 
@@ -63,7 +63,6 @@ _I64 = npt.NDArray[np.int64]
 _F64 = npt.NDArray[np.float64]
 #: Every float64 is an integer multiple of 2**-1074: sums are kept exactly in those units.
 _UNIT_SHIFT: Final[int] = 1074
-_CHUNK: Final[int] = 1 << 25  # per-exponent partial sums of 27-bit halves stay exact
 _TINY: Final[float] = float(np.finfo(np.float64).tiny)
 _EMPTY_I64: Final[_I64] = np.zeros(0, dtype=np.int64)
 _EMPTY_I64.setflags(write=False)
@@ -88,34 +87,6 @@ def _as_values(values: Any) -> _F64:
     if bool(np.isinf(out).any()):
         raise InvalidParameterError("QuantileSketch: values must be finite (got an infinity)")
     return out
-
-
-def _exact_units(values: _F64) -> int:
-    """The exact sum of finite ``values`` as an integer number of 2**-1074 units.
-
-    The same vectorised scheme as :func:`kpicore.summary.exact_sum`: each value
-    is split exactly into an integer mantissa and an exponent, the mantissas'
-    27-bit halves are summed per exponent in float64 (exact below 2**53) and
-    the per-exponent totals are combined in integer arithmetic.
-    """
-    if values.shape[0] == 0:
-        return 0
-    mant, expo = np.frexp(values)
-    ints = (mant * 2.0**53).astype(np.int64)  # exact: |ints| < 2**53
-    hi = ints >> 26
-    lo = ints - (hi << 26)
-    e_min = int(expo.min())
-    slot = (expo - e_min).astype(np.intp)
-    total = 0
-    for start in range(0, values.shape[0], _CHUNK):
-        part = slice(start, start + _CHUNK)
-        s_hi = np.bincount(slot[part], weights=hi[part].astype(np.float64))
-        s_lo = np.bincount(slot[part], weights=lo[part].astype(np.float64))
-        for k in np.flatnonzero((s_hi != 0) | (s_lo != 0)).tolist():
-            total += ((int(s_hi[k]) << 26) + int(s_lo[k])) << k
-    shift = e_min - 53 + _UNIT_SHIFT  # value = ints * 2**(expo - 53)
-    # negative only for subnormals, whose low mantissa bits are zero: the shift is exact
-    return total << shift if shift >= 0 else total >> -shift
 
 
 def _units_to_float(units: int) -> float:
@@ -388,7 +359,7 @@ class QuantileSketch:
             pos_counts=pc,
             neg_keys=nk,
             neg_counts=nc,
-            sum_units=_exact_units(arr),
+            sum_units=exact_units(arr),
             min=None if empty else float(arr.min()),
             max=None if empty else float(arr.max()),
         )

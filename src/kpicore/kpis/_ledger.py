@@ -40,9 +40,10 @@ several KPIs on one log scan it once. Everything cached is immutable
 The ledger is lazy: :class:`Ledger` and :class:`PreparedLedger` compute each
 column on first use and keep it, so a KPI pays only for the scans it reads
 (``invoice_dso`` never pairs disputes; ``aging`` needs the covering payment's
-instant only when a payment amount is negative). A ledger refers to its log weakly, so that the cache never
-keeps a log alive; the KPI modules call :func:`ledger_of` on a log they hold,
-while the public :func:`ledger` computes every column before returning.
+instant only when a payment amount is negative). A ledger refers to its log
+weakly, so that the cache never keeps a log alive; the KPI modules call
+:func:`ledger_of` on a log they hold, while the public :func:`ledger` computes
+every column before returning.
 
 Time convention
 ---------------

@@ -154,7 +154,6 @@ __all__ = [
     "prepare_ledger",
     "ro",
     "role_events",
-    "take_ns",
     "to_day",
 ]
 
@@ -490,19 +489,6 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
         else:
             out[c[h]] = ts[idx[h]]
     return out
-
-
-def take_ns(ts: _I64, index: _I64) -> _I64:
-    """``ts[index]``, MISSING where ``index`` is -1.
-
-    Examples
-    --------
-    >>> take_ns(np.array([5, 9]), np.array([1, -1])).tolist() == [9, MISSING]
-    True
-    """
-    if ts.shape[0] == 0:
-        return np.full(index.shape, MISSING, dtype=np.int64)
-    return np.where(index >= 0, ts[np.maximum(index, 0)], MISSING)
 
 
 def epoch_days(

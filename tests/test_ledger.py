@@ -795,7 +795,7 @@ def test_minor_values_and_epoch_days() -> None:
 def test_first_flagged_payment_per_case_matches_a_loop(
     runs: list[list[bool]], gaps: list[int]
 ) -> None:
-    from kpicore.kpis._ledger import _first_flagged, heads
+    from kpicore.kpis._ledger import _first_flagged
 
     case: list[int] = []
     flags: list[bool] = []
@@ -807,7 +807,9 @@ def test_first_flagged_payment_per_case_matches_a_loop(
         code += 1
     n = code + 1
     c = np.array(case, dtype=np.int32)
-    got = _first_flagged(c, heads(c), np.array(flags, dtype=bool), n).tolist()
+    out = np.full(n, -1, dtype=np.int64)
+    _first_flagged(c, np.array(flags, dtype=bool), np.arange(len(case)), out)
+    got = out.tolist()
     expected = [-1] * n
     for pos, (cc, f) in enumerate(zip(case, flags, strict=True)):
         if f and expected[cc] == -1:

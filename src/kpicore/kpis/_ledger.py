@@ -1214,37 +1214,26 @@ def _currency_codes(log: EventLog, roles: Roles) -> tuple[npt.NDArray[np.int32],
     return ro(codes), tuple(labels)
 
 
-def _first_flagged(
-    pay_case: npt.NDArray[Any], head: _B, flags: _B, n: int, ts: _I64 | None = None
-) -> _I64:
-    """Per case, the position of its first flagged payment (-1 if none); with ``ts``,
-    that payment's instant instead (MISSING if none).
+def _first_flagged(case: npt.NDArray[Any], flags: _B, values: _I64, out: _I64) -> None:
+    """Write into ``out[c]`` the value of the first flagged item of each case ``c``.
 
-    ``pay_case`` is the case of each payment in (case, time) order and
-    ``head`` marks each case's first payment. A flagged payment whose
-    predecessor in the same case is not flagged starts a flagged stretch; the
-    first such start of each case is its first flagged payment (one shifted
-    comparison, no per-case loop).
+    ``case`` is ascending (items in (case, time) order); cases without a flagged
+    item keep what ``out`` held.
 
     Examples
     --------
+    >>> out = np.full(3, -1)
     >>> c = np.array([0, 0, 0, 2, 2])
-    >>> _first_flagged(c, heads(c), np.array([0, 1, 1, 0, 0], bool), 3).tolist()
+    >>> _first_flagged(c, np.array([0, 1, 1, 0, 0], bool), np.arange(5), out)
+    >>> out.tolist()
     [1, -1, -1]
     """
-    out = np.full(n, -1 if ts is None else MISSING, dtype=np.int64)
-    if flags.shape[0] == 0:
-        return out
-    start = flags.copy()
-    carried = flags[:-1] & ~head[1:]  # flagged, and the next payment is of the same case
-    start[1:] &= ~carried
-    pos = np.flatnonzero(start)
-    c = pay_case[pos]
+    pos = np.flatnonzero(flags)
+    c = case[pos]
     h = heads(c)
     if not bool(h.all()):
         c, pos = c[h], pos[h]
-    out[c] = pos if ts is None else ts[pos]
-    return out
+    out[c] = values[pos]
 
 
 def _alive(ref: weakref.ReferenceType[EventLog]) -> EventLog:
@@ -1460,10 +1449,6 @@ class PreparedLedger:
         out[self.pay_run_cases] = self.pay_ts[self.pay_runs]
         return ro(out)
 
-    def _first_flagged_ns(self, flags: _B) -> _I64:
-        pay = self._payments
-        return ro(_first_flagged(pay.case, pay.head, flags, self.n, pay.ts))
-
     @functools.cached_property
     def first_after_issue_ns(self) -> _I64:
         """First payment at or after the issue (any time)."""
@@ -1478,11 +1463,8 @@ class PreparedLedger:
             pay = self._payments
             sel = np.flatnonzero(early[pay.case])
             c = pay.case[sel]
-            after = pay.ts[sel] >= np.where(issued != MISSING, issued, MAX_NS)[c]
-            pos = sel[after]
-            c = c[after]
-            h = heads(c)
-            out[c[h]] = pay.ts[pos[h]]
+            ts = pay.ts[sel]
+            _first_flagged(c, ts >= np.where(issued != MISSING, issued, MAX_NS)[c], ts, out)
         return ro(out)
 
     @functools.cached_property
@@ -1490,7 +1472,9 @@ class PreparedLedger:
         """First payment at which the payments cover the amount (any time)."""
         pay = self._payments
         target = np.where(self.has_amount, self.amount, MAX_NS)
-        return self._first_flagged_ns(self.pay_running >= target[pay.case])
+        out = np.full(self.n, MISSING, dtype=np.int64)
+        _first_flagged(pay.case, self.pay_running >= target[pay.case], pay.ts, out)
+        return ro(out)
 
 
 @attrs.frozen(eq=False, repr=False)

@@ -330,12 +330,16 @@ def test_offsets_with_and_without_empty_cases() -> None:
         expect = [0]
         for c in counts.tolist():
             expect.append(expect[-1] + c)
-        assert _offsets(case, n_cases).tolist() == expect
+        offsets, dense = _offsets(case, n_cases)
+        assert offsets.tolist() == expect
+        assert dense == bool((counts > 0).all())
         full = np.repeat(np.arange(n_cases), counts + 1).astype(np.int32)
         expect_full = [0]
         for c in (counts + 1).tolist():
             expect_full.append(expect_full[-1] + c)
-        assert _offsets(full, n_cases).tolist() == expect_full
+        offsets, dense = _offsets(full, n_cases)
+        assert offsets.tolist() == expect_full
+        assert dense
 
 
 def test_dropped_rows_drop_the_labels_only_they_used() -> None:

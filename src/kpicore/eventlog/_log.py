@@ -260,6 +260,7 @@ class EventLog:
         "_case_attrs",
         "_case_labels",
         "_conflicts",
+        "_dense",
         "_dropped",
         "_starts",
         "_ts",
@@ -269,6 +270,7 @@ class EventLog:
     _act: npt.NDArray[np.int16]
     _ts: _I64
     _starts: _I64
+    _dense: bool
     _case_labels: npt.NDArray[Any]
     _act_labels: npt.NDArray[Any]
     _canon: tuple[str | None, ...]
@@ -306,7 +308,9 @@ class EventLog:
         setter(self, "_case", _ro(np.ascontiguousarray(case, dtype=np.int32)))
         setter(self, "_act", _ro(np.ascontiguousarray(act, dtype=np.int16)))
         setter(self, "_ts", _ro(np.ascontiguousarray(ts, dtype=np.int64)))
-        setter(self, "_starts", _ro(_offsets(self._case, n_cases)))
+        starts, dense = _offsets(self._case, n_cases)
+        setter(self, "_starts", _ro(starts))
+        setter(self, "_dense", dense)
         setter(self, "_case_labels", _ro(case_labels))
         setter(self, "_act_labels", _ro(act_labels))
         amap = types.MappingProxyType(dict(activity_map))
@@ -1044,6 +1048,23 @@ class EventLog:
         [0, 2, 3]
         """
         return self._starts
+
+    @property
+    def every_case_has_events(self) -> bool:
+        """Whether every case has at least one event, so that ``case_starts[:-1]`` are
+        the positions of the cases' first events.
+
+        Holds for every log the constructors build (a case exists because an event
+        names it; filters drop the cases they empty); checked once at construction,
+        for the fast paths that read each case's first event.
+
+        Examples
+        --------
+        >>> EventLog.from_columns(case=["a"], activity=["X"],
+        ...     timestamp=["2024-01-01T00:00Z"]).every_case_has_events
+        True
+        """
+        return self._dense
 
     @property
     def attribute_names(self) -> tuple[str, ...]:
@@ -2171,21 +2192,23 @@ def _rebuild(parts: dict[str, Any]) -> EventLog:
 _BLOCK = 1 << 20
 
 
-def _offsets(case: npt.NDArray[np.int32], n_cases: int) -> _I64:
+def _offsets(case: npt.NDArray[np.int32], n_cases: int) -> tuple[_I64, bool]:
     """:func:`_scan.offsets` of sorted ``case`` codes without an intp copy of the codes
     (``bincount`` widens them): the case heads when every case has an event, else a
-    binary search."""
+    binary search; and whether every case has an event."""
     n = case.shape[0]
     heads = _case_heads(case, n_cases)
     if heads is not None:
         out = np.empty(n_cases + 1, dtype=np.int64)
         out[:n_cases] = np.flatnonzero(heads)
         out[n_cases] = n
-        return out
+        return out, True
     if n_cases >= np.iinfo(case.dtype).max:  # pragma: no cover - 2**31 cases
-        return _scan.offsets(case, n_cases)
-    bounds = np.arange(n_cases + 1, dtype=case.dtype)
-    return np.searchsorted(case, bounds, side="left").astype(np.int64, copy=False)
+        out = _scan.offsets(case, n_cases)
+    else:
+        bounds = np.arange(n_cases + 1, dtype=case.dtype)
+        out = np.searchsorted(case, bounds, side="left").astype(np.int64, copy=False)
+    return out, n_cases == 0
 
 
 def _used(codes: npt.NDArray[Any], size: int) -> _B:

@@ -967,3 +967,80 @@ def test_is_settled_without_the_covering_instant_agrees_with_settled_ns(
     assert shortcut.is_settled.tolist() == expected
     assert shortcut.is_open.tolist() == full.is_open.tolist()
     assert shortcut.open_minor.tolist() == full.open_minor.tolist()
+
+
+_ACTS = ("Invoice Generated", "Invoice Posted and Sent", "Payment Received", "Invoice Settled")
+
+
+@given(
+    cases=st.lists(
+        st.lists(st.tuples(st.sampled_from(_ACTS), st.integers(0, 5)), min_size=1, max_size=5),
+        min_size=1,
+        max_size=8,
+    ),
+    role=st.sampled_from([_ACTS[0], _ACTS[2], (_ACTS[0], _ACTS[1]), (_ACTS[2], _ACTS[3])]),
+)
+def test_first_role_instant_per_case_matches_a_loop(
+    cases: list[list[tuple[str, int]]], role: Any
+) -> None:
+    # the head-of-case shortcut (every case starts with the role) and the scan agree with
+    # the definition: the earliest event of the role in each case (ties: log order)
+    from kpicore.kpis._ledger import first_role_ns
+
+    case, act, ts, ns = [], [], [], []
+    for k, events in enumerate(cases):
+        for a, day in events:
+            case.append(f"c{k}")
+            act.append(a)
+            ts.append(f"2024-01-{day + 1:02d}T00:00Z")
+            ns.append(int(date_to_ns(dt.date(2024, 1, day + 1))))
+    log = EventLog.from_columns(case=case, activity=act, timestamp=ts)
+    names = {role} if isinstance(role, str) else set(role)
+    expected = []
+    for cid in log.case_ids.tolist():
+        instants = [t for c, a, t in zip(case, act, ns, strict=True) if c == cid and a in names]
+        expected.append(min(instants) if instants else MISSING)
+    assert first_role_ns(log, role, "role").tolist() == expected
+    assert log.every_case_has_events
+
+
+def test_first_instant_per_case_gathers_when_every_case_has_one() -> None:
+    from kpicore.kpis._ledger import first_ns_per_case
+
+    case = np.array([0, 0, 1, 2, 2], dtype=np.int32)
+    ts = np.array([10, 11, 12, 13, 14])
+    # one per case (cases 0..2): the gather path
+    assert first_ns_per_case(case, ts, np.array([1, 2, 4]), 3).tolist() == [11, 12, 14]
+    # several per case, every case present: compacted, then gathered
+    assert first_ns_per_case(case, ts, np.arange(5), 3).tolist() == [10, 12, 13]
+    # a case without one: scattered
+    assert first_ns_per_case(case, ts, np.array([0, 3]), 3).tolist() == [10, MISSING, 13]
+
+
+def test_first_role_instant_when_every_case_starts_with_it() -> None:
+    # the shortcut's condition holds: same answer as the scan, and a case whose first
+    # event is another activity (a tie broken by log order) sends it back to the scan
+    from kpicore.kpis._ledger import first_ns_per_case, first_role_ns
+
+    log = EventLog.from_columns(
+        case=["a", "a", "b", "b", "b"],
+        activity=["Invoice Generated", "Payment Received", "Invoice Generated",
+                  "Invoice Generated", "Payment Received"],
+        timestamp=["2024-01-02T00:00Z", "2024-01-03T00:00Z", "2024-01-01T00:00Z",
+                   "2024-01-05T00:00Z", "2024-01-02T00:00Z"],
+    )  # fmt: skip
+    scan = first_ns_per_case(
+        log.case_codes, log.timestamps, role_events(log, "Invoice Generated"), log.n_cases
+    )
+    got = first_role_ns(log, "Invoice Generated", "generated")
+    assert got.tolist() == scan.tolist() == [
+        date_to_ns(dt.date(2024, 1, 2)), date_to_ns(dt.date(2024, 1, 1))
+    ]  # fmt: skip
+    tie = EventLog.from_columns(
+        case=["a", "a"],
+        activity=["Payment Received", "Invoice Generated"],
+        timestamp=["2024-01-02T00:00Z"] * 2,
+    )
+    assert first_role_ns(tie, "Invoice Generated", "generated").tolist() == [
+        date_to_ns(dt.date(2024, 1, 2))
+    ]

@@ -136,6 +136,7 @@ __all__ = [
     "episodes",
     "epoch_days",
     "first_ns_per_case",
+    "first_role_ns",
     "freeze",
     "group_keys",
     "grouping",
@@ -480,15 +481,47 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
     >>> out.tolist() == [6, MISSING, 7]
     True
     """
+    if not idx.shape[0]:
+        return np.full(n, MISSING, dtype=np.int64)
+    c = case[idx]
+    h = heads(c)
+    if not bool(h.all()):  # compact to the first event of each case
+        c, idx = c[h], idx[h]
+    if c.shape[0] == n:  # one per case, ascending: c is 0..n-1, a gather suffices
+        return ts[idx]
     out = np.full(n, MISSING, dtype=np.int64)
-    if idx.shape[0]:
-        c = case[idx]
-        h = heads(c)
-        if bool(h.all()):  # at most one such event per case: no compaction
-            out[c] = ts[idx]
-        else:
-            out[c[h]] = ts[idx[h]]
+    out[c] = ts[idx]
     return out
+
+
+def first_role_ns(log: EventLog, spec: Any, role: str) -> _I64:
+    """Per case, the instant of its first event playing the role ``spec`` (MISSING if
+    none): :func:`first_ns_per_case` over :func:`role_events`.
+
+    When every case *starts* with such an event (an invoice's first event is
+    usually its issue) the answer is the instant of each case's first event,
+    read without scanning the log.
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns(case=["a", "a", "b"], activity=["X", "Y", "Y"],
+    ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-03T00:00Z"])
+    >>> first_role_ns(log, "X", "x").tolist() == [1704067200000000000, MISSING]
+    True
+    >>> first_role_ns(log, "Y", "y").tolist()
+    [1704153600000000000, 1704240000000000000]
+    """
+    codes = log.role_codes(spec, role=role)
+    n = log.n_cases
+    if n and codes.shape[0] <= 3 and log.every_case_has_events:
+        first = log.case_starts[:-1]
+        head_act = log.activity_codes[first]
+        at_head = head_act == codes[0] if codes.shape[0] else np.zeros(n, dtype=bool)
+        for code in codes[1:].tolist():
+            at_head |= head_act == code
+        if bool(at_head.all()):
+            return log.timestamps[first]
+    return first_ns_per_case(log.case_codes, log.timestamps, role_events(log, spec, role), n)
 
 
 def epoch_days(
@@ -1274,10 +1307,7 @@ class PreparedLedger:
         return int(self.case_ids.shape[0])
 
     def _first_ns(self, spec: ActivityRole, role: str) -> _I64:
-        log = _alive(self._log_ref)
-        return ro(
-            first_ns_per_case(log.case_codes, log.timestamps, role_events(log, spec, role), self.n)
-        )
+        return ro(first_role_ns(_alive(self._log_ref), spec, role))
 
     @functools.cached_property
     def issued_ns(self) -> _I64:
@@ -1341,14 +1371,41 @@ class PreparedLedger:
         return self._currency[1]
 
     @functools.cached_property
-    def _payments(self) -> _Payments:
+    def _pay_idx(self) -> _I64:
+        """Event index of every payment, ascending."""
+        return role_events(_alive(self._log_ref), self.roles.payment, "payment")
+
+    @functools.cached_property
+    def pay_case(self) -> npt.NDArray[Any]:
+        """The case of each payment."""
+        return ro(_alive(self._log_ref).case_codes[self._pay_idx])
+
+    @functools.cached_property
+    def pay_ts(self) -> _I64:
+        """Every payment's instant, in (case, time) order."""
+        return ro(_alive(self._log_ref).timestamps[self._pay_idx])
+
+    @functools.cached_property
+    def pay_head(self) -> _B:
+        """Each case's first payment."""
+        return ro(heads(self.pay_case))
+
+    @functools.cached_property
+    def pay_runs(self) -> _I64:
+        """Position of each case's first payment."""
+        return ro(np.flatnonzero(self.pay_head))
+
+    @functools.cached_property
+    def _pay_amounts(self) -> tuple[_I64, _I64, bool]:
+        """Payment amounts (0 where missing), the positions without one, and whether
+        none is negative."""
         log = _alive(self._log_ref)
         roles = self.roles
         ids = self.case_ids
-        pidx = role_events(log, roles.payment, "payment")
-        pay_case = log.case_codes[pidx]
+        pidx = self._pay_idx
         m = pidx.shape[0]
         if roles.payment_amount in log.attribute_names and m:
+            pay_case = self.pay_case
             amount, ok = minor_values(
                 log.event_attribute(roles.payment_amount, pidx),
                 field=roles.payment_amount,
@@ -1357,31 +1414,37 @@ class PreparedLedger:
         else:
             amount = np.zeros(m, dtype=np.int64)
             ok = np.zeros(m, dtype=bool)
-        head = heads(pay_case)
-        return _Payments(
-            nonnegative=bool((amount >= 0).all()),
-            ts=ro(log.timestamps[pidx]),
-            case=ro(pay_case),
-            head=ro(head),
-            amount=ro(amount),
-            without_amount=ro(np.flatnonzero(~ok)),
-            runs=ro(np.flatnonzero(head)),
-        )
+        return ro(amount), ro(np.flatnonzero(~ok)), bool((amount >= 0).all())
+
+    @property
+    def pay_amount(self) -> _I64:
+        """Each payment's amount in minor units (0 where missing)."""
+        return self._pay_amounts[0]
+
+    @property
+    def pay_without_amount(self) -> _I64:
+        """Positions of the payments with no amount."""
+        return self._pay_amounts[1]
+
+    @property
+    def payments_nonnegative(self) -> bool:
+        """Whether no payment amount is negative (then the running sums only grow)."""
+        return self._pay_amounts[2]
 
     @functools.cached_property
     def _running(self) -> tuple[_I64, _I64]:
         """The cumulative amount within the case at each payment, and the position of
         each case's last payment."""
-        pay = self._payments
-        m = pay.ts.shape[0]
-        runs = pay.runs
-        running = np.cumsum(pay.amount, dtype=np.int64)
+        amount = self.pay_amount
+        m = amount.shape[0]
+        runs = self.pay_runs
+        running = np.cumsum(amount, dtype=np.int64)
         last = np.empty_like(runs)
         if m:
             # subtract from each payment the sum before its case's first payment: the
             # per-case offsets, broadcast to the payments by a cumulative sum of steps
             before = running[runs]
-            before -= pay.amount[runs]
+            before -= amount[runs]
             step = np.zeros(m, dtype=np.int64)
             step[runs[1:]] = np.diff(before)  # before[0] == 0
             np.cumsum(step, out=step)
@@ -1392,39 +1455,9 @@ class PreparedLedger:
         return ro(running), ro(last)
 
     @property
-    def pay_ts(self) -> _I64:
-        """Every payment's instant, in (case, time) order."""
-        return self._payments.ts
-
-    @property
-    def pay_without_amount(self) -> _I64:
-        """Positions of the payments with no amount."""
-        return self._payments.without_amount
-
-    @property
-    def payments_nonnegative(self) -> bool:
-        """Whether no payment amount is negative (then the running sums only grow)."""
-        return self._payments.nonnegative
-
-    @property
-    def pay_case(self) -> npt.NDArray[Any]:
-        """The case of each payment."""
-        return self._payments.case
-
-    @property
-    def pay_head(self) -> _B:
-        """Each case's first payment."""
-        return self._payments.head
-
-    @property
     def pay_running(self) -> _I64:
         """Cumulative amount within the case, at each payment."""
         return self._running[0]
-
-    @property
-    def pay_runs(self) -> _I64:
-        """Position of each case's first payment."""
-        return self._payments.runs
 
     @property
     def pay_run_last(self) -> _I64:
@@ -1434,7 +1467,7 @@ class PreparedLedger:
     @functools.cached_property
     def pay_run_cases(self) -> npt.NDArray[Any]:
         """The case of each run of payments."""
-        return ro(self._payments.case[self.pay_runs])
+        return ro(self.pay_case[self.pay_runs])
 
     @functools.cached_property
     def pay_last_ns(self) -> int:
@@ -1445,8 +1478,12 @@ class PreparedLedger:
     @functools.cached_property
     def first_pay_ns(self) -> _I64:
         """First payment of each case (any time)."""
+        ts = _alive(self._log_ref).timestamps[self._pay_idx[self.pay_runs]]
+        cases = self.pay_run_cases
+        if cases.shape[0] == self.n:  # every case paid: cases are 0..n-1
+            return ro(ts)
         out = np.full(self.n, MISSING, dtype=np.int64)
-        out[self.pay_run_cases] = self.pay_ts[self.pay_runs]
+        out[cases] = ts
         return ro(out)
 
     @functools.cached_property
@@ -1460,34 +1497,20 @@ class PreparedLedger:
         early |= issued == MISSING  # never issued: no payment is after the issue
         out = np.where(early, MISSING, first)
         if bool(early.any()):
-            pay = self._payments
-            sel = np.flatnonzero(early[pay.case])
-            c = pay.case[sel]
-            ts = pay.ts[sel]
+            sel = np.flatnonzero(early[self.pay_case])
+            c = self.pay_case[sel]
+            ts = self.pay_ts[sel]
             _first_flagged(c, ts >= np.where(issued != MISSING, issued, MAX_NS)[c], ts, out)
         return ro(out)
 
     @functools.cached_property
     def cover_ns(self) -> _I64:
         """First payment at which the payments cover the amount (any time)."""
-        pay = self._payments
+        case = self.pay_case
         target = np.where(self.has_amount, self.amount, MAX_NS)
         out = np.full(self.n, MISSING, dtype=np.int64)
-        _first_flagged(pay.case, self.pay_running >= target[pay.case], pay.ts, out)
+        _first_flagged(case, self.pay_running >= target[case], self.pay_ts, out)
         return ro(out)
-
-
-@attrs.frozen(eq=False, repr=False)
-class _Payments:
-    """The payments of a log in (case, time) order (see :class:`PreparedLedger`)."""
-
-    ts: _I64
-    case: npt.NDArray[Any]
-    head: _B  # first payment of its case
-    amount: _I64  # 0 where missing
-    nonnegative: bool  # no payment amount below zero
-    without_amount: _I64
-    runs: _I64  # position of each case's first payment
 
 
 #: The columns :meth:`Ledger.materialize` computes.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import pickle
 from fractions import Fraction
 
 import numpy as np
@@ -182,3 +183,21 @@ def test_values_are_sorted_lazily_and_read_only() -> None:
     assert s.values is s.values
     assert not s.values.flags.writeable
     assert not s.data.flags.writeable
+
+
+def test_statistics_are_computed_when_first_read() -> None:
+    # a result may carry summaries nobody reads: nothing is computed until asked
+    values = [4.0, 1.0, 3.0, 2.0, 10.0]
+    s = Summary.of(values, percentiles=[25])
+    assert s._stats == {}
+    assert s.median == 3.0
+    assert set(s._stats) == {"quantiles"}
+    assert s.percentiles == {25.0: 2.0}
+    assert s.mean == math.fsum(values) / 5 == 4.0
+    assert (s.min, s.max) == (1.0, 10.0)
+    assert set(s._stats) == {"quantiles", "mean", "min", "max"}
+    # after sorting, min and max come from the sorted values; equal either way
+    t = Summary.of(values, percentiles=[25])
+    assert t.values.tolist() == sorted(values)
+    assert (t.min, t.max, t.median) == (1.0, 10.0, 3.0)
+    assert pickle.loads(pickle.dumps(s)) == s

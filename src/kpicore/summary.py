@@ -169,6 +169,9 @@ class Summary:
         ``{level: value}`` for each level (``None`` when empty), numpy
         ``"linear"`` method (R type 7).
 
+    Each statistic is computed when first read and then kept: a result whose
+    summaries are never read does not pay for their quantiles or exact sums.
+
     Notes
     -----
     ``a.merge(b) == Summary.of(union)`` holds bitwise for every statistic,
@@ -191,32 +194,67 @@ class Summary:
     levels: tuple[float, ...]
     unit: str
     count: int = attrs.field(init=False)
-    mean: float | None = attrs.field(init=False)
-    median: float | None = attrs.field(init=False)
-    min: float | None = attrs.field(init=False)
-    max: float | None = attrs.field(init=False)
-    percentiles: Mapping[float, float | None] = attrs.field(init=False)
     _sorted: npt.NDArray[np.float64] | None = attrs.field(init=False, default=None)
+    # the statistics, each computed on first access (a KPI result carries summaries
+    # nobody may read: they cost nothing until asked for)
+    _stats: dict[str, Any] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        vals = self.data
-        n = int(vals.shape[0])
-        setter = object.__setattr__
-        setter(self, "count", n)
-        if n == 0:
-            setter(self, "mean", None)
-            setter(self, "median", None)
-            setter(self, "min", None)
-            setter(self, "max", None)
-            setter(self, "percentiles", FrozenDict(dict.fromkeys(self.levels)))
-            return
-        setter(self, "mean", exact_sum(vals) / n)
-        qs = np.percentile(vals, [50.0, *self.levels], method="linear")
-        setter(self, "median", float(qs[0]))
-        setter(self, "min", float(vals.min()))
-        setter(self, "max", float(vals.max()))
-        pct = {lvl: float(v) for lvl, v in zip(self.levels, qs[1:].tolist(), strict=True)}
-        setter(self, "percentiles", FrozenDict(pct))
+        object.__setattr__(self, "count", int(self.data.shape[0]))
+
+    @property
+    def mean(self) -> float | None:
+        """Mean: the correctly rounded sum over the count (None when empty)."""
+        stats = self._stats
+        if "mean" not in stats:
+            stats["mean"] = exact_sum(self.data) / self.count if self.count else None
+        return stats["mean"]  # type: ignore[no-any-return]
+
+    def _quantiles(self) -> tuple[float | None, Mapping[float, float | None]]:
+        stats = self._stats
+        if "quantiles" not in stats:
+            if not self.count:
+                stats["quantiles"] = (None, FrozenDict(dict.fromkeys(self.levels)))
+            else:
+                vals = self.data if self._sorted is None else self._sorted
+                qs = np.percentile(vals, [50.0, *self.levels], method="linear").tolist()
+                pct = dict(zip(self.levels, qs[1:], strict=True))
+                stats["quantiles"] = (float(qs[0]), FrozenDict(pct))
+        return stats["quantiles"]  # type: ignore[no-any-return]
+
+    @property
+    def median(self) -> float | None:
+        """Median, numpy ``"linear"`` method (None when empty)."""
+        return self._quantiles()[0]
+
+    @property
+    def percentiles(self) -> Mapping[float, float | None]:
+        """``{level: value}`` for each of :attr:`levels` (values None when empty)."""
+        return self._quantiles()[1]
+
+    @property
+    def min(self) -> float | None:
+        """Smallest value (None when empty)."""
+        if not self.count:
+            return None
+        if self._sorted is not None:
+            return float(self._sorted[0])
+        stats = self._stats
+        if "min" not in stats:
+            stats["min"] = float(self.data.min())
+        return stats["min"]  # type: ignore[no-any-return]
+
+    @property
+    def max(self) -> float | None:
+        """Largest value (None when empty)."""
+        if not self.count:
+            return None
+        if self._sorted is not None:
+            return float(self._sorted[-1])
+        stats = self._stats
+        if "max" not in stats:
+            stats["max"] = float(self.data.max())
+        return stats["max"]  # type: ignore[no-any-return]
 
     def __reduce__(self) -> tuple[Any, ...]:  # mapping proxies do not pickle
         return (Summary, (self.data, self.missing, self.levels, self.unit))

@@ -860,7 +860,11 @@ def test_running_sums_and_cover_with_refunds_match_a_loop(
         assert int(lg.paid_minor[k]) == total
         assert int(p.cover_ns[k]) == cover
         assert int(lg.open_minor[k]) == (0 if cover != MISSING else max(target - total, 0))
-    assert p.pay_running.tolist() == running
+    assert p.running_sums().tolist() == running
+    # as of the end of 1 Feb only each case's first payment is known: the amount paid is
+    # the running sum at it (the as-of path), refunds included
+    early = ledger(log, as_of=dt.date(2024, 2, 1))
+    assert early.paid_minor.tolist() == [pays[0] for pays in amounts]
 
 
 def test_a_kpi_computes_only_the_ledger_columns_it_reads() -> None:

@@ -521,7 +521,8 @@ def first_role_ns(log: EventLog, spec: Any, role: str) -> _I64:
             at_head |= head_act == code
         if bool(at_head.all()):
             return log.timestamps[first]
-    return first_ns_per_case(log.case_codes, log.timestamps, role_events(log, spec, role), n)
+    # not memoised: the caller keeps the per-case instants, the positions are not needed
+    return first_ns_per_case(log.case_codes, log.timestamps, log.role_events(spec, role=role), n)
 
 
 def epoch_days(
@@ -851,8 +852,9 @@ class Ledger:
         """Sum of the known payment amounts of each case (see the class notes)."""
         p = self._p
         paid_minor = np.zeros(self.n, dtype=np.int64)
-        if self._all_payments_known:
-            paid_minor[p.pay_run_cases] = p.pay_running[p.pay_run_last]
+        if self._all_payments_known:  # one sum per case
+            if p.pay_runs.shape[0]:
+                paid_minor[p.pay_run_cases] = np.add.reduceat(p.pay_amount, p.pay_runs)
             return ro(paid_minor)
         # the known payments are a prefix of each case's payments: the last known one is
         # known and followed by an unknown payment or by another case's
@@ -860,7 +862,7 @@ class Ledger:
         last_known = known.copy()
         last_known[:-1] &= ~known[1:] | p.pay_head[1:]
         pos = np.flatnonzero(last_known)
-        paid_minor[p.pay_case[pos]] = p.pay_running[pos]
+        paid_minor[p.pay_case[pos]] = p.running_sums()[pos]
         return ro(paid_minor)
 
     @functools.cached_property
@@ -1023,7 +1025,12 @@ class Ledger:
     @functools.cached_property
     def is_written_off(self) -> _B:
         """Written off as of ``as_of``."""
-        return ro(self.written_off_ns != MISSING)
+        if "written_off_ns" in self.__dict__:
+            return ro(self.written_off_ns != MISSING)
+        first = self._p.written_first_ns
+        out = first < self.limit
+        out &= first != MISSING
+        return ro(out)
 
     @functools.cached_property
     def is_open(self) -> _B:
@@ -1431,15 +1438,13 @@ class PreparedLedger:
         """Whether no payment amount is negative (then the running sums only grow)."""
         return self._pay_amounts[2]
 
-    @functools.cached_property
-    def _running(self) -> tuple[_I64, _I64]:
-        """The cumulative amount within the case at each payment, and the position of
-        each case's last payment."""
+    def running_sums(self) -> _I64:
+        """The cumulative amount within the case at each payment (computed on each call,
+        not kept: the covering payment and the amount paid as of a bound read it once)."""
         amount = self.pay_amount
         m = amount.shape[0]
         runs = self.pay_runs
         running = np.cumsum(amount, dtype=np.int64)
-        last = np.empty_like(runs)
         if m:
             # subtract from each payment the sum before its case's first payment: the
             # per-case offsets, broadcast to the payments by a cumulative sum of steps
@@ -1449,20 +1454,7 @@ class PreparedLedger:
             step[runs[1:]] = np.diff(before)  # before[0] == 0
             np.cumsum(step, out=step)
             running -= step
-            last[:-1] = runs[1:]
-            last[-1] = m
-            last -= 1
-        return ro(running), ro(last)
-
-    @property
-    def pay_running(self) -> _I64:
-        """Cumulative amount within the case, at each payment."""
-        return self._running[0]
-
-    @property
-    def pay_run_last(self) -> _I64:
-        """Position of each case's last payment."""
-        return self._running[1]
+        return running
 
     @functools.cached_property
     def pay_run_cases(self) -> npt.NDArray[Any]:
@@ -1509,7 +1501,7 @@ class PreparedLedger:
         case = self.pay_case
         target = np.where(self.has_amount, self.amount, MAX_NS)
         out = np.full(self.n, MISSING, dtype=np.int64)
-        _first_flagged(case, self.pay_running >= target[case], self.pay_ts, out)
+        _first_flagged(case, self.running_sums() >= target[case], self.pay_ts, out)
         return ro(out)
 
 

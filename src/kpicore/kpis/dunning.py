@@ -144,9 +144,18 @@ def _period_dates(ordinals: _I64, freq: Freq) -> npt.NDArray[np.datetime64]:
     return starts[inv.reshape(ordinals.shape)] if ordinals.shape[0] else starts
 
 
-def _case_max(c: _I64, v: _I64, n: int) -> _I64:
-    """Per case, the max of ``v`` over the items of that case (``c`` ascending; 0 if none)."""
-    out = np.zeros(n, dtype=np.int64)
+def _fits(lo: int, hi: int, dtype: str) -> bool:
+    info = np.iinfo(dtype)
+    return info.min <= lo and hi <= info.max
+
+
+def _case_max(c: _I64, v: _I64, n: int) -> npt.NDArray[np.signedinteger[Any]]:
+    """Per case, the max of ``v`` over the items of that case (``c`` ascending; 0 if
+    none), in the narrowest of int8, int16, int64 that holds ``v`` (levels are small:
+    one byte per invoice instead of eight)."""
+    lo, top = (int(v.min()), int(v.max())) if v.shape[0] else (0, 0)
+    dtype = next(t for t in ("int8", "int16", "int64") if _fits(lo, top, t))
+    out: npt.NDArray[np.signedinteger[Any]] = np.zeros(n, dtype=dtype)
     if c.shape[0]:
         h = np.flatnonzero(heads(c))
         out[c[h]] = np.maximum.reduceat(v, h)
@@ -736,8 +745,8 @@ class _EffectivenessPrep(NamedTuple):
     counted: _B  # letters on issued invoices
     per_level: tuple[_LevelArrays, ...]
     repeated: int
-    max_level: _I64  # per case: the highest level reached
-    paid_level: _I64  # per case: the highest level before settlement
+    max_level: npt.NDArray[np.signedinteger[Any]]  # per case: the highest level reached
+    paid_level: npt.NDArray[np.signedinteger[Any]]  # the highest level before settlement
 
 
 def _effectiveness_prep(

@@ -1169,8 +1169,8 @@ def minor_values(
     ([150, 0], [True, False])
     """
     kind = raw.dtype.kind
-    if kind in "iu":
-        return raw.astype(np.int64), np.ones(raw.shape[0], dtype=bool)
+    if kind in "iu":  # no copy when already int64 (read-only arrays stay read-only)
+        return raw.astype(np.int64, copy=False), np.ones(raw.shape[0], dtype=bool)
     if kind == "f":
         ok = ~np.isnan(raw)
         whole = np.where(ok, raw, 0.0)
@@ -1346,6 +1346,8 @@ class PreparedLedger:
         amount, has = minor_values(
             log.case_attribute(name), field=name, ids=lambda i: plain(ids[i])
         )
+        if bool(has.all()):
+            return ro(amount), ro(has)
         return ro(np.where(has, amount, MISSING)), ro(has)
 
     @property
@@ -1421,7 +1423,8 @@ class PreparedLedger:
         else:
             amount = np.zeros(m, dtype=np.int64)
             ok = np.zeros(m, dtype=bool)
-        return ro(amount), ro(np.flatnonzero(~ok)), bool((amount >= 0).all())
+        without = np.zeros(0, dtype=np.int64) if bool(ok.all()) else np.flatnonzero(~ok)
+        return ro(amount), ro(without), bool((amount >= 0).all())
 
     @property
     def pay_amount(self) -> _I64:

@@ -538,3 +538,21 @@ def test_case_max_matches_a_loop(items: list[tuple[int, int]]) -> None:
     for i, x in zip(c.tolist(), small.tolist(), strict=True):
         expected_small[i] = max(expected_small[i], x)
     assert _case_max(c, small, 7).tolist() == expected_small
+
+
+@given(
+    levels=st.lists(st.integers(0, 3) | st.integers(0, 90), max_size=60),
+    flags=st.lists(st.booleans(), min_size=60, max_size=60),
+)
+def test_level_counts_match_bincount(levels: list[int], flags: list[bool]) -> None:
+    # few levels: a comparison per level; many (> 64): bincount -- the same counts
+    from kpicore.kpis.dunning import _level_counts
+
+    lv = np.array(levels, dtype=np.int8)
+    where = np.array(flags[: len(levels)], dtype=bool)
+    size = max(levels, default=0) + 1
+    assert _level_counts(lv, size).tolist() == np.bincount(lv, minlength=size).tolist()
+    expected = [0] * size
+    for v, f in zip(levels, where.tolist(), strict=True):
+        expected[v] += f
+    assert _level_counts(lv, size, where).tolist() == expected

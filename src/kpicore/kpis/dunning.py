@@ -144,6 +144,31 @@ def _period_dates(ordinals: _I64, freq: Freq) -> npt.NDArray[np.datetime64]:
     return starts[inv.reshape(ordinals.shape)] if ordinals.shape[0] else starts
 
 
+def _level_counts(
+    levels: npt.NDArray[np.signedinteger[Any]], size: int, where: _B | None = None
+) -> _I64:
+    """How many of ``levels`` (where ``where``) equal each of ``0 .. size - 1``.
+
+    Dunning levels are few: one comparison per level is cheaper than ``bincount``,
+    which first widens the narrow per-invoice levels to ``intp``.
+
+    Examples
+    --------
+    >>> lv = np.array([0, 2, 2, 1], dtype=np.int8)
+    >>> _level_counts(lv, 3).tolist(), _level_counts(lv, 3, lv != 1).tolist()
+    ([1, 1, 2], [1, 0, 2])
+    """
+    if size > 64:
+        return np.bincount(levels if where is None else levels[where], minlength=size)
+    out = np.zeros(size, dtype=np.int64)
+    for k in range(size):
+        eq = levels == k
+        if where is not None:
+            eq &= where
+        out[k] = np.count_nonzero(eq)
+    return out
+
+
 def _fits(lo: int, hi: int, dtype: str) -> bool:
     info = np.iinfo(dtype)
     return info.min <= lo and hi <= info.max
@@ -930,29 +955,29 @@ def dunning_effectiveness(
             if not reached:
                 continue
             got = pay != MISSING
-            days = np.where(got, (pay - letter_ts) / NS_PER_DAY_F, np.nan)
-            k = int(np.count_nonzero(got))
+            days = np.subtract(pay[got], letter_ts[got]) / NS_PER_DAY_F
+            k = int(days.shape[0])
             levels[la.level] = DunningLevelStats(
                 level=la.level,
                 reached=reached,
                 paid_after=k,
                 paid_share=ratio(k, reached),
                 paid_before_letter=int(np.count_nonzero(before)),
-                days_to_payment=Summary.of(days, percentiles=levels_pct),
+                days_to_payment=Summary.of(days, missing=reached - k, percentiles=levels_pct),
             )
         if whole and pop.shape[0] == n:
             ml, st, pl_all = max_level, is_settled, paid_level
         else:
             ml, st, pl_all = max_level[member], is_settled[member], paid_level[member]
         size = int(ml.max(initial=0)) + 1
-        inv_cnt = np.bincount(ml, minlength=size)
-        paid_cnt = np.bincount(ml[st], minlength=size)
+        inv_cnt = _level_counts(ml, size)
+        paid_cnt = _level_counts(ml, size, st)
         by_max = {
             k: DunningMaxLevelStats(k, int(inv_cnt[k]), int(paid_cnt[k]),
                                     ratio(int(paid_cnt[k]), int(inv_cnt[k])))
             for k in np.flatnonzero(inv_cnt).tolist()
         }  # fmt: skip
-        pl = np.bincount(pl_all[st], minlength=1)
+        pl = _level_counts(pl_all, size, st)
         return DunningEffectivenessGroup(
             invoices=int(cases.shape[0]),
             levels=levels,

@@ -547,7 +547,8 @@ def epoch_days(
     ``datetime64`` values are taken at their UTC date; an object array may
     hold dates and ISO ``YYYY-MM-DD`` strings (each distinct value parsed
     once). Anything else raises InvalidRecordError naming ``record(i)`` of the
-    first offending row, the ``field`` and what was ``expected``.
+    first offending row, the ``field`` and what was ``expected``. Days given as
+    ``datetime64[D]`` come back as a view of ``raw`` (treat the result as read-only).
 
     Examples
     --------
@@ -558,8 +559,9 @@ def epoch_days(
     kind = raw.dtype.kind
     if kind == "M":
         unit, _ = np.datetime_data(raw.dtype)
-        if unit in ("D", "W", "M", "Y"):
-            return raw.astype("datetime64[D]").view(np.int64).copy()
+        if unit in ("D", "W", "M", "Y"):  # no copy of days already stored as days
+            days: _I64 = raw.astype("datetime64[D]", copy=False).view(np.int64)
+            return days
         ns = raw.astype("datetime64[ns]").view(np.int64)
         return np.where(ns != MISSING, np.floor_divide(ns, NS_PER_DAY), MISSING)
     out = np.full(raw.shape[0], MISSING, dtype=np.int64)

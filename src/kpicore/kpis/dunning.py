@@ -935,9 +935,9 @@ def dunning_effectiveness(
     pop = lg.issued_index
     is_settled = lg.is_settled
 
-    def compute(ix: _I64) -> DunningEffectivenessGroup:
-        cases = pop[ix]
-        # every issued invoice (the total): the letters are all members, no masks needed
+    def compute(ix: _I64 | None) -> DunningEffectivenessGroup:
+        # None: every issued invoice (the total): the letters are all members, no masks
+        cases = pop if ix is None else pop[ix]
         whole = cases.shape[0] == pop.shape[0]
         if whole:
             member = issued
@@ -985,7 +985,7 @@ def dunning_effectiveness(
             paid_at_level={k: int(pl[k]) for k in np.flatnonzero(pl).tolist()},
         )
 
-    total = compute(np.arange(pop.shape[0], dtype=np.int64))
+    total = compute(None)
     g = item_grouping(
         data, log, pop, by=by, freq=freq, when=lg.issued_ns[pop] if freq else None, tz=tz,
         customers=customers, roles=roles,

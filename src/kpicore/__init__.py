@@ -245,6 +245,10 @@ from kpicore.summary import (
     Summary,
     exact_sum,
 )
+from kpicore.threads import (
+    get_threads,
+    set_threads,
+)
 
 __all__ = [
     "CANONICAL",
@@ -427,6 +431,7 @@ __all__ = [
     "exact_sum",
     "expected_paid_until",
     "from_ns",
+    "get_threads",
     "invoice_dso",
     "is_usable_contact",
     "is_usable_email",
@@ -447,6 +452,7 @@ __all__ = [
     "promise_kept_rate",
     "rgc_2014_schedule",
     "rgc_2023_schedule",
+    "set_threads",
     "standard_dso",
     "standard_dso_from_totals",
     "sum_money",

@@ -102,6 +102,7 @@ from kpicore.periods import Freq, as_of_ns, bucket
 from kpicore.results import Breakdown, freeze, plain, to_jsonable
 from kpicore.results import read_only as ro
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
+from kpicore.threads import run_all
 
 __all__ = [
     "DEFAULT_ROLES",
@@ -903,6 +904,7 @@ class Ledger:
     def settled_ns(self) -> _I64:
         """Known settlement instant (see the class notes)."""
         p = self._p
+        self._warm_closed()
         limit = self.limit
         cover = _known(p.cover_ns, limit)
         # the model: an invoice of amount zero is settled at its issue
@@ -956,6 +958,11 @@ class Ledger:
     def n(self) -> int:
         """Number of invoices (cases)."""
         return int(self.case_ids.shape[0])
+
+    @property
+    def prepared(self) -> PreparedLedger:
+        """The per-log columns this ledger reads (shared by every as-of bound)."""
+        return self._p
 
     @property
     def limit(self) -> int:
@@ -1024,6 +1031,7 @@ class Ledger:
         does: then the covering payment's instant is not needed.
         """
         p = self._p
+        self._warm_open()
         if "settled_ns" in self.__dict__ or not p.payments_nonnegative:
             return ro(self.settled_ns != MISSING)
         limit = self.limit
@@ -1052,6 +1060,7 @@ class Ledger:
     def is_open(self) -> _B:
         """Issued, neither settled nor written off, as of ``as_of`` (status open,
         partially paid or disputed)."""
+        self._warm_open()
         out = ~self.is_settled
         out &= ~self.is_written_off
         out &= self.is_issued
@@ -1060,7 +1069,41 @@ class Ledger:
     @functools.cached_property
     def closed_ns(self) -> _I64:
         """Settlement or write-off instant, whichever came first (MISSING if neither)."""
+        self._warm_closed()
         return ro(_earliest(self.settled_ns, self.written_off_ns))
+
+    def _warm_open(self) -> None:
+        """Compute the inputs of :attr:`is_open` on two threads (:mod:`kpicore.threads`):
+        the payments on one, the settlement, write-off and issue events on the other."""
+        if "_warmed_open" in self.__dict__:
+            return
+        p = self._p
+
+        def payments() -> object:
+            if p.payments_nonnegative and "settled_ns" not in self.__dict__:
+                return p.first_pay_ns, self.paid_minor
+            return p.cover_ns
+
+        run_all(
+            [payments, lambda: (p.settled_first_ns, self.is_written_off, self.is_issued)],
+            rows=p.n_events,
+        )
+        self.__dict__["_warmed_open"] = True
+
+    def _warm_closed(self) -> None:
+        """Compute the inputs of :attr:`closed_ns` on two threads: the covering payments
+        on one, the settlement, write-off and issue events on the other."""
+        if "_warmed_closed" in self.__dict__:
+            return
+        p = self._p
+        run_all(
+            [
+                lambda: p.cover_ns,
+                lambda: (p.settled_first_ns, self.written_off_ns, self.is_issued),
+            ],
+            rows=p.n_events,
+        )
+        self.__dict__["_warmed_closed"] = True
 
     @property
     def settled_at(self) -> npt.NDArray[np.datetime64]:
@@ -1320,6 +1363,7 @@ class PreparedLedger:
         self._log_ref = weakref.ref(log)
         self.roles = roles
         self.case_ids: npt.NDArray[Any] = log.case_ids
+        self.n_events = log.n_events
 
     def __repr__(self) -> str:
         return f"PreparedLedger({self.n} invoices)"

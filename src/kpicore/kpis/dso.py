@@ -54,6 +54,7 @@ from kpicore.money import Money
 from kpicore.periods import Freq, add_months, as_of_date, as_of_ns, business_days_between_arrays
 from kpicore.results import Breakdown, fields_to_dict
 from kpicore.summary import DEFAULT_PERCENTILES
+from kpicore.threads import run_all
 
 from ._ledger import (
     DEFAULT_ROLES,
@@ -525,6 +526,12 @@ def invoice_dso(
     check_choice(period_of, "period_of", ("invoice", "payment"))
     log, invoices = as_log_with_invoices(data, activity_map=activity_map)
     lg = ledger_at(log, None if as_of is None else as_of_ns(as_of, tz=tz), roles)
+    if until == "first_payment":  # the payments on one thread, the rest on another
+        p = lg.prepared
+        run_all(
+            [lambda: p.first_after_issue_ns, lambda: (lg.issued_index, lg.coverage)],
+            rows=log.n_events,
+        )
     ix = lg.issued_index
     full = lg.all_issued  # then the population is every case: no gathers
 

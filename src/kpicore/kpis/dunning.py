@@ -91,6 +91,7 @@ from kpicore.periods import Freq, Period, bucket
 from kpicore.results import Breakdown, fields_to_dict
 from kpicore.sketch import QuantileSketch
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
+from kpicore.threads import run_all
 
 __all__ = [
     "DUNNING_PRESETS",
@@ -449,6 +450,17 @@ def dunning_rate(
     limit = horizon_ns(log, as_of, tz)
     lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)  # as_of None: all events < horizon
     n = log.n_cases
+    p = lg.prepared
+    run_all(  # independent columns at once: the covering payments, the rest
+        [
+            lambda: p.cover_ns,
+            lambda: (
+                p.settled_first_ns, p.written_first_ns, lg.is_issued, lg.has_due_date,
+                _letters(log, roles, limit, levels=False),
+            ),
+        ],
+        rows=log.n_events,
+    )  # fmt: skip
     issued = lg.is_issued
     has_due = lg.has_due_date
     due_end = day_start_ns(np.where(has_due, lg.due_days + 1, MISSING), tz)

@@ -1081,8 +1081,8 @@ class Ledger:
 
         def payments() -> object:
             if p.payments_nonnegative and "settled_ns" not in self.__dict__:
-                return p.first_pay_ns, self.paid_minor
-            return p.cover_ns
+                return p.first_pay_ns, self.paid_minor, self.has_due_date, self.has_currency
+            return p.cover_ns, self.has_due_date, self.has_currency
 
         run_all(
             [payments, lambda: (p.settled_first_ns, self.is_written_off, self.is_issued)],

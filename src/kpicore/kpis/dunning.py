@@ -808,32 +808,42 @@ def _effectiveness_prep(
         level_values = np.unique(lv).tolist()
     per_level: list[_LevelArrays] = []
     repeated = 0
-    pay_idx = np.zeros(0, dtype=np.int64)
-    if paid == "any_payment":
-        pay_idx = role_events(log, roles.payment, "payment")
-        pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
-    for lev in level_values:
-        sel = np.flatnonzero(lv == lev)
-        h = heads(lc[sel])
-        repeated += int(sel.shape[0] - np.count_nonzero(h))
-        c, t = lc[sel[h]], lt[sel[h]]
-        s = settled[c]
-        before = (s != MISSING) & (s < t)
-        if paid == "settled":
-            pay = np.where((s != MISSING) & ~before, s, MISSING)
-        else:
-            pos = next_at_or_after(
-                c, t, log.case_codes[pay_idx].astype(np.int64), log.timestamps[pay_idx]
+
+    def levels() -> None:  # per level: the first letter of that level per invoice
+        nonlocal repeated
+        pay_idx = np.zeros(0, dtype=np.int64)
+        if paid == "any_payment":
+            pay_idx = role_events(log, roles.payment, "payment")
+            pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
+        for lev in level_values:
+            sel = np.flatnonzero(lv == lev)
+            h = heads(lc[sel])
+            repeated += int(sel.shape[0] - np.count_nonzero(h))
+            c, t = lc[sel[h]], lt[sel[h]]
+            s = settled[c]
+            before = (s != MISSING) & (s < t)
+            if paid == "settled":
+                pay = np.where((s != MISSING) & ~before, s, MISSING)
+            else:
+                pos = next_at_or_after(
+                    c, t, log.case_codes[pay_idx].astype(np.int64), log.timestamps[pay_idx]
+                )
+                pay = np.where(pos >= 0, log.timestamps[pay_idx][np.maximum(pos, 0)], MISSING)
+                pay = np.where(before, MISSING, pay)
+            per_level.append(
+                _LevelArrays(int(lev), ro(c), ro(t), ro(pay.astype(np.int64)), ro(before))
             )
-            pay = np.where(pos >= 0, log.timestamps[pay_idx][np.maximum(pos, 0)], MISSING)
-            pay = np.where(before, MISSING, pay)
-        per_level.append(
-            _LevelArrays(int(lev), ro(c), ro(t), ro(pay.astype(np.int64)), ro(before))
-        )
-    max_level = _case_max(lc, lv, n)
-    settled_lc = settled[lc]
-    before_settle = (settled_lc != MISSING) & (lt < settled_lc)
-    paid_level = _case_max(lc[before_settle], lv[before_settle], n)
+
+    per_case: list[npt.NDArray[np.signedinteger[Any]]] = []
+
+    def highest() -> None:  # per invoice: the highest level, and the highest before settling
+        settled_lc = settled[lc]
+        before_settle = (settled_lc != MISSING) & (lt < settled_lc)
+        per_case.append(_case_max(lc, lv, n))
+        per_case.append(_case_max(lc[before_settle], lv[before_settle], n))
+
+    run_all([levels, highest], rows=log.n_events)
+    max_level, paid_level = per_case
     return _EffectivenessPrep(
         let, ro(counted), tuple(per_level), repeated, ro(max_level), ro(paid_level)
     )

@@ -177,3 +177,19 @@ def test_a_forked_child_gets_a_pool_of_its_own() -> None:
     proc.join(timeout=30)
     assert proc.exitcode == 0
     assert q.get(timeout=5) == [1, 2]
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_large_summary_computes_mean_and_quantiles_together(n: int) -> None:
+    # MIN_PARALLEL_ROWS is 0 here: every summary counts as large
+    import math
+
+    from kpicore.summary import Summary
+
+    set_threads(n)
+    values = [float(v) for v in range(1, 102)]
+    s = Summary.of(values, percentiles=[10])
+    assert s.median == 51.0
+    assert {"mean", "quantiles"} <= set(s._stats)  # the mean came with the median
+    assert s.mean == math.fsum(values) / 101
+    assert s.percentiles == {10.0: 11.0}

@@ -32,6 +32,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import threads
 from kpicore.errors import InvalidParameterError
 from kpicore.results import FrozenDict
 
@@ -169,9 +170,6 @@ class Summary:
         ``{level: value}`` for each level (``None`` when empty), numpy
         ``"linear"`` method (R type 7).
 
-    Each statistic is computed when first read and then kept: a result whose
-    summaries are never read does not pay for their quantiles or exact sums.
-
     Notes
     -----
     ``a.merge(b) == Summary.of(union)`` holds bitwise for every statistic,
@@ -179,6 +177,11 @@ class Summary:
     every statistic depends only on the multiset of values, never on their
     order (quantiles come from order statistics). Memory is 8 bytes per
     value; nothing is approximated or sampled.
+
+    Each statistic is computed when first read and then kept: a result whose
+    summaries are never read does not pay for their quantiles or exact sums. A
+    summary of at least ``kpicore.threads.MIN_PARALLEL_ROWS`` values computes
+    its mean and its quantiles together, on two threads, when either is first read.
 
     Examples
     --------
@@ -202,15 +205,29 @@ class Summary:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "count", int(self.data.shape[0]))
 
-    @property
-    def mean(self) -> float | None:
-        """Mean: the correctly rounded sum over the count (None when empty)."""
+    def _both(self) -> None:
+        """A large summary read for the first time: the mean and the quantiles on two
+        threads (:mod:`kpicore.threads`) -- whoever reads one usually reads the other."""
+        stats = self._stats
+        if self.count < threads.MIN_PARALLEL_ROWS or "both" in stats:
+            return
+        stats["both"] = True  # before the jobs: they read the statistics themselves
+        threads.run_all([self._mean, self._quantiles], rows=self.count)
+
+    def _mean(self) -> float | None:
         stats = self._stats
         if "mean" not in stats:
             stats["mean"] = exact_sum(self.data) / self.count if self.count else None
         return stats["mean"]  # type: ignore[no-any-return]
 
+    @property
+    def mean(self) -> float | None:
+        """Mean: the correctly rounded sum over the count (None when empty)."""
+        self._both()
+        return self._mean()
+
     def _quantiles(self) -> tuple[float | None, Mapping[float, float | None]]:
+        self._both()
         stats = self._stats
         if "quantiles" not in stats:
             if not self.count:

@@ -339,6 +339,14 @@ def _run_worker(tool: str, python: str, args: argparse.Namespace, invoice_object
         return report
 
 
+def _kpicore_threads() -> int | None:
+    try:
+        from kpicore.threads import get_threads
+    except ImportError:  # pragma: no cover - an older kpicore
+        return None
+    return get_threads()
+
+
 def _machine() -> Report:
     cpu = platform.processor() or platform.machine()
     try:
@@ -361,6 +369,7 @@ def _machine() -> Report:
         "platform": platform.platform(),
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "kpicore_threads": _kpicore_threads(),
         "memory_gib": mem_gib,
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -532,7 +541,8 @@ def format_table(report: Report) -> str:
         + f"Python {m['python']}, numpy {m['numpy']}; load average "
         + (f"{m['loadavg_start'][0]:.2f} -> {m.get('loadavg_end', [0])[0]:.2f}"
            if m.get("loadavg_start") else "n/a"),
-        "versions: " + ", ".join(f"{n} {tools[n]['version']}" for n in names),
+        "versions: " + ", ".join(f"{n} {tools[n]['version']}" for n in names)
+        + (f"; kpicore threads {m['kpicore_threads']}" if m.get("kpicore_threads") else ""),
         "",
     ]  # fmt: skip
     head = f"{'':28}" + "".join(f"{n:>10}" for n in names)

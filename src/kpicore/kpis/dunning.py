@@ -451,25 +451,26 @@ def dunning_rate(
     lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)  # as_of None: all events < horizon
     n = log.n_cases
     p = lg.prepared
-    run_all(  # independent columns at once: the covering payments, the rest
-        [
-            lambda: p.cover_ns,
-            lambda: (
-                p.settled_first_ns, p.written_first_ns, lg.is_issued, lg.has_due_date,
-                _letters(log, roles, limit, levels=False),
-            ),
-        ],
-        rows=log.n_events,
-    )  # fmt: skip
+    found: dict[str, Any] = {}
+
+    def letters_and_dates() -> None:
+        p.settled_first_ns, lg.written_off_ns, lg.is_issued  # noqa: B018 - computed and kept
+        has_due = lg.has_due_date
+        found["due_end"] = day_start_ns(np.where(has_due, lg.due_days + 1, MISSING), tz)
+        found["let"] = let = _letters(log, roles, limit, levels=False)
+        found["per_case"] = np.bincount(let.case, minlength=n)
+
+    # independent work at once: the letters, due dates and settlement events here, the
+    # payments and the settlement instants on another thread (whose own warm-up of the
+    # settlement columns then runs inline, not queued behind this one)
+    run_all([letters_and_dates, lambda: (p.cover_ns, lg.closed_ns)], rows=log.n_events)
     issued = lg.is_issued
     has_due = lg.has_due_date
-    due_end = day_start_ns(np.where(has_due, lg.due_days + 1, MISSING), tz)
+    due_end, let, per_case = found["due_end"], found["let"], found["per_case"]
     close = lg.closed_ns
     end = np.where(close == MISSING, limit, np.minimum(close, limit))
     overdue = issued & has_due & (due_end < end)
     cases = np.flatnonzero(overdue).astype(np.int64, copy=False)
-    let = _letters(log, roles, limit, levels=False)
-    per_case = np.bincount(let.case, minlength=n)
     on_overdue = overdue[let.case]
     n_letters = int(np.count_nonzero(on_overdue))
     dunned_total = int(np.count_nonzero(per_case[cases] > 0))

@@ -1074,20 +1074,24 @@ class Ledger:
 
     def _warm_open(self) -> None:
         """Compute the inputs of :attr:`is_open` on two threads (:mod:`kpicore.threads`):
-        the payments on one, the settlement, write-off and issue events on the other."""
+        the payments on one; the settlement, write-off and issue events, due dates,
+        amounts and currencies on the other."""
         if "_warmed_open" in self.__dict__:
             return
         p = self._p
 
         def payments() -> object:
             if p.payments_nonnegative and "settled_ns" not in self.__dict__:
-                return p.first_pay_ns, self.paid_minor, self.has_due_date, self.has_currency
-            return p.cover_ns, self.has_due_date, self.has_currency
+                return p.first_pay_ns, self.paid_minor
+            return p.cover_ns
 
-        run_all(
-            [payments, lambda: (p.settled_first_ns, self.is_written_off, self.is_issued)],
-            rows=p.n_events,
-        )
+        def events() -> object:
+            return (
+                p.settled_first_ns, self.is_written_off, self.is_issued, self.has_due_date,
+                self.has_amount, self.has_currency,
+            )  # fmt: skip
+
+        run_all([payments, events], rows=p.n_events)
         self.__dict__["_warmed_open"] = True
 
     def _warm_closed(self) -> None:

@@ -362,6 +362,14 @@ def test_filter_cases_by_ids_and_mask(log: EventLog) -> None:
     assert ints.filter_cases(["x"]).n_cases == 0
 
 
+def test_filter_cases_rejects_what_is_not_ids_or_a_mask(log: EventLog) -> None:
+    # a condition must be given as its mask; ids that cannot be compared are named
+    with pytest.raises(InvalidParameterError, match="not a function"):
+        log.filter_cases(lambda case: True)  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="of type object"):
+        log.filter_cases([object()])
+
+
 def test_filter_activities(log: EventLog) -> None:
     only = log.filter_activities([REG, RES])
     assert only.case_ids.tolist() == ["A3", "A4"]

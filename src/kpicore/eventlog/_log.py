@@ -1904,6 +1904,12 @@ class EventLog:
         >>> log.filter_cases(log.case_ids == "b", keep=False).case_ids.tolist()
         ['a', 'c']
         """
+        if callable(cases):
+            raise InvalidParameterError(
+                "filter_cases: cases must be case ids or a boolean mask (one entry per "
+                f"case), not a function ({cases!r}); for a condition on the cases pass "
+                "the mask it gives, e.g. log.case_ids == 'F-1'"
+            )
         arr = np.asarray(cases) if not isinstance(cases, np.ndarray) else cases
         if arr.dtype == bool:
             if arr.shape != (self.n_cases,):
@@ -1920,7 +1926,14 @@ class EventLog:
                     probe = np.asarray(wanted, dtype=labels.dtype)
                 except (TypeError, ValueError):
                     probe = np.asarray([], dtype=labels.dtype)
-                pos = np.searchsorted(labels, probe)
+                try:
+                    pos = np.searchsorted(labels, probe)
+                except TypeError:
+                    kinds = sorted({type(v).__name__ for v in wanted})
+                    raise InvalidParameterError(
+                        f"filter_cases: case ids of type {', '.join(kinds)} cannot be "
+                        "compared with the log's case ids"
+                    ) from None
                 pos_ok = pos < self.n_cases
                 hit = np.zeros(probe.shape[0], dtype=bool)
                 hit[pos_ok] = labels[pos[pos_ok]] == probe[pos_ok]

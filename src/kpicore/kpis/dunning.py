@@ -956,7 +956,6 @@ def dunning_effectiveness(
     issued = lg.is_issued
     is_settled = lg.is_settled
     pop = lg.issued_index
-    is_settled = lg.is_settled
 
     def compute(ix: _I64 | None) -> DunningEffectivenessGroup:
         # None: every issued invoice (the total): the letters are all members, no masks

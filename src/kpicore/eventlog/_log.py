@@ -1400,8 +1400,10 @@ class EventLog:
         if codes.shape[0] > 3:
             out: _B = lut[self._act]
             return out
-        mask: _B = self._act == codes[0]
-        for code in codes[1:].tolist():
+        # Python ints compare in int16; a numpy int64 scalar would widen every code
+        first, *rest = codes.tolist()
+        mask: _B = self._act == first
+        for code in rest:
             mask |= self._act == code
         return mask
 

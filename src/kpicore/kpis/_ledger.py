@@ -531,8 +531,9 @@ def first_role_ns(log: EventLog, spec: Any, role: str) -> _I64:
     if n and codes.shape[0] <= 3 and log.every_case_has_events:
         first = log.case_starts[:-1]
         head_act = log.activity_codes[first]
-        at_head = head_act == codes[0] if codes.shape[0] else np.zeros(n, dtype=bool)
-        for code in codes[1:].tolist():
+        wanted = codes.tolist()  # Python ints: compared in int16, not widened to int64
+        at_head = head_act == wanted[0] if wanted else np.zeros(n, dtype=bool)
+        for code in wanted[1:]:
             at_head |= head_act == code
         if bool(at_head.all()):
             return log.timestamps[first]

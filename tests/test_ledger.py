@@ -34,6 +34,7 @@ from kpicore.kpis._ledger import (
     money_totals,
     prepare_ledger,
     role_events,
+    run_sums,
     to_day,
 )
 from kpicore.model import Customer, Dispute, Invoice, Payment
@@ -865,6 +866,76 @@ def test_running_sums_and_cover_with_refunds_match_a_loop(
     # the running sum at it (the as-of path), refunds included
     early = ledger(log, as_of=dt.date(2024, 2, 1))
     assert early.paid_minor.tolist() == [pays[0] for pays in amounts]
+
+
+@given(
+    cases=st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 10_000), min_size=0, max_size=5),  # payments
+            st.one_of(st.none(), st.integers(0, 12_000)),  # amount (None: no amount)
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_cover_without_refunds_matches_a_loop(cases: list[tuple[list[int], int | None]]) -> None:
+    # payments only add up: the covering payment is read per case (the last one, unless
+    # the amount was reached earlier: over-payments and payments after settling)
+    case: list[str] = []
+    act: list[str] = []
+    ts: list[str] = []
+    amt: list[int | None] = []
+    case_amount: list[int | None] = []
+    for k, (pays, amount) in enumerate(cases):
+        rows: list[tuple[str, str, int | None]] = [
+            ("Invoice Generated", f"2024-01-01T00:{k:02d}Z", None)
+        ]
+        rows += [
+            ("Payment Received", f"2024-02-{j + 1:02d}T00:{k:02d}Z", a) for j, a in enumerate(pays)
+        ]
+        for a_name, t, a in rows:
+            case.append(f"F{k:03d}")
+            act.append(a_name)
+            ts.append(t)
+            amt.append(a)
+            case_amount.append(amount)
+    log = EventLog.from_columns(
+        case=case, activity=act, timestamp=ts, attributes={"amount_minor": amt},
+        case_attributes={"amount_minor": case_amount, "currency": ["BRL"] * len(case)},
+    )  # fmt: skip
+    p = prepare_ledger(log)
+    assert p.payments_nonnegative
+    expected: list[int] = []
+    for k, (pays, amount) in enumerate(cases):
+        total, cover = 0, MISSING
+        for j, a in enumerate(pays):
+            total += a
+            if amount is not None and cover == MISSING and total >= amount:
+                cover = date_to_ns(dt.date(2024, 2, j + 1)) + k * 60 * 10**9
+        expected.append(cover)
+    assert p.cover_ns.tolist() == expected
+    paid = [sum(pays) for pays, _ in cases]
+    assert ledger(log).paid_minor.tolist() == paid
+    last = [date_to_ns(dt.date(2024, 2, len(pays))) + k * 60 * 10**9
+            for k, (pays, _) in enumerate(cases) if pays]  # fmt: skip
+    assert p.pay_last_ns == (max(last) if last else MISSING)
+
+
+@given(
+    runs=st.lists(
+        st.lists(st.integers(-(2**61), 2**61), min_size=1, max_size=4), min_size=1, max_size=12
+    )
+)
+def test_run_sums_are_exact_when_the_running_total_wraps(runs: list[list[int]]) -> None:
+    # each run's sum fits in int64, the cumulative sum over all runs may not: the
+    # differences of the (wrapping) cumulative sums are still exact
+    runs = [r for r in runs if -(2**63) <= sum(r) < 2**63]
+    assume(runs)
+    values = np.array([v for r in runs for v in r], dtype=np.int64)
+    lens = np.array([len(r) for r in runs])
+    ends = np.cumsum(lens) - 1
+    starts = ends - lens + 1
+    assert run_sums(values, starts, ends).tolist() == [sum(r) for r in runs]
 
 
 def test_a_kpi_computes_only_the_ledger_columns_it_reads() -> None:

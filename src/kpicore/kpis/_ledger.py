@@ -157,6 +157,7 @@ __all__ = [
     "prepare_ledger",
     "ro",
     "role_events",
+    "run_sums",
     "to_day",
 ]
 
@@ -493,6 +494,29 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
         return ts[idx]
     out = np.full(n, MISSING, dtype=np.int64)
     out[as_index(c)] = ts[idx]
+    return out
+
+
+def run_sums(values: _I64, starts: npt.NDArray[Any], ends: npt.NDArray[Any]) -> _I64:
+    """Exact int64 sum of ``values[starts[k] : ends[k] + 1]`` for each run ``k`` (runs
+    ascending, not overlapping).
+
+    A difference of cumulative sums: about four times faster than ``np.add.reduceat``
+    when runs are short (a case's one or two payments), which pays per run. int64
+    arithmetic wraps, so a difference is exact whenever the run's own sum fits in int64,
+    even when the cumulative sum over all runs does not.
+
+    Examples
+    --------
+    >>> run_sums(np.array([1, 2, 3, 4]), np.array([0, 1]), np.array([0, 3])).tolist()
+    [1, 9]
+    """
+    if not starts.shape[0]:
+        return np.zeros(0, dtype=np.int64)
+    cs = np.cumsum(values, dtype=np.int64)
+    out: _I64 = cs[ends]
+    out -= cs[starts]
+    out += values[starts]
     return out
 
 
@@ -872,7 +896,7 @@ class Ledger:
         paid_minor = np.zeros(self.n, dtype=np.int64)
         if self._all_payments_known:  # one sum per case
             if p.pay_runs.shape[0]:
-                paid_minor[p.pay_run_cases] = np.add.reduceat(p.pay_amount, p.pay_runs)
+                paid_minor[p.pay_run_cases] = p.pay_run_totals
             return ro(paid_minor)
         # the known payments are a prefix of each case's payments: the last known one is
         # known and followed by an unknown payment or by another case's
@@ -1530,9 +1554,30 @@ class PreparedLedger:
         return ro(as_index(self.pay_case[self.pay_runs]))
 
     @functools.cached_property
+    def pay_run_ends(self) -> _I64:
+        """Position of each case's last payment."""
+        runs = self.pay_runs
+        out = np.empty_like(runs)
+        if runs.shape[0]:
+            np.subtract(runs[1:], 1, out=out[:-1])
+            out[-1] = self._pay_idx.shape[0] - 1
+        return ro(out)
+
+    @functools.cached_property
+    def pay_run_totals(self) -> _I64:
+        """The sum of the payment amounts of each case with payments (per run)."""
+        return ro(run_sums(self.pay_amount, self.pay_runs, self.pay_run_ends))
+
+    @functools.cached_property
+    def pay_end_ts(self) -> _I64:
+        """The instant of each case's last payment (per run; the case's latest, as a
+        case's events are in time order)."""
+        return ro(_alive(self._log_ref).timestamps[self._pay_idx[self.pay_run_ends]])
+
+    @functools.cached_property
     def pay_last_ns(self) -> int:
         """The latest payment instant (MISSING when none)."""
-        ts = self.pay_ts
+        ts = self.pay_end_ts
         return int(ts.max()) if ts.shape[0] else MISSING
 
     @functools.cached_property
@@ -1567,11 +1612,48 @@ class PreparedLedger:
 
     @functools.cached_property
     def cover_ns(self) -> _I64:
-        """First payment at which the payments cover the amount (any time)."""
-        case = self.pay_case
-        target = np.where(self.has_amount, self.amount, MAX_NS)
+        """First payment at which the payments cover the amount (any time).
+
+        With no negative payment a case's running sum only grows: when the total
+        covers the amount and the total before the last payment does not, the last
+        payment covers it (the usual case, read per case); only the cases already
+        covered before their last payment (over-paid ones) are summed payment by
+        payment. With refunds every case is summed payment by payment.
+        """
         out = np.full(self.n, MISSING, dtype=np.int64)
-        _first_flagged(case, self.running_sums() >= target[as_index(case)], self.pay_ts, out)
+        runs = self.pay_runs
+        if not runs.shape[0]:
+            return ro(out)
+        if not self.payments_nonnegative:
+            case = self.pay_case
+            target = np.where(self.has_amount, self.amount, MAX_NS)
+            _first_flagged(case, self.running_sums() >= target[as_index(case)], self.pay_ts, out)
+            return ro(out)
+        amount = self.pay_amount
+        cases = self.pay_run_cases
+        ends = self.pay_run_ends
+        total = self.pay_run_totals
+        target = self.amount[cases]  # MISSING where none: masked by has_amount
+        covered = total >= target
+        covered &= self.has_amount[cases]
+        by_last = np.subtract(total, amount[ends]) < target
+        by_last &= covered
+        sel = np.flatnonzero(by_last)
+        out[cases[sel]] = self.pay_end_ts[sel]
+        covered &= ~by_last  # covered before the last payment
+        k = np.flatnonzero(covered)
+        if k.shape[0]:
+            starts, lens = runs[k], ends[k] - runs[k] + 1
+            seg = np.cumsum(lens) - lens  # where each case's payments start in `pos`
+            pos = np.repeat(starts - seg, lens) + np.arange(int(lens.sum()))
+            a = amount[pos]
+            running = np.cumsum(a)
+            running -= np.repeat(running[seg] - a[seg], lens)
+            reach = running >= np.repeat(target[k], lens)
+            # monotone within a case: the first reaching payment is the end minus the
+            # number reaching, plus one (at least the last payment reaches)
+            first = seg + lens - np.add.reduceat(reach, seg, dtype=np.intp)
+            out[cases[k]] = _alive(self._log_ref).timestamps[self._pay_idx[pos[first]]]
         return ro(out)
 
 

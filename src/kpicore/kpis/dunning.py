@@ -79,6 +79,7 @@ from kpicore.kpis._ledger import (
     InvoiceData,
     Ledger,
     Roles,
+    as_index,
     as_log,
     check_int,
     item_grouping,
@@ -182,9 +183,15 @@ def _case_max(c: _I64, v: _I64, n: int) -> npt.NDArray[np.signedinteger[Any]]:
     lo, top = (int(v.min()), int(v.max())) if v.shape[0] else (0, 0)
     dtype = next(t for t in ("int8", "int16", "int64") if _fits(lo, top, t))
     out: npt.NDArray[np.signedinteger[Any]] = np.zeros(n, dtype=dtype)
-    if c.shape[0]:
-        h = np.flatnonzero(heads(c))
-        out[c[h]] = np.maximum.reduceat(v, h)
+    if not c.shape[0]:
+        return out
+    if lo >= 0:  # the 0 of a case without items is below every value: one maximum.at
+        # (numpy >= 1.25 runs ufunc.at fast when the index is intp and the dtypes match;
+        # about four times faster than reduceat over short runs)
+        np.maximum.at(out, as_index(c), v.astype(dtype, copy=False))
+        return out
+    h = np.flatnonzero(heads(c))
+    out[c[h]] = np.maximum.reduceat(v, h)
     return out
 
 

@@ -105,6 +105,43 @@ def test_nested_run_all_in_a_worker_does_not_wait_for_the_pool() -> None:
     assert sorted(seen) == ["a", "b", "caller"]
 
 
+def test_a_free_thread_takes_the_next_job() -> None:
+    # two threads, four jobs: the second job waits until the third and fourth have run.
+    # Jobs are taken by whichever thread is free, so the caller (done with the first)
+    # runs them while the worker waits; handing jobs out in advance would hang here
+    set_threads(2)
+    later = threading.Event()
+    seen: list[str] = []
+
+    def waits() -> None:
+        assert later.wait(timeout=10), "the later jobs never ran"
+        seen.append("second")
+
+    def last() -> None:
+        seen.append("fourth")
+        later.set()
+
+    run_all([lambda: seen.append("first"), waits, lambda: seen.append("third"), last])
+    assert sorted(seen) == ["first", "fourth", "second", "third"]
+    assert seen[-1] == "second"
+
+
+def test_a_busy_pool_does_not_delay_the_caller() -> None:
+    # the pool's one worker is busy elsewhere: the caller runs every job itself and
+    # returns without waiting for the helper that never started
+    set_threads(2)
+    release = threading.Event()
+    busy = kpicore.threads._executor(1).submit(release.wait, 10)
+    try:
+        seen: list[int] = []
+        run_all([lambda: seen.append(1), lambda: seen.append(2), lambda: seen.append(3)])
+        assert seen == [1, 2, 3]
+        assert not busy.done()
+    finally:
+        release.set()
+        busy.result(timeout=10)
+
+
 def _log() -> EventLog:
     from kpicore.synth import synth_event_columns
 

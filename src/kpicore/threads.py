@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from kpicore.errors import InvalidParameterError
 
@@ -134,8 +134,10 @@ def run_all(jobs: Sequence[Callable[[], object]], *, rows: int | None = None) ->
     first failing job's, in the order given, so the error does not depend on timing.
 
     Jobs are meant to compute and keep independent columns (cached properties,
-    memoised values); what they return is dropped. ``rows``: the size of the data
-    they work on; below :data:`MIN_PARALLEL_ROWS` they run on the calling thread.
+    memoised values); what they return is dropped. They are taken in the order
+    given by whichever thread is free (the caller takes the first), so several
+    small jobs balance the threads' work. ``rows``: the size of the data they
+    work on; below :data:`MIN_PARALLEL_ROWS` they run on the calling thread.
 
     Examples
     --------
@@ -149,18 +151,36 @@ def run_all(jobs: Sequence[Callable[[], object]], *, rows: int | None = None) ->
     # run on the calling thread
     inline = n <= 1 or len(jobs) <= 1 or getattr(_local, "worker", False)
     inline = inline or (rows is not None and rows < MIN_PARALLEL_ROWS)
-    futures: list[Future[object]] = []
-    if not inline:
+    errors: list[BaseException | None] = [None] * len(jobs)
+    if inline:
+        for k, job in enumerate(jobs):
+            errors[k] = _attempt(job)
+    else:
+        order = iter(range(len(jobs)))
+        take = threading.Lock()
+
+        def drain() -> None:
+            while True:
+                with take:
+                    k = next(order, -1)
+                if k < 0:
+                    return
+                errors[k] = _attempt(jobs[k])
+
         pool = _executor(n - 1)
-        futures = [pool.submit(_as_worker, job) for job in jobs[1:]]
-    errors: list[BaseException | None] = []
-    for job in jobs if inline else jobs[:1]:
-        try:
-            job()
-            errors.append(None)
-        except BaseException as exc:  # re-raised below, once every job has ended
-            errors.append(exc)
-    errors += [fut.exception() for fut in futures]
+        helpers = [pool.submit(_as_worker, drain) for _ in range(min(n, len(jobs)) - 1)]
+        drain()
+        for fut in helpers:
+            if not fut.cancel():  # a helper not started yet (pool busy) is not waited for
+                fut.result()  # drain() itself never raises
     for error in errors:
         if error is not None:
             raise error
+
+
+def _attempt(job: Callable[[], object]) -> BaseException | None:
+    try:
+        job()
+    except BaseException as exc:  # re-raised by run_all once every job has ended
+        return exc
+    return None

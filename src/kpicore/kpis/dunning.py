@@ -460,17 +460,29 @@ def dunning_rate(
     p = lg.prepared
     found: dict[str, Any] = {}
 
-    def letters_and_dates() -> None:
-        p.settled_first_ns, lg.written_off_ns, lg.is_issued  # noqa: B018 - computed and kept
-        has_due = lg.has_due_date
-        found["due_end"] = day_start_ns(np.where(has_due, lg.due_days + 1, MISSING), tz)
+    def letters() -> None:
         found["let"] = let = _letters(log, roles, limit, levels=False)
         found["per_case"] = np.bincount(let.case, minlength=n)
 
-    # independent work at once: the letters, due dates and settlement events here, the
-    # payments and the settlement instants on another thread (whose own warm-up of the
-    # settlement columns then runs inline, not queued behind this one)
-    run_all([letters_and_dates, lambda: (p.cover_ns, lg.closed_ns)], rows=log.n_events)
+    def due_dates() -> None:
+        has_due = lg.has_due_date
+        found["due_end"] = day_start_ns(np.where(has_due, lg.due_days + 1, MISSING), tz)
+
+    # independent work at once, taken by whichever thread is free (kpicore.threads):
+    # the covering payments, the letters, the settlement, write-off and issue events,
+    # the due dates; then the closing instants (waiting for the columns they read)
+    run_all(
+        [
+            lambda: p.cover_ns,
+            letters,
+            lambda: p.settled_first_ns,
+            lambda: lg.written_off_ns,
+            due_dates,
+            lambda: lg.is_issued,
+            lambda: lg.closed_ns,
+        ],
+        rows=log.n_events,
+    )
     issued = lg.is_issued
     has_due = lg.has_due_date
     due_end, let, per_case = found["due_end"], found["let"], found["per_case"]

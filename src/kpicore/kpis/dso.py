@@ -526,10 +526,18 @@ def invoice_dso(
     check_choice(period_of, "period_of", ("invoice", "payment"))
     log, invoices = as_log_with_invoices(data, activity_map=activity_map)
     lg = ledger_at(log, None if as_of is None else as_of_ns(as_of, tz=tz), roles)
-    if until == "first_payment":  # the payments on one thread, the rest on another
+    if until == "first_payment":  # independent columns at once (kpicore.threads)
         p = lg.prepared
         run_all(
-            [lambda: p.first_after_issue_ns, lambda: (lg.issued_index, lg.coverage)],
+            [
+                lambda: p.first_pay_ns,
+                lambda: lg.issued_index,
+                lambda: lg.has_due_date,
+                lambda: (lg.has_amount, lg.has_currency),
+                lambda: lg.payments_without_amount,
+                lambda: p.first_after_issue_ns,
+                lambda: lg.coverage,
+            ],
             rows=log.n_events,
         )
     ix = lg.issued_index

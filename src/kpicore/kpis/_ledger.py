@@ -489,7 +489,7 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
     c = case[idx]
     h = heads(c)
     if not bool(h.all()):  # compact to the first event of each case
-        c, idx = c[h], idx[h]
+        c, idx = np.compress(h, c), np.compress(h, idx)  # faster than c[h] (numpy 2)
     if c.shape[0] == n:  # one per case, ascending: c is 0..n-1, a gather suffices
         return ts[idx]
     out = np.full(n, MISSING, dtype=np.int64)
@@ -887,7 +887,9 @@ class Ledger:
 
     @functools.cached_property
     def _all_payments_known(self) -> bool:
-        return self.limit == MAX_NS or self._p.pay_last_ns < self.limit
+        limit = self.limit
+        # the log's last event (one pass, no copy) settles it when before the bound
+        return limit == MAX_NS or self._p.last_event_ns < limit or self._p.pay_last_ns < limit
 
     @functools.cached_property
     def paid_minor(self) -> _I64:
@@ -1098,25 +1100,26 @@ class Ledger:
         return ro(_earliest(self.settled_ns, self.written_off_ns))
 
     def _warm_open(self) -> None:
-        """Compute the inputs of :attr:`is_open` on two threads (:mod:`kpicore.threads`):
-        the payments on one; the settlement, write-off and issue events, due dates,
-        amounts and currencies on the other."""
+        """Compute the inputs of :attr:`is_open` on several threads (:mod:`kpicore.threads`):
+        the payments; the settlement, write-off and issue events; due dates, amounts and
+        currencies (jobs taken by whichever thread is free)."""
         if "_warmed_open" in self.__dict__:
             return
         p = self._p
-
-        def payments() -> object:
-            if p.payments_nonnegative and "settled_ns" not in self.__dict__:
-                return p.first_pay_ns, self.paid_minor
-            return p.cover_ns
-
-        def events() -> object:
-            return (
-                p.settled_first_ns, self.is_written_off, self.is_issued, self.has_due_date,
-                self.has_amount, self.has_currency,
-            )  # fmt: skip
-
-        run_all([payments, events], rows=p.n_events)
+        by_total = p.payments_nonnegative and "settled_ns" not in self.__dict__
+        # the payments' chain first (the longest), the per-case columns behind it
+        payments: Callable[[], object] = (
+            (lambda: (self.paid_minor, p.first_pay_ns)) if by_total else (lambda: p.cover_ns)
+        )
+        jobs: list[Callable[[], object]] = [
+            payments,
+            lambda: p.settled_first_ns,
+            lambda: self.is_written_off,
+            lambda: self.is_issued,
+            lambda: self.has_due_date,
+            lambda: (self.has_amount, self.has_currency),
+        ]
+        run_all(jobs, rows=p.n_events)
         self.__dict__["_warmed_open"] = True
 
     def _warm_closed(self) -> None:
@@ -1360,7 +1363,7 @@ def _first_flagged(case: npt.NDArray[Any], flags: _B, values: _I64, out: _I64) -
     c = case[pos]
     h = heads(c)
     if not bool(h.all()):
-        c, pos = c[h], pos[h]
+        c, pos = np.compress(h, c), np.compress(h, pos)
     out[as_index(c)] = values[pos]
 
 
@@ -1573,6 +1576,12 @@ class PreparedLedger:
         """The instant of each case's last payment (per run; the case's latest, as a
         case's events are in time order)."""
         return ro(_alive(self._log_ref).timestamps[self._pay_idx[self.pay_run_ends]])
+
+    @functools.cached_property
+    def last_event_ns(self) -> int:
+        """The log's latest instant (MISSING when it has no event)."""
+        ts = _alive(self._log_ref).timestamps
+        return int(ts.max()) if ts.shape[0] else MISSING
 
     @functools.cached_property
     def pay_last_ns(self) -> int:

@@ -216,7 +216,7 @@ def _letters(log: EventLog, roles: Roles, limit: int, *, levels: bool = True) ->
         return _Letters(idx, case, ts, np.zeros(idx.shape[0], dtype=np.int64), "not read", after)
     try:  # the levels of every letter, read once per log
         level_all, source = memo(log, ("letter_levels", roles), lambda: _all_levels(log, roles))
-        level = level_all if known is None else level_all[known]
+        level = level_all if known is None else np.compress(known, level_all)
     except InvalidRecordError:  # a bad level: raise only if it is known as of the bound
         level, source = levels_of(log, roles, idx)
     return _Letters(idx, case, ts, level, source, after)
@@ -232,7 +232,7 @@ def _known_letters(
     known = ts < limit
     after = int(idx.shape[0] - np.count_nonzero(known))
     if after:
-        idx, ts = idx[known], ts[known]
+        idx, ts = np.compress(known, idx), np.compress(known, ts)
     mask = ro(known) if after else None
     return ro(idx), ro(log.case_codes[idx].astype(np.int64)), ro(ts), mask, after
 
@@ -819,7 +819,7 @@ def _effectiveness_prep(
     if bool(with_level.all()):
         lc, lt, lv = let.case, let.ts, let.level
     else:
-        lc, lt, lv = let.case[with_level], let.ts[with_level], let.level[with_level]
+        lc, lt, lv = (np.compress(with_level, a) for a in (let.case, let.ts, let.level))
     settled = lg.settled_ns
     # per level: the first letter of that level per invoice
     if lv.shape[0] and int(lv.max()) <= 4096:
@@ -860,7 +860,9 @@ def _effectiveness_prep(
         settled_lc = settled[lc]
         before_settle = (settled_lc != MISSING) & (lt < settled_lc)
         per_case.append(_case_max(lc, lv, n))
-        per_case.append(_case_max(lc[before_settle], lv[before_settle], n))
+        per_case.append(
+            _case_max(np.compress(before_settle, lc), np.compress(before_settle, lv), n)
+        )
 
     run_all([levels, highest], rows=log.n_events)
     max_level, paid_level = per_case
@@ -996,7 +998,7 @@ def dunning_effectiveness(
             if not reached:
                 continue
             got = pay != MISSING
-            days = np.subtract(pay[got], letter_ts[got]) / NS_PER_DAY_F
+            days = np.subtract(np.compress(got, pay), np.compress(got, letter_ts)) / NS_PER_DAY_F
             k = int(days.shape[0])
             levels[la.level] = DunningLevelStats(
                 level=la.level,

@@ -665,7 +665,7 @@ def aging(
         out: list[AgingBucket] = []
         for k, (key, label, label_pt, lo, hi) in enumerate(specs):
             sel = w == k
-            total = _money(currencies, c[sel], a[sel])
+            total = _money(currencies, np.compress(sel, c), np.compress(sel, a))
             out.append(AgingBucket(key, label, label_pt, lo, hi, int(counts[k]), total))
         return AgingTable(tuple(out), int(w.shape[0]), _money(currencies, c, a))
 
@@ -710,7 +710,8 @@ def _money(
     for k in sorted(range(len(currencies)), key=lambda j: currencies[j]):
         sel = codes == k
         if bool(sel.any()):
-            out[currencies[k]] = Money(int(minor[sel].sum(dtype=np.int64)), currencies[k])
+            total = int(np.compress(sel, minor).sum(dtype=np.int64))
+            out[currencies[k]] = Money(total, currencies[k])
     return out
 
 

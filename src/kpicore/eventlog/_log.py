@@ -19,6 +19,7 @@ from kpicore.errors import (
 )
 from kpicore.periods import as_of_ns
 from kpicore.results import read_only as _ro
+from kpicore.threads import run_all
 
 from . import _scan
 from ._encode import Column, Encoded, encode_attribute, encode_keys, to_array
@@ -1825,8 +1826,15 @@ class EventLog:
                 f"start ({self._describe(start, '')}) and end ({self._describe(end, '')}) "
                 "share an activity: give disjoint roles"
             )
-        s_idx = self._positions(lut_a)
-        e_idx = self._positions(lut_b)
+        found_idx: dict[str, _I64] = {}
+        run_all(  # the two scans at once on a large log (kpicore.threads)
+            [
+                lambda: found_idx.setdefault("s", self._positions(lut_a)),
+                lambda: found_idx.setdefault("e", self._positions(lut_b)),
+            ],
+            rows=self.n_events,
+        )
+        s_idx, e_idx = found_idx["s"], found_idx["e"]
         after = 0
         if as_of is not None:
             limit = (

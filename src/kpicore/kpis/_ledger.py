@@ -887,9 +887,12 @@ class Ledger:
 
     @functools.cached_property
     def _all_payments_known(self) -> bool:
-        limit = self.limit
-        # the log's last event (one pass, no copy) settles it when before the bound
-        return limit == MAX_NS or self._p.last_event_ns < limit or self._p.pay_last_ns < limit
+        limit, p = self.limit, self._p
+        if limit == MAX_NS:
+            return True
+        if "pay_end_ts" not in p.__dict__ and p.last_event_ns < limit:
+            return True  # the log's last event (one pass, no gather) is before the bound
+        return p.pay_last_ns < limit
 
     @functools.cached_property
     def paid_minor(self) -> _I64:
@@ -932,13 +935,15 @@ class Ledger:
         """Known settlement instant (see the class notes)."""
         p = self._p
         self._warm_closed()
-        limit = self.limit
-        cover = _known(p.cover_ns, limit)
+        cover = p.cover_ns
         # the model: an invoice of amount zero is settled at its issue
         zero = p.zero_amount & self.is_issued
         if bool(zero.any()):
             cover = np.where(zero, self.issued_ns, cover)
-        return ro(_earliest(_known(p.settled_first_ns, limit), cover))
+        # the earlier of the known instants is the earlier instant, if known
+        out = _earliest(p.settled_first_ns, cover)
+        _forget_from(out, self.limit)
+        return ro(out)
 
     @functools.cached_property
     def written_off_ns(self) -> _I64:
@@ -1016,10 +1021,15 @@ class Ledger:
         """Ascending case codes of the issued cases (:attr:`is_issued`)."""
         return ro(np.flatnonzero(self.is_issued).astype(np.int64, copy=False))
 
+    @functools.cached_property
+    def issued_count(self) -> int:
+        """How many cases are issued (a count: no index array)."""
+        return int(np.count_nonzero(self.is_issued))
+
     @property
     def all_issued(self) -> bool:
         """Whether every case is issued (then ``issued_index`` is ``arange(n)``)."""
-        return int(self.issued_index.shape[0]) == self.n
+        return self.issued_count == self.n
 
     @property
     def due_days(self) -> _I64:
@@ -1153,7 +1163,7 @@ class Ledger:
         ``no_issue_event``; among the issued: ``missing_due_date``,
         ``missing_amount``, ``missing_currency``; and ``payments_without_amount``."""
         issued = self.is_issued
-        issued_n = int(np.count_nonzero(issued))
+        issued_n = self.issued_count
         no_issue_event = self.n - int(np.count_nonzero(self.has_issue_event))
 
         def missing(has: _B) -> int:
@@ -1695,11 +1705,25 @@ def _earliest(a: _I64, b: _I64) -> _I64:
     ``x - 1`` wraps MISSING (int64 min) round to int64 max, so a plain minimum
     treats it as +infinity; ``+ 1`` wraps it back (numpy array arithmetic wraps
     silently). No valid instant is int64 min or max.
+
+    Examples
+    --------
+    >>> _earliest(np.array([5, MISSING, MISSING]), np.array([7, 3, MISSING])).tolist()[:2]
+    [5, 3]
+    >>> int(_earliest(np.array([MISSING]), np.array([MISSING]))[0]) == MISSING
+    True
     """
     out: _I64 = np.subtract(a, 1)
-    np.minimum(out, np.subtract(b, 1), out=out)
+    other = np.subtract(b, 1)
+    np.minimum(out, other, out=out)
     out += 1
     return out
+
+
+def _forget_from(ns: _I64, limit: int) -> None:
+    """Set to MISSING, in place, the instants at or after the bound ``limit``."""
+    if limit != MAX_NS:
+        np.putmask(ns, ns >= limit, MISSING)
 
 
 def _known(ns: _I64, limit: int) -> _I64:

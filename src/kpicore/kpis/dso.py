@@ -531,7 +531,7 @@ def invoice_dso(
         run_all(
             [
                 lambda: p.first_pay_ns,
-                lambda: lg.issued_index,
+                lambda: lg.issued_count,
                 lambda: lg.has_due_date,
                 lambda: (lg.has_amount, lg.has_currency),
                 lambda: lg.payments_without_amount,
@@ -540,11 +540,12 @@ def invoice_dso(
             ],
             rows=log.n_events,
         )
-    ix = lg.issued_index
     full = lg.all_issued  # then the population is every case: no gathers
+    # the issued cases' codes, built only when read (every case: arange(n))
+    ix = lg.issued_index if not full or by is not None or freq is not None else None
 
     def issued_only(values: _I64) -> _I64:
-        return values if full else values[ix]
+        return values if ix is None or full else values[ix]
 
     start = issued_only(lg.issued_ns)
     if until == "first_payment":
@@ -561,7 +562,7 @@ def invoice_dso(
         values /= _NS_PER_DAY_F
         values[~has_end] = np.nan
     else:
-        values = np.full(ix.shape[0], np.nan)
+        values = np.full(start.shape[0], np.nan)
         unit = "business days"
         s_day = to_day(start[has_end], tz=tz).view("datetime64[D]")
         e_day = to_day(end[has_end], tz=tz).view("datetime64[D]")
@@ -579,14 +580,15 @@ def invoice_dso(
     when_all = None
     if freq is not None:
         when_all = np.full(lg.n, MISSING, dtype=np.int64)
-        when_all[ix] = start if period_of == "invoice" else end
-    group = grouping(
+        when_all[lg.issued_index] = start if period_of == "invoice" else end
+    group = None if ix is None else grouping(
         data, log, ix, by=by, freq=freq, when=when_all, tz=tz, customers=customers,
         roles=roles, invoices=invoices,
     )  # fmt: skip
     metric = "days_to_first_payment" if until == "first_payment" else "days_to_settlement"
     return invoice_days(
-        metric, unit, lg.case_ids if full else lg.case_ids[ix], values, coverage, group,
+        metric, unit, lg.case_ids if ix is None or full else lg.case_ids[ix], values, coverage,
+        group,
         percentiles=percentiles,
     )  # fmt: skip
 

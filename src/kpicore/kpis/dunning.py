@@ -976,17 +976,16 @@ def dunning_effectiveness(
     max_level, paid_level = prep.max_level, prep.paid_level
     issued = lg.is_issued
     is_settled = lg.is_settled
-    pop = lg.issued_index
 
     def compute(ix: _I64 | None) -> DunningEffectivenessGroup:
         # None: every issued invoice (the total): the letters are all members, no masks
-        cases = pop if ix is None else pop[ix]
-        whole = cases.shape[0] == pop.shape[0]
+        count = lg.issued_count if ix is None else int(ix.shape[0])
+        whole = count == lg.issued_count
         if whole:
             member = issued
         else:
             member = np.zeros(n, dtype=bool)
-            member[cases] = True
+            member[lg.issued_index[ix]] = True
         levels: dict[int, DunningLevelStats] = {}
         for la in per_level:
             if whole:
@@ -1008,7 +1007,7 @@ def dunning_effectiveness(
                 paid_before_letter=int(np.count_nonzero(before)),
                 days_to_payment=Summary.of(days, missing=reached - k, percentiles=levels_pct),
             )
-        if whole and pop.shape[0] == n:
+        if whole and lg.all_issued:
             ml, st, pl_all = max_level, is_settled, paid_level
         else:
             ml, st, pl_all = max_level[member], is_settled[member], paid_level[member]
@@ -1022,17 +1021,20 @@ def dunning_effectiveness(
         }  # fmt: skip
         pl = _level_counts(pl_all, size, st)
         return DunningEffectivenessGroup(
-            invoices=int(cases.shape[0]),
+            invoices=count,
             levels=levels,
             by_max_level=by_max,
             paid_at_level={k: int(pl[k]) for k in np.flatnonzero(pl).tolist()},
         )
 
     total = compute(None)
-    g = item_grouping(
-        data, log, pop, by=by, freq=freq, when=lg.issued_ns[pop] if freq else None, tz=tz,
-        customers=customers, roles=roles,
-    )  # fmt: skip
+    g = None
+    if by is not None or freq is not None:
+        pop = lg.issued_index
+        g = item_grouping(
+            data, log, pop, by=by, freq=freq, when=lg.issued_ns[pop] if freq else None, tz=tz,
+            customers=customers, roles=roles,
+        )  # fmt: skip
     cov = lg.coverage
     return DunningEffectiveness(
         invoices=total.invoices,

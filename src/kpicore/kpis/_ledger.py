@@ -497,26 +497,26 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
     return out
 
 
-def run_sums(values: _I64, starts: npt.NDArray[Any], ends: npt.NDArray[Any]) -> _I64:
-    """Exact int64 sum of ``values[starts[k] : ends[k] + 1]`` for each run ``k`` (runs
-    ascending, not overlapping).
+def run_sums(values: _I64, ends: npt.NDArray[Any]) -> _I64:
+    """Exact int64 sum of each run of ``values``, the runs partitioning it and ending at
+    the ascending positions ``ends`` (the last one ``len(values) - 1``).
 
-    A difference of cumulative sums: about four times faster than ``np.add.reduceat``
-    when runs are short (a case's one or two payments), which pays per run. int64
-    arithmetic wraps, so a difference is exact whenever the run's own sum fits in int64,
-    even when the cumulative sum over all runs does not.
+    The steps of the cumulative sum between run ends: about four times faster than
+    ``np.add.reduceat`` when runs are short (a case's one or two payments), which pays
+    per run. int64 arithmetic wraps, so each step is exact whenever the run's own sum
+    fits in int64, even when the cumulative sum over all runs does not.
 
     Examples
     --------
-    >>> run_sums(np.array([1, 2, 3, 4]), np.array([0, 1]), np.array([0, 3])).tolist()
+    >>> run_sums(np.array([1, 2, 3, 4]), np.array([0, 3])).tolist()
     [1, 9]
     """
-    if not starts.shape[0]:
+    if not ends.shape[0]:
         return np.zeros(0, dtype=np.int64)
-    cs = np.cumsum(values, dtype=np.int64)
-    out: _I64 = cs[ends]
-    out -= cs[starts]
-    out += values[starts]
+    at_end: _I64 = np.cumsum(values, dtype=np.int64)[ends]
+    out: _I64 = np.empty_like(at_end)
+    out[0] = at_end[0]
+    np.subtract(at_end[1:], at_end[:-1], out=out[1:])
     return out
 
 
@@ -1579,7 +1579,7 @@ class PreparedLedger:
     @functools.cached_property
     def pay_run_totals(self) -> _I64:
         """The sum of the payment amounts of each case with payments (per run)."""
-        return ro(run_sums(self.pay_amount, self.pay_runs, self.pay_run_ends))
+        return ro(run_sums(self.pay_amount, self.pay_run_ends))
 
     @functools.cached_property
     def pay_end_ts(self) -> _I64:
@@ -1657,8 +1657,9 @@ class PreparedLedger:
         covered &= self.has_amount[cases]
         by_last = np.subtract(total, amount[ends]) < target
         by_last &= covered
-        sel = np.flatnonzero(by_last)
-        out[cases[sel]] = self.pay_end_ts[sel]
+        # one value per case with payments (a where and one scatter: cheaper than
+        # gathering the covered ones first)
+        out[cases] = np.where(by_last, self.pay_end_ts, MISSING)
         covered &= ~by_last  # covered before the last payment
         k = np.flatnonzero(covered)
         if k.shape[0]:

@@ -333,8 +333,9 @@ class Summary:
             raise InvalidParameterError(f"unit must be a non-empty string, got {unit!r}")
         arr = _as_float_values(values)
         nan = np.isnan(arr)
-        n_nan = int(nan.sum())
-        arr = arr[~nan] if n_nan else arr.copy()
+        n_nan = int(np.count_nonzero(nan))
+        # np.compress: boolean indexing is several times slower at mid densities (numpy 2)
+        arr = np.compress(np.logical_not(nan, out=nan), arr) if n_nan else arr.copy()
         arr.setflags(write=False)
         return cls(arr, int(missing) + n_nan, _check_levels(percentiles), unit)
 

@@ -16,6 +16,7 @@ from kpicore.errors import InvalidParameterError, InvalidRecordError, UnknownAct
 from kpicore.eventlog import EventLog
 from kpicore.kpis._ledger import (
     DEFAULT_ROLES,
+    MAX_NS,
     MISSING,
     RECENT_PER_LOG,
     STATUS_NAMES,
@@ -636,6 +637,30 @@ def _synth_log(n: int = 400, seed: int = 3) -> EventLog:
     from kpicore.synth import synth_event_columns
 
     return EventLog.from_columns(synth_event_columns(n, seed=seed).to_mapping())
+
+
+@pytest.mark.parametrize("day", [None, "2024-03-15", "2024-06-30", "2024-09-30"])
+def test_closed_ns_direct_equals_closed_through_settled_ns(day: str | None) -> None:
+    # closed_ns computed from the events and payments directly (no settled_ns yet) and
+    # through settled_ns give the same instants: the earlier of the known instants is
+    # the earlier instant, if known. Checked against a per-invoice loop as well
+    log = _synth_log(600, seed=8)
+    bound = None if day is None else as_of_ns(dt.date.fromisoformat(day))
+    p = prepare_ledger(log)
+    direct = build_ledger(log, p, bound)
+    closed = direct.closed_ns
+    assert "settled_ns" not in vars(direct)
+    other = build_ledger(log, p, bound)
+    assert other.settled_ns.shape == closed.shape  # computed first: the other path
+    assert other.closed_ns.tolist() == closed.tolist()
+    limit = MAX_NS if bound is None else bound
+    for k in range(log.n_cases):
+        known = [
+            int(x)
+            for x in (other.settled_ns[k], direct.written_off_ns[k])
+            if int(x) != MISSING and int(x) < limit
+        ]
+        assert int(closed[k]) == (min(known) if known else MISSING)
 
 
 def test_kpis_on_one_log_scan_it_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -933,17 +933,20 @@ class Ledger:
     @functools.cached_property
     def settled_ns(self) -> _I64:
         """Known settlement instant (see the class notes)."""
-        p = self._p
         self._warm_closed()
-        cover = p.cover_ns
-        # the model: an invoice of amount zero is settled at its issue
-        zero = p.zero_amount & self.is_issued
-        if bool(zero.any()):
-            cover = np.where(zero, self.issued_ns, cover)
         # the earlier of the known instants is the earlier instant, if known
-        out = _earliest(p.settled_first_ns, cover)
+        out = _earliest(self._p.settled_first_ns, self._covered_ns())
         _forget_from(out, self.limit)
         return ro(out)
+
+    def _covered_ns(self) -> _I64:
+        """The covering payment, at any time; the issue for an issued invoice of amount
+        zero (the model settles it at its issue)."""
+        p = self._p
+        zero = p.zero_amount & self.is_issued
+        if bool(zero.any()):
+            return np.where(zero, self.issued_ns, p.cover_ns)
+        return p.cover_ns
 
     @functools.cached_property
     def written_off_ns(self) -> _I64:
@@ -1107,7 +1110,13 @@ class Ledger:
     def closed_ns(self) -> _I64:
         """Settlement or write-off instant, whichever came first (MISSING if neither)."""
         self._warm_closed()
-        return ro(_earliest(self.settled_ns, self.written_off_ns))
+        if "settled_ns" in self.__dict__:
+            return ro(_earliest(self.settled_ns, self.written_off_ns))
+        # from the events and payments themselves: settled_ns need not exist first
+        p = self._p
+        out = _earliest(p.settled_first_ns, self._covered_ns(), p.written_first_ns)
+        _forget_from(out, self.limit)
+        return ro(out)
 
     def _warm_open(self) -> None:
         """Compute the inputs of :attr:`is_open` on several threads (:mod:`kpicore.threads`):
@@ -1700,7 +1709,7 @@ def prepare_ledger(log: EventLog, roles: Roles = DEFAULT_ROLES) -> PreparedLedge
     return memo(log, ("prepared_ledger", roles), lambda: PreparedLedger(log, roles))
 
 
-def _earliest(a: _I64, b: _I64) -> _I64:
+def _earliest(a: _I64, *others: _I64) -> _I64:
     """Elementwise earlier instant, MISSING counting as "never".
 
     ``x - 1`` wraps MISSING (int64 min) round to int64 max, so a plain minimum
@@ -1713,10 +1722,14 @@ def _earliest(a: _I64, b: _I64) -> _I64:
     [5, 3]
     >>> int(_earliest(np.array([MISSING]), np.array([MISSING]))[0]) == MISSING
     True
+    >>> _earliest(np.array([9, 9]), np.array([MISSING, 4]), np.array([2, MISSING])).tolist()
+    [2, 4]
     """
     out: _I64 = np.subtract(a, 1)
-    other = np.subtract(b, 1)
-    np.minimum(out, other, out=out)
+    other = np.empty_like(out)
+    for b in others:
+        np.subtract(b, 1, out=other)
+        np.minimum(out, other, out=out)
     out += 1
     return out
 

@@ -470,7 +470,8 @@ def dunning_rate(
 
     # independent work at once, taken by whichever thread is free (kpicore.threads):
     # the covering payments, the letters, the settlement, write-off and issue events,
-    # the due dates; then the closing instants (waiting for the columns they read)
+    # the due dates; then the closing and settlement instants (each waiting for the
+    # columns it reads)
     run_all(
         [
             lambda: p.cover_ns,
@@ -480,6 +481,7 @@ def dunning_rate(
             due_dates,
             lambda: lg.is_issued,
             lambda: lg.closed_ns,
+            lambda: lg.settled_ns,  # for the next KPI (effectiveness reads it), meanwhile
         ],
         rows=log.n_events,
     )

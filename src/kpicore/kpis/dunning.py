@@ -462,7 +462,13 @@ def dunning_rate(
 
     def letters() -> None:
         found["let"] = let = _letters(log, roles, limit, levels=False)
-        found["per_case"] = np.bincount(let.case, minlength=n)
+        if by is None:  # whether each invoice got a letter: one byte per invoice
+            dunned = np.zeros(n, dtype=bool)
+            dunned[let.case] = True
+            found["dunned"] = dunned
+        else:  # letters per invoice, for the groups' letter counts
+            found["per_case"] = np.bincount(let.case, minlength=n)
+            found["dunned"] = found["per_case"] > 0
 
     def due_dates() -> None:
         has_due = lg.has_due_date
@@ -487,14 +493,14 @@ def dunning_rate(
     )
     issued = lg.is_issued
     has_due = lg.has_due_date
-    due_end, let, per_case = found["due_end"], found["let"], found["per_case"]
+    due_end, let, dunned = found["due_end"], found["let"], found["dunned"]
     close = lg.closed_ns
     end = np.where(close == MISSING, limit, np.minimum(close, limit))
     overdue = issued & has_due & (due_end < end)
     cases = np.flatnonzero(overdue).astype(np.int64, copy=False)
     on_overdue = overdue[let.case]
     n_letters = int(np.count_nonzero(on_overdue))
-    dunned_total = int(np.count_nonzero(per_case[cases] > 0))
+    dunned_total = int(np.count_nonzero(dunned[cases]))
     cov = lg.coverage
     coverage = {
         "used": int(cases.shape[0]),
@@ -512,7 +518,7 @@ def dunning_rate(
             window=letters_window, customers=customers, roles=roles,
         )  # fmt: skip
     elif by is not None:
-        counts = per_case[cases]
+        counts = found["per_case"][cases]
         g = item_grouping(data, log, cases, by=by, freq=None, when=None, tz=tz,
                       customers=customers, roles=roles)  # fmt: skip
         assert g is not None

@@ -1001,6 +1001,41 @@ def test_a_ledger_from_ledger_outlives_its_log_but_a_lazy_one_says_it_cannot() -
         _ = lazy.open_minor
 
 
+@given(
+    cases=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 20)),  # issue day (None: never issued)
+            st.lists(st.integers(0, 20), max_size=4),  # payment days
+        ),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_first_payment_after_issue_matches_a_loop(
+    cases: list[tuple[int | None, list[int]]],
+) -> None:
+    # only the cases whose first payment is before the issue (or never issued) are
+    # scanned payment by payment: the others take their first payment
+    case: list[str] = []
+    act: list[str] = []
+    ts: list[str] = []
+    for k, (issue, pays) in enumerate(cases):
+        rows = [] if issue is None else [("Invoice Generated", issue)]
+        rows += [("Payment Received", d) for d in pays]
+        rows += [] if rows else [("Invoice Posted and Sent", 0)]  # a case with one event
+        for a, d in rows:
+            case.append(f"F{k:02d}")
+            act.append(a)
+            ts.append(f"2024-01-{d + 1:02d}T00:00Z")
+    lg = ledger(EventLog.from_columns(case=case, activity=act, timestamp=ts))
+    day = [date_to_ns(dt.date(2024, 1, d + 1)) for d in range(21)]
+    expected = []
+    for issue, pays in cases:
+        after = [d for d in pays if issue is not None and d >= issue]
+        expected.append(day[min(after)] if after else MISSING)
+    assert lg.first_payment_after_issue_ns.tolist() == expected
+
+
 def test_first_payment_after_issue_skips_payments_before_it() -> None:
     log = EventLog.from_columns(
         case=["A", "A", "A", "A", "B", "B", "C", "D", "D"],

@@ -1629,10 +1629,18 @@ class PreparedLedger:
         early &= first != MISSING
         early |= issued == MISSING  # never issued: no payment is after the issue
         out = np.where(early, MISSING, first)
-        if bool(early.any()):
-            sel = np.flatnonzero(early[as_index(self.pay_case)])
+        run_cases = self.pay_run_cases
+        if bool(early.any()) and run_cases.shape[0]:
+            # the payments of those cases only: their runs, found among the paid cases
+            cases = np.flatnonzero(early)
+            k = np.minimum(np.searchsorted(run_cases, cases), run_cases.shape[0] - 1)
+            k = k[run_cases[k] == cases]  # the early cases with payments
+            starts = self.pay_runs[k]
+            lens = self.pay_run_ends[k] - starts + 1
+            seg = np.cumsum(lens) - lens
+            sel = np.repeat(starts - seg, lens) + np.arange(int(lens.sum()))
             c = self.pay_case[sel]
-            ts = self.pay_ts[sel]
+            ts = _alive(self._log_ref).timestamps[self._pay_idx[sel]]
             _first_flagged(
                 c, ts >= np.where(issued != MISSING, issued, MAX_NS)[as_index(c)], ts, out
             )

@@ -970,9 +970,13 @@ def test_a_kpi_computes_only_the_ledger_columns_it_reads() -> None:
     aging(log, as_of=as_of)
     lg = ledger_of(log, as_of=as_of)
     computed = set(vars(lg))
-    assert {"is_open", "is_settled", "open_minor"} <= computed
-    # nor the covering payment's instant (payments only add up here)
+    assert {"is_open", "is_settled", "paid_minor"} <= computed
+    # nor the covering payment's instant (payments only add up here), nor the open
+    # amount of every invoice (aging reads the open ones': open_minor_of)
     assert "settled_ns" not in computed
+    assert "open_minor" not in computed
+    ix = np.flatnonzero(lg.is_open & lg.has_amount)
+    assert lg.open_minor_of(ix).tolist() == ledger(log, as_of=as_of).open_minor[ix].tolist()
     # the dispute status is not read by aging: its episodes are not paired
     assert "open_disputes" not in computed
     assert "status" not in computed

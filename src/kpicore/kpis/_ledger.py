@@ -963,6 +963,16 @@ class Ledger:
         out[~self.is_open] = 0  # settled, written off or not issued
         return ro(out)
 
+    def open_minor_of(self, ix: npt.NDArray[np.int64]) -> _I64:
+        """``open_minor[ix]`` for open invoices ``ix`` that have an amount, without
+        computing the whole column when it is not there yet (a fresh array)."""
+        if "open_minor" in self.__dict__:
+            return self.open_minor[ix]
+        out: _I64 = self._p.amount[ix]
+        out -= self.paid_minor[ix]
+        np.maximum(out, 0, out=out)
+        return out
+
     @functools.cached_property
     def open_disputes(self) -> _I64:
         """Disputes open as of the bound (fifo pairing, see the class notes)."""

@@ -654,7 +654,7 @@ def aging(
     age = day - ref[ix]
     which = np.searchsorted(bounds, age, side="left").astype(np.int64)
     codes = lg.currency_code[ix]
-    amounts = lg.open_minor[ix]
+    amounts = lg.open_minor_of(ix)  # ix: open, with an amount
     currencies = lg.currencies
 
     def table(sub: npt.NDArray[np.int64] | None) -> AgingTable:
@@ -833,7 +833,7 @@ def past_due_ratio(
     ix = np.flatnonzero(usable).astype(np.int64, copy=False)
     past = (day - lg.due_days[ix]) > grace
     codes = lg.currency_code[ix]
-    amounts = lg.open_minor[ix]
+    amounts = lg.open_minor_of(ix)  # ix: open, with an amount
     currencies = lg.currencies
 
     def figures(sub: npt.NDArray[np.int64] | None) -> PastDueGroup:

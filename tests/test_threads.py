@@ -126,6 +126,16 @@ def test_a_free_thread_takes_the_next_job() -> None:
     assert seen[-1] == "second"
 
 
+def test_the_first_job_runs_on_the_calling_thread() -> None:
+    # the heaviest job is listed first: it stays on the caller, whichever thread is free
+    set_threads(2)
+    me = threading.current_thread().name
+    names: list[str] = []
+    for _ in range(50):
+        run_all([lambda: names.append(threading.current_thread().name)] + [lambda: None] * 3)
+    assert names == [me] * 50
+
+
 def test_a_busy_pool_does_not_delay_the_caller() -> None:
     # the pool's one worker is busy elsewhere: the caller runs every job itself and
     # returns without waiting for the helper that never started

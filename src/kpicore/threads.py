@@ -134,10 +134,11 @@ def run_all(jobs: Sequence[Callable[[], object]], *, rows: int | None = None) ->
     first failing job's, in the order given, so the error does not depend on timing.
 
     Jobs are meant to compute and keep independent columns (cached properties,
-    memoised values); what they return is dropped. They are taken in the order
-    given by whichever thread is free (the caller takes the first), so several
-    small jobs balance the threads' work. ``rows``: the size of the data they
-    work on; below :data:`MIN_PARALLEL_ROWS` they run on the calling thread.
+    memoised values); what they return is dropped. The calling thread runs the
+    first (put the heaviest first); the others are taken in the order given by
+    whichever thread is free, so several small jobs balance the threads' work.
+    ``rows``: the size of the data they work on; below :data:`MIN_PARALLEL_ROWS`
+    they run on the calling thread.
 
     Examples
     --------
@@ -167,8 +168,14 @@ def run_all(jobs: Sequence[Callable[[], object]], *, rows: int | None = None) ->
                     return
                 errors[k] = _attempt(jobs[k])
 
+        # the caller claims the first job before any helper starts: the heaviest job
+        # goes first and stays on the calling thread (whose allocations are cheaper
+        # than a pool thread's: glibc gives each thread an arena of its own, trimmed
+        # back to the OS, so a worker's fresh arrays page-fault more)
+        first = next(order)
         pool = _executor(n - 1)
         helpers = [pool.submit(_as_worker, drain) for _ in range(min(n, len(jobs)) - 1)]
+        errors[first] = _attempt(jobs[first])
         drain()
         for fut in helpers:
             if not fut.cancel():  # a helper not started yet (pool busy) is not waited for

@@ -495,7 +495,11 @@ def dunning_rate(
     has_due = lg.has_due_date
     due_end, let, dunned = found["due_end"], found["let"], found["dunned"]
     close = lg.closed_ns
-    end = np.where(close == MISSING, limit, np.minimum(close, limit))
+    # min(close, limit), MISSING (never closed) as +infinity: wrapped by - 1 (see
+    # kpicore.kpis._ledger._earliest), in place
+    end = np.subtract(close, 1)
+    np.minimum(end, limit - 1, out=end)
+    end += 1
     overdue = issued & has_due & (due_end < end)
     cases = np.flatnonzero(overdue).astype(np.int64, copy=False)
     on_overdue = overdue[let.case]
@@ -847,7 +851,8 @@ def _effectiveness_prep(
             sel = np.flatnonzero(lv == lev)
             h = heads(lc[sel])
             repeated += int(sel.shape[0] - np.count_nonzero(h))
-            c, t = lc[sel[h]], lt[sel[h]]
+            first = np.compress(h, sel)
+            c, t = lc[first], lt[first]
             s = settled[c]
             before = (s != MISSING) & (s < t)
             if paid == "settled":

@@ -558,9 +558,12 @@ def invoice_dso(
     has_end = end != MISSING
     unit = "days"
     if days == "calendar":
-        values = np.subtract(end, start).astype(np.float64)  # garbage where no end: masked
+        # int64 differences (the int64 loop: exact), written as float64 into one array;
+        # garbage where no end: masked
+        values = np.empty(end.shape[0], dtype=np.float64)
+        np.subtract(end, start, out=values, casting="unsafe")
         values /= _NS_PER_DAY_F
-        values[~has_end] = np.nan
+        np.putmask(values, ~has_end, np.nan)
     else:
         values = np.full(start.shape[0], np.nan)
         unit = "business days"

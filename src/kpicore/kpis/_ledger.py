@@ -1618,6 +1618,14 @@ class PreparedLedger:
         ts = self.pay_end_ts
         return int(ts.max()) if ts.shape[0] else MISSING
 
+    def _run_positions(self, k: npt.NDArray[Any]) -> tuple[_I64, _I64, _I64]:
+        """The positions of the payments of runs ``k`` (ascending), concatenated; where
+        each run starts among them; and each run's length."""
+        starts = self.pay_runs[k]
+        lens = self.pay_run_ends[k] - starts + 1
+        seg = np.cumsum(lens) - lens
+        return np.repeat(starts - seg, lens) + np.arange(int(lens.sum())), seg, lens
+
     @functools.cached_property
     def first_pay_ns(self) -> _I64:
         """First payment of each case (any time)."""
@@ -1645,10 +1653,7 @@ class PreparedLedger:
             cases = np.flatnonzero(early)
             k = np.minimum(np.searchsorted(run_cases, cases), run_cases.shape[0] - 1)
             k = k[run_cases[k] == cases]  # the early cases with payments
-            starts = self.pay_runs[k]
-            lens = self.pay_run_ends[k] - starts + 1
-            seg = np.cumsum(lens) - lens
-            sel = np.repeat(starts - seg, lens) + np.arange(int(lens.sum()))
+            sel, _, _ = self._run_positions(k)
             c = self.pay_case[sel]
             ts = _alive(self._log_ref).timestamps[self._pay_idx[sel]]
             _first_flagged(
@@ -1690,9 +1695,7 @@ class PreparedLedger:
         covered &= ~by_last  # covered before the last payment
         k = np.flatnonzero(covered)
         if k.shape[0]:
-            starts, lens = runs[k], ends[k] - runs[k] + 1
-            seg = np.cumsum(lens) - lens  # where each case's payments start in `pos`
-            pos = np.repeat(starts - seg, lens) + np.arange(int(lens.sum()))
+            pos, seg, lens = self._run_positions(k)
             a = amount[pos]
             running = np.cumsum(a)
             running -= np.repeat(running[seg] - a[seg], lens)

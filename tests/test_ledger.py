@@ -1062,7 +1062,7 @@ def test_first_payment_after_issue_skips_payments_before_it() -> None:
     cases=st.lists(
         st.tuples(
             st.integers(0, 5),  # issue day
-            st.one_of(st.none(), st.integers(0, 300)),  # amount
+            st.one_of(st.none(), st.integers(-50, 300)),  # amount (<= 0: credit notes)
             st.lists(st.tuples(st.integers(0, 9), st.integers(-50, 200)), max_size=4),
             st.one_of(st.none(), st.integers(0, 9)),  # settled event day
         ),
@@ -1070,7 +1070,7 @@ def test_first_payment_after_issue_skips_payments_before_it() -> None:
         max_size=8,
     ),
     nonnegative=st.booleans(),
-    day=st.integers(0, 10),
+    day=st.integers(0, 11),
 )
 def test_is_settled_without_the_covering_instant_agrees_with_settled_ns(
     cases: list[tuple[int, int | None, list[tuple[int, int]], int | None]],
@@ -1104,6 +1104,14 @@ def test_is_settled_without_the_covering_instant_agrees_with_settled_ns(
     assert shortcut.is_settled.tolist() == expected
     assert shortcut.is_open.tolist() == full.is_open.tolist()
     assert shortcut.open_minor.tolist() == full.open_minor.tolist()
+    # the amount paid as of the bound, summed here payment by payment
+    paid = {
+        f"F{k}": sum(
+            (abs(a) if nonnegative else a) for d, a in pays if d <= day
+        )  # as_of: the end of that day
+        for k, (_, _, pays, _) in enumerate(cases)
+    }
+    assert shortcut.paid_minor.tolist() == [paid[c] for c in shortcut.case_ids.tolist()]
 
 
 _ACTS = ("Invoice Generated", "Invoice Posted and Sent", "Payment Received", "Invoice Settled")

@@ -497,9 +497,12 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
     return out
 
 
-def run_sums(values: _I64, ends: npt.NDArray[Any]) -> _I64:
+def run_sums(values: _I64, ends: npt.NDArray[Any], *, overwrite: bool = False) -> _I64:
     """Exact int64 sum of each run of ``values``, the runs partitioning it and ending at
     the ascending positions ``ends`` (the last one ``len(values) - 1``).
+
+    With ``overwrite`` the cumulative sum is written into ``values`` (an int64
+    array the caller no longer needs): no second array of its size.
 
     The steps of the cumulative sum between run ends: about four times faster than
     ``np.add.reduceat`` when runs are short (a case's one or two payments), which pays
@@ -513,7 +516,11 @@ def run_sums(values: _I64, ends: npt.NDArray[Any]) -> _I64:
     """
     if not ends.shape[0]:
         return np.zeros(0, dtype=np.int64)
-    at_end: _I64 = np.cumsum(values, dtype=np.int64)[ends]
+    if overwrite:
+        np.cumsum(values, out=values)
+        at_end: _I64 = values[ends]
+    else:
+        at_end = np.cumsum(values, dtype=np.int64)[ends]
     out: _I64 = np.empty_like(at_end)
     out[0] = at_end[0]
     np.subtract(at_end[1:], at_end[:-1], out=out[1:])
@@ -886,13 +893,22 @@ class Ledger:
         return self._p.currencies
 
     @functools.cached_property
-    def _all_payments_known(self) -> bool:
+    def _pay_known(self) -> _B | None:
+        """Which payments are known (before the bound); None when all are."""
         limit, p = self.limit, self._p
         if limit == MAX_NS:
-            return True
-        if "pay_end_ts" not in p.__dict__ and p.last_event_ns < limit:
-            return True  # the log's last event (one pass, no gather) is before the bound
-        return p.pay_last_ns < limit
+            return None
+        if "pay_end_ts" in p.__dict__:  # one instant per case with payments is there
+            if p.pay_last_ns < limit:
+                return None
+        elif "pay_ts" not in p.__dict__ and p.last_event_ns < limit:
+            return None  # the log's last event (one pass, no gather) is before the bound
+        known = p.pay_ts < limit
+        return None if bool(known.all()) else known
+
+    @property
+    def _all_payments_known(self) -> bool:
+        return self._pay_known is None
 
     @functools.cached_property
     def paid_minor(self) -> _I64:
@@ -903,20 +919,19 @@ class Ledger:
             if p.pay_runs.shape[0]:
                 paid_minor[p.pay_run_cases] = p.pay_run_totals
             return ro(paid_minor)
-        # the known payments are a prefix of each case's payments: the last known one is
-        # known and followed by an unknown payment or by another case's
-        known = p.pay_ts < self.limit
-        last_known = known.copy()
-        last_known[:-1] &= ~known[1:] | p.pay_head[1:]
-        pos = np.flatnonzero(last_known)
-        paid_minor[as_index(p.pay_case[pos])] = p.running_sums()[pos]
+        # the known amounts (0 for the others), summed per case with payments
+        known = self._pay_known
+        assert known is not None
+        paid_minor[p.pay_run_cases] = run_sums(
+            np.where(known, p.pay_amount, 0), p.pay_run_ends, overwrite=True
+        )
         return ro(paid_minor)
 
     @functools.cached_property
     def payments_without_amount(self) -> int:
         """Known payment events that carry no amount."""
         p = self._p
-        if self._all_payments_known:
+        if not p.pay_without_amount.shape[0] or self._all_payments_known:
             return int(p.pay_without_amount.shape[0])
         return int(np.count_nonzero(p.pay_ts[p.pay_without_amount] < self.limit))
 
@@ -1087,11 +1102,17 @@ class Ledger:
         limit = self.limit
         event = p.settled_first_ns < limit
         event &= p.settled_first_ns != MISSING
-        paid_some = p.first_pay_ns < limit
-        paid_some &= p.first_pay_ns != MISSING
         covered = self.paid_minor >= p.amount
         covered &= p.has_amount
-        covered &= paid_some
+        # a positive amount is covered only by known payments; an amount <= 0 (0 in
+        # paid_minor) needs one known payment to have been made
+        low = p.amount <= 0
+        low &= covered
+        if bool(low.any()):
+            first = p.first_pay_ns
+            paid_some = first < limit
+            paid_some &= first != MISSING
+            covered &= ~low | paid_some
         event |= covered
         event |= p.zero_amount & self.is_issued  # settled at its issue
         return ro(event)
@@ -1138,7 +1159,7 @@ class Ledger:
         by_total = p.payments_nonnegative and "settled_ns" not in self.__dict__
         # the payments' chain first (the longest), the per-case columns behind it
         payments: Callable[[], object] = (
-            (lambda: (self.paid_minor, p.first_pay_ns)) if by_total else (lambda: p.cover_ns)
+            (lambda: self.paid_minor) if by_total else (lambda: p.cover_ns)
         )
         jobs: list[Callable[[], object]] = [
             payments,

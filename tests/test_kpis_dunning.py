@@ -213,6 +213,16 @@ def test_effectiveness_by_max_level_and_paid_at_level() -> None:
     assert dict(r.paid_at_level) == {0: 2, 1: 1, 2: 1}
 
 
+def test_effectiveness_leaves_out_invoices_paid_before_their_issue_after_as_of() -> None:
+    # E-7 is paid in full on 20 Feb but issued only on 5 Mar: not issued as of 29 Feb,
+    # so neither an invoice of level 0 nor a paid one (its settlement is known, though)
+    invs = [*EFF, inv("E-7", issued="2024-03-05", due="2024-03-15", payments=[("2024-02-20", 10)])]
+    r = dunning_effectiveness(invs, as_of=date(2024, 2, 29))
+    assert r.invoices == 5
+    assert (r.by_max_level[0].invoices, r.by_max_level[0].paid) == (1, 1)  # E-3 only
+    assert dict(r.paid_at_level) == {0: 2, 1: 1, 2: 1}
+
+
 def test_effectiveness_any_payment_counts_partial_payments() -> None:
     r = dunning_effectiveness(EFF, as_of=date(2024, 2, 29), paid="any_payment")
     # E-2's partial payment on 1 Feb now counts: 7 days after level 2, 17 after level 1

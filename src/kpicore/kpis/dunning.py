@@ -1020,12 +1020,17 @@ def dunning_effectiveness(
                 paid_before_letter=int(np.count_nonzero(before)),
                 days_to_payment=Summary.of(days, missing=reached - k, percentiles=levels_pct),
             )
-        if whole and lg.all_issued:
-            ml, st, pl_all = max_level, is_settled, paid_level
+        inv_where: _B | None
+        if whole:
+            # levels >= 1 only on issued invoices (the counted letters); 0 on the others:
+            # count the issued ones instead of gathering three per-invoice columns
+            ml, pl_all = max_level, paid_level
+            inv_where, st = (None, is_settled) if lg.all_issued else (issued, is_settled & issued)
         else:
-            ml, st, pl_all = max_level[member], is_settled[member], paid_level[member]
+            ml, st, pl_all = (np.compress(member, a) for a in (max_level, is_settled, paid_level))
+            inv_where = None
         size = int(ml.max(initial=0)) + 1
-        inv_cnt = _level_counts(ml, size)
+        inv_cnt = _level_counts(ml, size, inv_where)
         paid_cnt = _level_counts(ml, size, st)
         by_max = {
             k: DunningMaxLevelStats(k, int(inv_cnt[k]), int(paid_cnt[k]),

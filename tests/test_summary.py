@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kpicore import summary as summary_mod
 from kpicore.errors import InvalidParameterError
-from kpicore.summary import DEFAULT_PERCENTILES, Summary, exact_sum
+from kpicore.summary import DEFAULT_PERCENTILES, Summary, exact_sum, exact_units, linear_quantiles
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 maybe = st.one_of(finite, st.none(), st.just(float("nan")))
@@ -167,6 +168,90 @@ def test_exact_sum_equals_fsum(values: list[float]) -> None:
     assert exact_sum(arr[::-1]) == want
     with contextlib.suppress(OverflowError):  # fsum may give up on an intermediate overflow
         assert math.fsum(values) == want
+
+
+def _units(values: list[float]) -> int:
+    """The exact sum in 2**-1074 units, from fractions (independent of kpicore)."""
+    exact = sum((Fraction(v) for v in values), Fraction(0)) * (1 << 1074)
+    assert exact.denominator == 1
+    return int(exact)
+
+
+# magnitudes from subnormal to near overflow, mixed in one array: the extraction's
+# levels, its guards (sigma overflow, grid underflow) and the per-exponent fallback
+_wide = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(min_value=-1e-300, max_value=1e-300),
+    st.floats(min_value=-1e3, max_value=1e3),
+    st.sampled_from([5e-324, -5e-324, 0.0, -0.0, 1.7e308, -1.7e308, 2.0**-1000, 1 / 3]),
+)
+
+
+@given(st.lists(_wide, max_size=60))
+def test_exact_units_equals_fraction_sum(values: list[float]) -> None:
+    arr = np.array(values, dtype=np.float64)
+    want = _units(values)
+    assert exact_units(arr) == want
+    assert summary_mod._binned_units(arr) == want  # the fallback alone, too
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_wide, min_size=1, max_size=12), st.integers(1, 3), st.integers(0, 2**16))
+def test_exact_units_over_several_blocks(values: list[float], reps: int, cut: int) -> None:
+    # more than one block of 65,536 values, a block boundary anywhere: tiled
+    # values plus a prefix of them, each block extracted on its own grid
+    tiled = np.resize(np.array(values, dtype=np.float64), summary_mod._BLOCK * reps + cut)
+    whole, part = divmod(tiled.shape[0], len(values))
+    want = _units(values) * whole + _units(values[:part])
+    assert exact_units(tiled) == want
+
+
+def test_exact_units_hand_worked() -> None:
+    # days from ns: 1 ns is 1/86_400e9 day; 86_400e9 of them are one day exactly, the
+    # naive float sum drifts
+    v = np.full(200_000, 1 / 3)
+    assert exact_units(v) == 200_000 * _units([1 / 3])
+    assert exact_sum(v) == float(Fraction(1 / 3) * 200_000)
+    assert exact_units(np.array([1e308, 5e-324, -1e308])) == 1
+
+
+# values with ties, zeros of both signs, infinities and wide magnitudes
+_qvalue = st.one_of(
+    st.floats(allow_nan=False),
+    st.integers(-3, 3).map(float),
+    st.sampled_from([0.0, -0.0, math.inf, -math.inf, 5e-324, -5e-324, 1e308]),
+)
+_levels = st.lists(st.floats(0, 100), max_size=4)
+
+
+@given(st.lists(_qvalue, min_size=1, max_size=80), _levels)
+def test_linear_quantiles_equal_numpy_bit_for_bit(
+    values: list[float], levels: list[float]
+) -> None:
+    arr = np.array(values, dtype=np.float64)
+    qs = [0.0, 50.0, 100.0, *levels]
+    with np.errstate(invalid="ignore"):  # inf - inf in numpy's interpolation
+        want = np.percentile(arr, qs, method="linear").tolist()
+    old = summary_mod.SELECT_MIN
+    summary_mod.SELECT_MIN = 0  # the bucketed selection even for a few values
+    try:
+        with np.errstate(invalid="ignore"):
+            got = linear_quantiles(arr, qs)
+    finally:
+        summary_mod.SELECT_MIN = old
+    for g, w in zip(got, want, strict=True):
+        assert g == w or (math.isnan(g) and math.isnan(w)), (g, w)
+
+
+def test_linear_quantiles_large_with_ties_and_negatives() -> None:
+    rng = np.random.default_rng(7)
+    v = np.concatenate([rng.normal(0, 50, 40_000), np.zeros(30_000), rng.integers(-5, 5, 30_000)])
+    rng.shuffle(v)
+    qs = [50.0, 0.0, 100.0, 25.0, 75.0, 90.0, 99.99]
+    assert linear_quantiles(v, qs) == np.percentile(v, qs, method="linear").tolist()
+    s = Summary.of(v, percentiles=[25, 90])
+    assert s.median == float(np.median(v))
+    assert s.percentiles[90] == float(np.percentile(v, 90))
 
 
 def test_exact_sum_special_values() -> None:

@@ -62,19 +62,70 @@ _OFFSET = 1074  # numpy.frexp exponents of finite doubles lie in [-1073, 1024]
 _BINS = 2100
 
 
+_EXTRACT_BITS = 17  # a block holds fewer than 2**17 values (Rump et al.'s 2**M > n)
+_EXTRACT_LEVELS = 4  # then what is left goes to the per-exponent sums
+
+
 def exact_units(values: npt.NDArray[np.float64]) -> int:
     """The exact sum of finite ``values`` as an integer number of 2**-1074 units (every
     float64 is a whole number of them).
 
-    Vectorised: each value is split exactly into an integer mantissa and an
-    exponent (:func:`numpy.frexp`), the mantissas' 27-bit halves are summed
-    per exponent in float64 (exact: the partial sums stay below 2**53) and the
-    few per-exponent totals are combined in integer arithmetic. The values are
-    taken in blocks of 65,536 so that the temporaries stay in the CPU cache.
+    Block by block (65,536 values, so that the temporaries stay in the CPU
+    cache), the leading bits of every value are *extracted* onto a common grid
+    (Rump, Ogita and Oishi's ``ExtractVector``): with ``sigma`` a power of two at
+    least ``2**17`` times the largest magnitude, ``q = (sigma + p) - sigma`` and
+    ``p - q`` are exact, every ``q`` is a multiple of ``2**-53 * sigma``, and so
+    numpy's float sum of the ``q`` is exact whatever its order. Each extraction
+    takes 36 bits off the remainders; usually two or three leave nothing. What
+    extreme magnitudes leave is summed exactly per exponent
+    (:func:`_binned_units`).
+
+    References
+    ----------
+    S. M. Rump, T. Ogita and S. Oishi, "Accurate floating-point summation part I:
+    faithful rounding", *SIAM J. Sci. Comput.* 31(1), 2008 (Algorithm 3.2 and
+    Lemma 3.3).
 
     Examples
     --------
     >>> exact_units(np.array([0.5, 0.25])) == 3 << 1072
+    True
+    >>> exact_units(np.array([1e308, 5e-324, -1e308]))
+    1
+    """
+    return sum(_block_units(values[s : s + _BLOCK]) for s in range(0, values.shape[0], _BLOCK))
+
+
+def _block_units(p: npt.NDArray[np.float64]) -> int:
+    """:func:`exact_units` of at most :data:`_BLOCK` finite values."""
+    total = 0
+    for _ in range(_EXTRACT_LEVELS):
+        if not p.shape[0]:
+            return total
+        top = max(float(p.max()), -float(p.min()))
+        if top == 0.0:
+            return total
+        e = math.frexp(top)[1]  # top < 2**e
+        if not -1000 <= e <= 1000:  # sigma would overflow, or the grid underflow
+            break
+        sigma = math.ldexp(1.0, e + _EXTRACT_BITS)
+        q = p + sigma
+        q -= sigma
+        num, den = float(q.sum()).as_integer_ratio()  # exact (see exact_units)
+        total += num * ((1 << _OFFSET) // den)
+        p = p - q
+    return total + _binned_units(p)
+
+
+def _binned_units(values: npt.NDArray[np.float64]) -> int:
+    """:func:`exact_units` by exponent: each value is split exactly into an integer
+    mantissa and an exponent (:func:`numpy.frexp`), the mantissas' 27-bit halves
+    are summed per exponent in float64 (exact: the partial sums stay below 2**53)
+    and the few per-exponent totals are combined in integer arithmetic.
+
+    Examples
+    --------
+    >>> _binned_units(np.array([0.5, 0.25])) == 3 << 1072
     True
     """
     n = values.shape[0]
@@ -126,6 +177,82 @@ def exact_sum(values: npt.NDArray[np.float64]) -> float:
         return exact_units(values) / (1 << _OFFSET)  # int / int is correctly rounded
     except OverflowError:  # the exact sum is beyond float: let fsum say so
         return math.fsum(values.tolist())
+
+
+#: Below this many values :func:`linear_quantiles` lets numpy partition the whole copy.
+SELECT_MIN = 1 << 14
+_KEY_SHIFT = 44  # the top 20 bits of the order key: at most 2**20 buckets
+_LOW_BITS = (1 << (63 - _KEY_SHIFT)) - 1  # below the sign, after the shift
+
+
+def _buckets(values: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+    """Per value a bucket number, 0 for the lowest, such that every value of a lower
+    bucket is smaller (or equal, for -0.0 and 0.0) than every value of a higher one.
+
+    The top bits of an integer key that orders like the floats: a float's bits read
+    as int64 order the non-negative values; a negative value's bits below the sign
+    are flipped so that larger magnitudes come first (IEEE 754 is sign-magnitude).
+    """
+    top: npt.NDArray[np.int64] = values.view(np.int64) >> _KEY_SHIFT
+    neg = top < 0
+    if bool(neg.any()):
+        np.bitwise_xor(top, _LOW_BITS, out=top, where=neg)
+    top -= int(top.min())
+    return top.astype(np.intp, copy=False)
+
+
+def _order_statistics(values: npt.NDArray[np.float64], ranks: list[int]) -> dict[int, float]:
+    """``{k: the k-th smallest value}`` (0-based) for each of ``ranks``: the values
+    counted per bucket (:func:`_buckets`), then only the bucket holding a rank is
+    partitioned -- a few passes over the data instead of partitioning all of it.
+    Exact: the same order statistics as a full sort."""
+    bucket = _buckets(values)
+    ends = np.cumsum(np.bincount(bucket))  # values in buckets 0..j
+    where = np.searchsorted(ends, ranks, side="right").tolist()
+    out: dict[int, float] = {}
+    for j in sorted(set(where)):
+        base = int(ends[j - 1]) if j else 0
+        inside = np.compress(bucket == j, values)
+        ks = sorted({k - base for k, w in zip(ranks, where, strict=True) if w == j})
+        part = np.partition(inside, ks)
+        out.update({k + base: float(part[k]) for k in ks})
+    return out
+
+
+def linear_quantiles(values: npt.NDArray[np.float64], qs: Sequence[float]) -> list[float]:
+    """``numpy.percentile(values, qs, method="linear")`` as floats, bit for bit, for
+    finite or infinite values (no NaN), without partitioning a copy of every value.
+
+    The "linear" method (R type 7) interpolates between the order statistics at
+    ``floor(h)`` and ``floor(h) + 1``, ``h = (n - 1) * q / 100``; those few
+    statistics come from :func:`_order_statistics` and numpy's own interpolation
+    formula is applied to them. Fewer than :data:`SELECT_MIN` values go to numpy.
+
+    Examples
+    --------
+    >>> v = np.arange(100_000, dtype=np.float64)[::-1] / 7
+    >>> linear_quantiles(v, [50.0, 90.0]) == np.percentile(v, [50.0, 90.0]).tolist()
+    True
+    """
+    n = values.shape[0]
+    if n < SELECT_MIN:
+        out: list[float] = np.percentile(values, list(qs), method="linear").tolist()
+        return out
+    plan: list[tuple[int, int, float]] = []
+    for q in qs:
+        h = (n - 1) * (q / 100.0)  # numpy: the virtual index, in float64
+        if h >= n - 1:  # numpy takes the largest value for both neighbours (index -1)
+            plan.append((n - 1, n - 1, h + 1))
+        else:
+            lo = math.floor(h)
+            plan.append((lo, lo + 1, h - lo))
+    stats = _order_statistics(values, sorted({k for lo, hi, _ in plan for k in (lo, hi)}))
+    result = []
+    for lo, hi, t in plan:
+        a, b = stats[lo], stats[hi]
+        diff = b - a  # numpy's _lerp: from the nearer neighbour
+        result.append(b - diff * (1 - t) if t >= 0.5 else a + diff * t)
+    return result
 
 
 def _check_levels(percentiles: Iterable[float]) -> tuple[float, ...]:
@@ -234,7 +361,7 @@ class Summary:
                 stats["quantiles"] = (None, FrozenDict(dict.fromkeys(self.levels)))
             else:
                 vals = self.data if self._sorted is None else self._sorted
-                qs = np.percentile(vals, [50.0, *self.levels], method="linear").tolist()
+                qs = linear_quantiles(vals, [50.0, *self.levels])
                 pct = dict(zip(self.levels, qs[1:], strict=True))
                 stats["quantiles"] = (float(qs[0]), FrozenDict(pct))
         return stats["quantiles"]  # type: ignore[no-any-return]

@@ -663,6 +663,33 @@ def test_closed_ns_direct_equals_closed_through_settled_ns(day: str | None) -> N
         assert int(closed[k]) == (min(known) if known else MISSING)
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.just(MISSING), st.integers(-(2**62), 2**62)),
+            st.one_of(st.just(MISSING), st.integers(-(2**62), 2**62)),
+        ),
+        max_size=40,
+    ),
+    st.integers(0, 40),
+)
+def test_earliest_sparse_is_the_earlier_known_instant(
+    pairs: list[tuple[int, int]], extra_missing: int
+) -> None:
+    # dense and sparse second arguments (padding with MISSING crosses the 1-in-8
+    # threshold): the earlier instant, MISSING only where both are MISSING
+    from kpicore.kpis._ledger import _earliest_sparse
+
+    pairs = pairs + [(5, MISSING)] * extra_missing
+    a = np.array([x for x, _ in pairs], dtype=np.int64)
+    b = np.array([y for _, y in pairs], dtype=np.int64)
+    want = [
+        min(v for v in (x, y) if v != MISSING) if (x, y) != (MISSING, MISSING) else MISSING
+        for x, y in pairs
+    ]
+    assert _earliest_sparse(a, b).tolist() == want
+
+
 def test_kpis_on_one_log_scan_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from kpicore.kpis.disputes import dispute_resolution
     from kpicore.kpis.dso import invoice_dso

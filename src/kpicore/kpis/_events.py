@@ -50,6 +50,7 @@ __all__ = [
     "check_pairing",
     "check_percentiles",
     "check_roles",
+    "day_end_ns",
     "day_start_ns",
     "event_values",
     "freeze",
@@ -106,7 +107,9 @@ def day_start_ns(days: _I64, tz: _dt.tzinfo | None) -> _I64:
     """
     ok = days != MISSING
     if tz is None:
-        return np.where(ok, days * NS_PER_DAY, MISSING)
+        ns: _I64 = np.multiply(days, NS_PER_DAY, dtype=np.int64)
+        np.putmask(ns, ~ok, MISSING)  # in place: no third array
+        return ns
     out = np.full(days.shape, MISSING, dtype=np.int64)
     if bool(ok.any()):
         uniq, inv = np.unique(days[ok], return_inverse=True)
@@ -116,6 +119,24 @@ def day_start_ns(days: _I64, tz: _dt.tzinfo | None) -> _I64:
             dtype=np.int64,
         )
         out[ok] = starts[inv.reshape(-1)]
+    return out
+
+
+def day_end_ns(days: _I64, tz: _dt.tzinfo | None) -> _I64:
+    """The end of each calendar day (int days since 1970-01-01; MISSING stays MISSING):
+    00:00 of the next day in ``tz`` (UTC by default), an exclusive bound.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> day_end_ns(np.array([0, MISSING]), None).tolist() == [NS_PER_DAY, MISSING]
+    True
+    """
+    if tz is not None:
+        return day_start_ns(np.where(days != MISSING, days + 1, MISSING), tz)
+    out: _I64 = np.add(days, 1, dtype=np.int64)
+    out *= NS_PER_DAY  # in place
+    np.putmask(out, days == MISSING, MISSING)
     return out
 
 

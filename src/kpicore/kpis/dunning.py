@@ -47,8 +47,9 @@ each docstring. Presets: ``/work/shared/notes/isp-erp-domain.md`` §2 and
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, NamedTuple
 
 import attrs
@@ -62,6 +63,7 @@ from kpicore.grouping import By
 from kpicore.kpis._events import (
     NS_PER_DAY_F,
     check_roles,
+    day_end_ns,
     day_start_ns,
     freeze,
     heads,
@@ -471,23 +473,23 @@ def dunning_rate(
             found["dunned"] = found["per_case"] > 0
 
     def due_dates() -> None:
-        has_due = lg.has_due_date
-        found["due_end"] = day_start_ns(np.where(has_due, lg.due_days + 1, MISSING), tz)
+        found["due_end"] = day_end_ns(lg.due_days, tz)
 
     # independent work at once, taken by whichever thread is free (kpicore.threads):
-    # the covering payments, the letters, the settlement, write-off and issue events,
-    # the due dates; then the closing and settlement instants (each waiting for the
-    # columns it reads)
+    # the covering payments, the letters, the settlement and issue events (what the
+    # settlement instants wait for) first; then the write-off events and the due
+    # dates; then the settlement instants (which the next KPI, effectiveness, reads
+    # too) and from them the closing ones; the coverage counts
     run_all(
         [
             lambda: p.cover_ns,
             letters,
             lambda: p.settled_first_ns,
+            lambda: lg.is_issued,
             lambda: lg.written_off_ns,
             due_dates,
-            lambda: lg.is_issued,
-            lambda: lg.closed_ns,
-            lambda: lg.settled_ns,  # for the next KPI (effectiveness reads it), meanwhile
+            lambda: (lg.settled_ns, lg.closed_ns),
+            lambda: lg.coverage,
         ],
         rows=log.n_events,
     )
@@ -495,12 +497,14 @@ def dunning_rate(
     has_due = lg.has_due_date
     due_end, let, dunned = found["due_end"], found["let"], found["dunned"]
     close = lg.closed_ns
-    # min(close, limit), MISSING (never closed) as +infinity: wrapped by - 1 (see
-    # kpicore.kpis._ledger._earliest), in place
-    end = np.subtract(close, 1)
-    np.minimum(end, limit - 1, out=end)
-    end += 1
-    overdue = issued & has_due & (due_end < end)
+    # overdue: due before the earlier of the closing instant (MISSING: never closed)
+    # and the bound -- in one-byte masks, no instant array
+    overdue = due_end < limit
+    overdue &= issued
+    overdue &= has_due
+    open_then = close == MISSING
+    open_then |= due_end < close
+    overdue &= open_then
     cases = np.flatnonzero(overdue).astype(np.int64, copy=False)
     on_overdue = overdue[let.case]
     n_letters = int(np.count_nonzero(on_overdue))
@@ -518,7 +522,7 @@ def dunning_rate(
     groups = None
     if freq is not None:
         groups = _rate_by_period(
-            data, log, cases, due_end, end, let, on_overdue, by=by, freq=freq, tz=tz,
+            data, log, cases, due_end, close, limit, let, on_overdue, by=by, freq=freq, tz=tz,
             window=letters_window, customers=customers, roles=roles,
         )  # fmt: skip
     elif by is not None:
@@ -549,7 +553,8 @@ def _rate_by_period(
     log: EventLog,
     cases: _I64,
     due_end: _I64,
-    end: _I64,
+    close: _I64,
+    limit: int,
     let: _Letters,
     on_overdue: _B,
     *,
@@ -561,8 +566,12 @@ def _rate_by_period(
     roles: Roles,
 ) -> Breakdown[DunningRateGroup]:
     """Explode each overdue invoice into the periods its overdue interval meets."""
+    # each overdue invoice's end: the earlier of its closing (MISSING: never; wrapped
+    # round to +infinity by - 1, see kpicore.kpis._ledger._earliest) and the bound
+    last_ns = np.subtract(close[cases], 1)
+    np.minimum(last_ns, limit - 1, out=last_ns)
     first = bucket(due_end[cases], freq, tz=tz) if cases.shape[0] else cases.copy()
-    last = bucket(end[cases] - 1, freq, tz=tz) if cases.shape[0] else cases.copy()
+    last = bucket(last_ns, freq, tz=tz) if cases.shape[0] else cases.copy()
     span = last - first + 1
     item_case = np.repeat(cases, span)
     starts = np.cumsum(span) - span
@@ -838,34 +847,31 @@ def _effectiveness_prep(
         level_values = np.flatnonzero(np.bincount(lv)).tolist()
     else:
         level_values = np.unique(lv).tolist()
-    per_level: list[_LevelArrays] = []
-    repeated = 0
+    found: dict[int, tuple[_LevelArrays, int]] = {}  # level -> arrays, repeated letters
+    pay_idx = np.zeros(0, dtype=np.int64)
+    if paid == "any_payment":
+        pay_idx = role_events(log, roles.payment, "payment")
+        pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
 
-    def levels() -> None:  # per level: the first letter of that level per invoice
-        nonlocal repeated
-        pay_idx = np.zeros(0, dtype=np.int64)
-        if paid == "any_payment":
-            pay_idx = role_events(log, roles.payment, "payment")
-            pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
-        for lev in level_values:
-            sel = np.flatnonzero(lv == lev)
-            h = heads(lc[sel])
-            repeated += int(sel.shape[0] - np.count_nonzero(h))
-            first = np.compress(h, sel)
-            c, t = lc[first], lt[first]
-            s = settled[c]
-            before = (s != MISSING) & (s < t)
-            if paid == "settled":
-                pay = np.where((s != MISSING) & ~before, s, MISSING)
-            else:
-                pos = next_at_or_after(
-                    c, t, log.case_codes[pay_idx].astype(np.int64), log.timestamps[pay_idx]
-                )
-                pay = np.where(pos >= 0, log.timestamps[pay_idx][np.maximum(pos, 0)], MISSING)
-                pay = np.where(before, MISSING, pay)
-            per_level.append(
-                _LevelArrays(int(lev), ro(c), ro(t), ro(pay.astype(np.int64)), ro(before))
+    def level(lev: int) -> None:  # the first letter of that level per invoice
+        sel = np.flatnonzero(lv == lev)
+        h = heads(lc[sel])
+        first = np.compress(h, sel)
+        c, t = lc[first], lt[first]
+        s = settled[c]
+        before = (s != MISSING) & (s < t)
+        if paid == "settled":
+            pay = np.where((s != MISSING) & ~before, s, MISSING)
+        else:
+            pos = next_at_or_after(
+                c, t, log.case_codes[pay_idx].astype(np.int64), log.timestamps[pay_idx]
             )
+            pay = np.where(pos >= 0, log.timestamps[pay_idx][np.maximum(pos, 0)], MISSING)
+            pay = np.where(before, MISSING, pay)
+        found[lev] = (
+            _LevelArrays(int(lev), ro(c), ro(t), ro(pay.astype(np.int64)), ro(before)),
+            int(sel.shape[0] - np.count_nonzero(h)),
+        )
 
     per_case: list[npt.NDArray[np.signedinteger[Any]]] = []
 
@@ -877,7 +883,12 @@ def _effectiveness_prep(
             _case_max(np.compress(before_settle, lc), np.compress(before_settle, lv), n)
         )
 
-    run_all([levels, highest], rows=log.n_events)
+    # one job per level and one for the per-invoice levels, on whichever thread is free
+    jobs: list[Callable[[], object]] = [highest]
+    jobs += [functools.partial(level, lev) for lev in level_values]
+    run_all(jobs, rows=log.n_events)
+    per_level = [found[lev][0] for lev in level_values]
+    repeated = sum(found[lev][1] for lev in level_values)
     max_level, paid_level = per_case
     return _EffectivenessPrep(
         let, ro(counted), tuple(per_level), repeated, ro(max_level), ro(paid_level)

@@ -1156,11 +1156,16 @@ class Ledger:
         if "_warmed_open" in self.__dict__:
             return
         p = self._p
-        by_total = p.payments_nonnegative and "settled_ns" not in self.__dict__
+
+        def payments() -> None:
+            # decided in the job, on the calling thread: reading the payment amounts
+            # is the start of the chain, while the other thread takes the next jobs
+            if p.payments_nonnegative and "settled_ns" not in self.__dict__:
+                self.paid_minor  # noqa: B018 - computes and keeps the cached column
+            else:
+                p.cover_ns  # noqa: B018
+
         # the payments' chain first (the longest), the per-case columns behind it
-        payments: Callable[[], object] = (
-            (lambda: self.paid_minor) if by_total else (lambda: p.cover_ns)
-        )
         jobs: list[Callable[[], object]] = [
             payments,
             lambda: p.settled_first_ns,
@@ -1168,6 +1173,7 @@ class Ledger:
             lambda: self.is_issued,
             lambda: self.has_due_date,
             lambda: (self.has_amount, self.has_currency),
+            lambda: self.coverage,  # what every KPI reports, while the payments finish
         ]
         run_all(jobs, rows=p.n_events)
         self.__dict__["_warmed_open"] = True

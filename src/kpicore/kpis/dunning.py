@@ -848,10 +848,13 @@ def _effectiveness_prep(
     else:
         level_values = np.unique(lv).tolist()
     found: dict[int, tuple[_LevelArrays, int]] = {}  # level -> arrays, repeated letters
-    pay_idx = np.zeros(0, dtype=np.int64)
+    # the known payments' cases and instants, gathered once for every level
+    pay_case = pay_ts = np.zeros(0, dtype=np.int64)
     if paid == "any_payment":
         pay_idx = role_events(log, roles.payment, "payment")
         pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
+        pay_case = log.case_codes[pay_idx].astype(np.int64)
+        pay_ts = log.timestamps[pay_idx]
 
     def level(lev: int) -> None:  # the first letter of that level per invoice
         sel = np.flatnonzero(lv == lev)
@@ -863,10 +866,8 @@ def _effectiveness_prep(
         if paid == "settled":
             pay = np.where((s != MISSING) & ~before, s, MISSING)
         else:
-            pos = next_at_or_after(
-                c, t, log.case_codes[pay_idx].astype(np.int64), log.timestamps[pay_idx]
-            )
-            pay = np.where(pos >= 0, log.timestamps[pay_idx][np.maximum(pos, 0)], MISSING)
+            pos = next_at_or_after(c, t, pay_case, pay_ts)
+            pay = np.where(pos >= 0, pay_ts[np.maximum(pos, 0)], MISSING)
             pay = np.where(before, MISSING, pay)
         found[lev] = (
             _LevelArrays(int(lev), ro(c), ro(t), ro(pay.astype(np.int64)), ro(before)),

@@ -12,7 +12,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import invoice_columns, invoice_lists
 
-from kpicore.errors import InvalidParameterError, InvalidRecordError, UnknownActivityError
+from kpicore.errors import (
+    InvalidParameterError,
+    InvalidRecordError,
+    MissingDataError,
+    UnknownActivityError,
+)
 from kpicore.eventlog import EventLog
 from kpicore.kpis._ledger import (
     DEFAULT_ROLES,
@@ -29,6 +34,7 @@ from kpicore.kpis._ledger import (
     epoch_days,
     group_keys,
     ledger,
+    ledger_at,
     ledgers,
     memo,
     minor_values,
@@ -1216,3 +1222,62 @@ def test_first_role_instant_when_every_case_starts_with_it() -> None:
     assert first_role_ns(tie, "Invoice Generated", "generated").tolist() == [
         date_to_ns(dt.date(2024, 1, 2))
     ]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "without"),
+    [([0, 30, 40, 0, 10], 0), ([None, 30.0, np.nan, None, 10.0], 1)],
+    ids=["int-column", "float-column-with-a-null"],
+)
+def test_payments_without_amount_without_decoding_an_int_column(
+    amounts: list[Any], without: int
+) -> None:
+    # an int amount column cannot hold a null: the count is 0 without reading the amounts;
+    # a float column is decoded and its NaN counted -- the same count either way round
+    log = log_of(
+        ["a", "a", "a", "b", "b"],
+        ["Invoice Generated", "Payment Received", "Payment Received"] * 1
+        + ["Invoice Generated", "Payment Received"],
+        ["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-03T00:00Z"] * 1
+        + ["2024-01-01T00:00Z", "2024-01-05T00:00Z"],
+        amounts=amounts,
+    )
+    assert log.event_attribute_kind("amount_minor") == ("int" if without == 0 else "float")
+    p = prepare_ledger(log)
+    assert ledger_at(log, None).payments_without_amount == without
+    assert ("_pay_amounts" in p.__dict__) == (without > 0)  # int: the amounts never read
+    decoded = int(p._pay_amounts[1].shape[0])  # now decoded: the count agrees
+    assert decoded == without == ledger(log).payments_without_amount
+    with pytest.raises(MissingDataError, match="nope"):
+        log.event_attribute_kind("nope")
+
+
+def test_first_payment_after_issue_shares_the_first_payment_only_when_none_is_early() -> None:
+    on_time = log_of(
+        ["a", "a", "b", "b"],
+        ["Invoice Generated", "Payment Received"] * 2,
+        ["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-01T00:00Z", "2024-01-04T00:00Z"],
+    )
+    p = prepare_ledger(on_time)
+    assert p.first_after_issue_ns is p.first_pay_ns  # nothing early: no copy
+    early = log_of(
+        ["a", "a", "a", "b", "b"],
+        [
+            "Payment Received",
+            "Invoice Generated",
+            "Payment Received",
+            "Invoice Generated",
+            "Payment Received",
+        ],
+        [
+            "2023-12-30T00:00Z",
+            "2024-01-01T00:00Z",
+            "2024-01-03T00:00Z",
+            "2024-01-01T00:00Z",
+            "2024-01-04T00:00Z",
+        ],
+    )
+    q = prepare_ledger(early)
+    ns = np.array(["2024-01-03", "2024-01-04"], dtype="datetime64[ns]").view(np.int64)
+    assert q.first_after_issue_ns.tolist() == ns.tolist()  # a's payment before its issue skipped
+    assert q.first_pay_ns.tolist()[0] == int(np.datetime64("2023-12-30", "ns").view(np.int64))

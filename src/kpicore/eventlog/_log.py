@@ -1158,6 +1158,28 @@ class EventLog:
             col = col.take(np.asarray(events, dtype=np.int64))
         return _ro(col.decode())
 
+    def event_attribute_kind(self, name: str) -> str:
+        """How an event attribute is stored: ``"category"`` (text), ``"int"``, ``"float"``,
+        ``"bool"``, ``"date"`` or ``"datetime"`` (an ``"int"`` column has no nulls).
+
+        Raises
+        ------
+        MissingDataError
+            For a name that is not an event attribute.
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["a", "a"], activity=["X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 2,
+        ...     attributes={"n": [1, 2], "x": [1.5, None]})
+        >>> log.event_attribute_kind("n"), log.event_attribute_kind("x")
+        ('int', 'float')
+        """
+        col = self._attrs.get(name)
+        if col is None:
+            raise MissingDataError(f"no event attribute {name!r}; attributes: {list(self._attrs)}")
+        return str(col.kind)
+
     def case_attribute(self, name: str) -> npt.NDArray[Any]:
         """Decoded values of one case attribute, aligned with :attr:`case_ids`.
 

@@ -206,6 +206,8 @@ _I64 = npt.NDArray[np.int64]
 _B = npt.NDArray[np.bool_]
 _F64 = npt.NDArray[np.float64]
 _T = TypeVar("_T")
+#: No positions (read-only, shared).
+_NO_POSITIONS: Final[_I64] = ro(np.zeros(0, dtype=np.int64))
 
 # ---------------------------------------------------------------------------------- roles
 
@@ -1581,7 +1583,16 @@ class PreparedLedger:
 
     @property
     def pay_without_amount(self) -> _I64:
-        """Positions of the payments with no amount."""
+        """Positions of the payments with no amount.
+
+        An integer amount column has no nulls: then the amounts are not read (a KPI
+        that only reports this count, like DSO, decodes no amount).
+        """
+        if "_pay_amounts" not in self.__dict__:
+            log = _alive(self._log_ref)
+            name = self.roles.payment_amount
+            if name in log.attribute_names and log.event_attribute_kind(name) == "int":
+                return _NO_POSITIONS
         return self._pay_amounts[1]
 
     @property
@@ -1673,6 +1684,8 @@ class PreparedLedger:
         early = first < issued
         early &= first != MISSING
         early |= issued == MISSING  # never issued: no payment is after the issue
+        if not bool(early.any()):  # the usual log: the first payment is the answer, no copy
+            return first
         out = np.where(early, MISSING, first)
         run_cases = self.pay_run_cases
         if bool(early.any()) and run_cases.shape[0]:

@@ -1151,9 +1151,7 @@ class EventLog:
         >>> log.event_attribute("n").tolist(), log.event_attribute("n", log.role_events("Y"))
         ([1, 2], array([2]))
         """
-        col = self._attrs.get(name)
-        if col is None:
-            raise MissingDataError(f"no event attribute {name!r}; attributes: {list(self._attrs)}")
+        col = self._event_column(name)
         if events is not None:
             col = col.take(np.asarray(events, dtype=np.int64))
         return _ro(col.decode())
@@ -1175,10 +1173,13 @@ class EventLog:
         >>> log.event_attribute_kind("n"), log.event_attribute_kind("x")
         ('int', 'float')
         """
+        return str(self._event_column(name).kind)
+
+    def _event_column(self, name: str) -> Column:
         col = self._attrs.get(name)
         if col is None:
             raise MissingDataError(f"no event attribute {name!r}; attributes: {list(self._attrs)}")
-        return str(col.kind)
+        return col
 
     def case_attribute(self, name: str) -> npt.NDArray[Any]:
         """Decoded values of one case attribute, aligned with :attr:`case_ids`.

@@ -1688,7 +1688,7 @@ class PreparedLedger:
             return first
         out = np.where(early, MISSING, first)
         run_cases = self.pay_run_cases
-        if bool(early.any()) and run_cases.shape[0]:
+        if run_cases.shape[0]:
             # the payments of those cases only: their runs, found among the paid cases
             cases = np.flatnonzero(early)
             k = np.minimum(np.searchsorted(run_cases, cases), run_cases.shape[0] - 1)

@@ -375,6 +375,43 @@ def test_fractional_minor_amount_names_record_and_field() -> None:
         ledger(log)
 
 
+@pytest.mark.parametrize("bad", ["a", "b"])
+def test_fractional_payment_amount_in_aging_names_record_and_field(bad: str) -> None:
+    # aging reads only the payments of the invoices no event closed ("b" here); a bad
+    # amount of a closed invoice ("a") is still reported (the payments-without-amount
+    # count reads every payment of a float column)
+    from kpicore.kpis._ledger import ledger_of
+    from kpicore.kpis.overdue import aging
+
+    acts = ["Invoice Generated", "Payment Received", "Invoice Settled"] * 3
+    acts += ["Invoice Generated", "Payment Received"]
+    case = [c for c in "acd" for _ in range(3)] + ["b", "b"]
+    day = [f"2024-01-0{d}T00:00Z" for d in (1, 2, 3)] * 3 + ["2024-01-01T00:00Z"] * 2
+    n = len(case)
+    per_case: dict[str, list[Any]] = {
+        "amount_minor": [100] * n,
+        "currency": ["BRL"] * n,
+        "due_date": ["2024-01-05"] * n,
+    }
+    as_of = dt.date(2024, 2, 1)
+
+    def with_payments(paid: dict[str, float]) -> EventLog:
+        pays = zip(case, acts, strict=True)
+        amounts = [paid[c] if a == "Payment Received" else None for c, a in pays]
+        return log_of(case, acts, day, amounts=amounts, case_attributes=per_case)
+
+    paid = {"a": 100.0, "b": 10.0, "c": 100.0, "d": 100.0}
+    with pytest.raises(InvalidRecordError, match=rf"record '{bad}'.*field 'amount_minor'"):
+        aging(with_payments(dict(paid, **{bad: paid[bad] + 0.5})), as_of=as_of)
+    ok = with_payments(paid)
+    r = aging(ok, as_of=as_of)
+    assert "_candidates_paid" in vars(ledger_of(ok, as_of=as_of))
+    assert r.count == 1  # "b": 10 of 100 (minor units) paid, due 5 Jan: 90 open, 27 days late
+    assert [(b.key, b.count, b.amount["BRL"].minor) for b in r.buckets if b.count] == [
+        ("1-30", 1, 90)
+    ]
+
+
 def test_fractional_invoice_amount_names_record_and_field() -> None:
     log = log_of(
         ["a", "b"],
@@ -1003,9 +1040,14 @@ def test_a_kpi_computes_only_the_ledger_columns_it_reads() -> None:
     aging(log, as_of=as_of)
     lg = ledger_of(log, as_of=as_of)
     computed = set(vars(lg))
-    assert {"is_open", "is_settled", "paid_minor"} <= computed
-    # nor the covering payment's instant (payments only add up here), nor the open
-    # amount of every invoice (aging reads the open ones': open_minor_of)
+    assert "is_open" in computed
+    # settled or written-off events close most invoices here: only the others'
+    # payments are summed (not paid_minor nor is_settled for every invoice), nor the
+    # covering payment's instant, nor the open amount of every invoice (aging reads
+    # the open ones': open_minor_of)
+    assert "_candidates_paid" in computed
+    assert "paid_minor" not in computed
+    assert "is_settled" not in computed
     assert "settled_ns" not in computed
     assert "open_minor" not in computed
     ix = np.flatnonzero(lg.is_open & lg.has_amount)
@@ -1017,6 +1059,27 @@ def test_a_kpi_computes_only_the_ledger_columns_it_reads() -> None:
     assert (
         lg.status.tolist() == build_ledger(log, prepare_ledger(log), lg.as_of_ns).status.tolist()
     )
+
+
+def test_aging_of_a_log_settled_by_payments_only_reads_every_payment() -> None:
+    # without settled events, few invoices are closed by an event: the candidates'
+    # path is not tried (counted first) and the whole-log columns give the answer
+    from kpicore.kpis._ledger import ledger_of
+    from kpicore.kpis.overdue import aging
+
+    log = _synth_log(60)
+    as_of = dt.date(2024, 9, 30)
+    bare = log.filter_activities("Invoice Settled", keep=False)
+    r = aging(bare, as_of=as_of)
+    lg = ledger_of(bare, as_of=as_of)
+    assert "_candidates_paid" not in vars(lg)
+    assert "paid_minor" in vars(lg)
+    # the same open invoices as with the settled events (they settle when paid here)
+    full = aging(log, as_of=as_of)
+    assert "_candidates_paid" in vars(ledger_of(log, as_of=as_of))
+    assert r.count == full.count > 0
+    assert r.amount == full.amount
+    assert [b.count for b in r.buckets] == [b.count for b in full.buckets]
 
 
 def test_a_ledger_from_ledger_outlives_its_log_but_a_lazy_one_says_it_cannot() -> None:
@@ -1145,6 +1208,112 @@ def test_is_settled_without_the_covering_instant_agrees_with_settled_ns(
         for k, (_, _, pays, _) in enumerate(cases)
     }
     assert shortcut.paid_minor.tolist() == [paid[c] for c in shortcut.case_ids.tolist()]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cases=st.lists(
+        st.tuples(
+            st.integers(0, 5),  # issue day
+            st.one_of(st.none(), st.integers(-50, 300)),  # amount (<= 0: credit notes)
+            # payments: day and amount (None: no amount)
+            st.lists(
+                st.tuples(st.integers(0, 9), st.one_of(st.none(), st.integers(-50, 200))),
+                max_size=4,
+            ),
+            st.one_of(st.none(), st.integers(0, 9)),  # settled event day
+            st.one_of(st.none(), st.integers(0, 9)),  # written-off event day
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    nonnegative=st.booleans(),
+    day=st.one_of(st.none(), st.integers(0, 11)),
+    float_amounts=st.booleans(),
+)
+def test_open_from_the_candidates_payments_equals_the_full_columns(
+    monkeypatch: pytest.MonkeyPatch,
+    cases: list[tuple[int, int | None, list[tuple[int, int | None]], int | None, int | None]],
+    nonnegative: bool,
+    day: int | None,
+    float_amounts: bool,
+) -> None:
+    # is_open and the open amounts from the payments of the invoices without a known
+    # settled or written-off event only, against the whole-log columns (is_settled,
+    # paid_minor) of another ledger of the same log and bound
+    from kpicore.kpis import _ledger
+
+    # never too many candidates here (the same value every example: the fixture is shared)
+    monkeypatch.setattr(_ledger, "CANDIDATE_EVENTS_MAX", 1.0)
+    case: list[str] = []
+    act: list[str] = []
+    ts: list[dt.datetime] = []
+    amt: list[float | None] = []
+    inv_amount: list[int | None] = []
+    for k, (issue, amount, pays, settled, written) in enumerate(cases):
+        events: list[tuple[int, str, int | None]] = [(issue, "Invoice Generated", None)]
+        for d, a in pays:
+            events.append(
+                (d, "Payment Received", None if a is None else abs(a) if nonnegative else a)
+            )
+        if settled is not None:
+            events.append((settled, "Invoice Settled", None))
+        if written is not None:
+            events.append((written, "Invoice Written Off", None))
+        for d, name, v in sorted(events, key=lambda e: e[0]):
+            case.append(f"F{k}")
+            act.append(name)
+            ts.append(dt.datetime(2024, 1, 1 + d, 12, tzinfo=UTC))
+            amt.append(None if v is None else float(v) if float_amounts else v)
+            inv_amount.append(amount)
+    if not float_amounts and None in amt:
+        amt = [float("nan") if v is None else float(v) for v in amt]
+    log = EventLog.from_columns(
+        case=case, activity=act, timestamp=ts, attributes={"amount_minor": amt},
+        case_attributes={"amount_minor": inv_amount, "currency": ["BRL"] * len(case)},
+    )  # fmt: skip
+    bound = MAX_NS if day is None else as_of_ns(dt.date(2024, 1, 1 + day))
+    fast = build_ledger(log, prepare_ledger(log), bound)
+    full = build_ledger(log, prepare_ledger(log), bound)
+    assert full.paid_minor.shape[0] == full.n  # the whole-log column first: the full path
+    expected_open = full.is_open.tolist()
+    assert "_candidates_paid" not in vars(full)
+    assert fast.is_open.tolist() == expected_open
+
+    # the candidate path is taken unless one of the candidates' payments is a refund
+    def candidate(
+        issue: int, amount: int | None, settled: int | None, written: int | None
+    ) -> bool:
+        closed = any(e is not None and (day is None or e <= day) for e in (settled, written))
+        return (day is None or issue <= day) and not closed and amount != 0
+
+    refund = any(
+        a is not None and a < 0 and not nonnegative and (day is None or d <= day)
+        for issue, amount, pays, settled, written in cases
+        if candidate(issue, amount, settled, written)
+        for d, a in pays
+    )
+    if not refund:
+        assert "_candidates_paid" in vars(fast)
+        assert "paid_minor" not in vars(fast)
+    ix = np.flatnonzero(fast.is_open & fast.has_amount)
+    assert fast.open_minor_of(ix).tolist() == full.open_minor[ix].tolist()
+    # and by the definition: issued, no known settled/written-off event, not covered
+    for k, (issue, amount, pays, settled, written) in enumerate(cases):
+        c = fast.case_ids.tolist().index(f"F{k}")
+        in_time = sorted(pays, key=lambda pay: pay[0])  # the log's order (stable sort)
+        known = [(abs(a) if nonnegative else a) if a is not None else 0
+                 for d, a in in_time if day is None or d <= day]  # fmt: skip
+        running = 0
+        covered = False
+        for a in known:
+            running += a
+            covered = covered or (amount is not None and running >= amount)
+        assert bool(fast.is_open[c]) == (
+            candidate(issue, amount, settled, written) and not covered
+        )
 
 
 _ACTS = ("Invoice Generated", "Invoice Posted and Sent", "Payment Received", "Invoice Settled")

@@ -168,6 +168,11 @@ InvoiceData: TypeAlias = Sequence[Invoice] | EventLog
 MISSING: Final[int] = int(np.iinfo(np.int64).min)
 #: The "no bound" as-of instant (int64 max): everything recorded is known.
 MAX_NS: Final[int] = int(np.iinfo(np.int64).max)
+
+#: :attr:`Ledger.is_open` reads only the payments of the invoices not closed by an
+#: event when those invoices hold at most this share of the log's events (then their
+#: events are gathered, not the whole log's payments scanned).
+CANDIDATE_EVENTS_MAX: float = 0.25
 #: Nanoseconds per day (int, and float for day counts of durations).
 NS_PER_DAY: Final[int] = 86_400_000_000_000
 NS_PER_DAY_F: Final[float] = 86_400e9
@@ -570,8 +575,74 @@ def first_role_ns(log: EventLog, spec: Any, role: str) -> _I64:
             at_head |= head_act == code
         if bool(at_head.all()):
             return log.timestamps[first]
-    # not memoised: the caller keeps the per-case instants, the positions are not needed
-    return first_ns_per_case(log.case_codes, log.timestamps, log.role_events(spec, role=role), n)
+    # not memoised: the caller keeps the per-case instants, the positions are not
+    # needed (unless another KPI memoised them already: then not scanned again)
+    idx = memo_peek(log, ("role_events", _spec_key(spec)))
+    if idx is None:
+        idx = log.role_events(spec, role=role)
+    return first_ns_per_case(log.case_codes, log.timestamps, idx, n)
+
+
+def role_before(log: EventLog, spec: Any, role: str, limit: int) -> _B:
+    """Per case, whether it has an event playing the role ``spec`` before the bound
+    ``limit`` (ns): one byte per case, no per-case instant array.
+
+    A case's events are in time order, so this is "its first such event is before
+    the bound" (:func:`first_role_ns` ``< limit``) without gathering the instants of
+    the cases' first events.
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns(case=["a", "a", "b", "c"], activity=["X", "Y", "Y", "Y"],
+    ...     timestamp=["2024-01-01T00:00Z", "2024-01-02T00:00Z", "2024-01-05T00:00Z",
+    ...                "2024-01-03T00:00Z"])
+    >>> role_before(log, "Y", "y", 1704240000000000000).tolist()  # before 3 Jan
+    [True, False, False]
+    >>> role_before(log, "Y", "y", MAX_NS).tolist()
+    [True, True, True]
+    """
+    idx = role_events(log, spec, role)  # memoised: first_role_ns reads it too
+    c = log.case_codes[idx]
+    if limit != MAX_NS:
+        c = np.compress(log.timestamps[idx] < limit, c)
+    out = np.zeros(log.n_cases, dtype=bool)
+    out[as_index(c)] = True
+    return out
+
+
+def codes_in(act: npt.NDArray[Any], codes: npt.NDArray[Any]) -> _B:
+    """Which of the activity codes ``act`` are among ``codes`` (equality masks for a
+    few codes, compared as Python ints so that ``act`` is not widened).
+
+    Examples
+    --------
+    >>> codes_in(np.array([3, 1, 2], dtype=np.int16), np.array([1, 3])).tolist()
+    [True, True, False]
+    """
+    wanted = codes.tolist()
+    if len(wanted) > 3:
+        return np.isin(act, codes)
+    out: _B = np.zeros(act.shape[0], dtype=bool)
+    for code in wanted:
+        out |= act == code
+    return out
+
+
+def event_ranges(starts: _I64, lens: _I64) -> _I64:
+    """The positions ``starts[k] .. starts[k] + lens[k] - 1`` of every range ``k``,
+    concatenated (ascending when the ranges are).
+
+    Examples
+    --------
+    >>> event_ranges(np.array([2, 7, 9]), np.array([3, 0, 2])).tolist()
+    [2, 3, 4, 9, 10]
+    """
+    total = int(lens.sum())
+    seg = np.cumsum(lens)
+    seg -= lens
+    out: _I64 = np.repeat(starts - seg, lens)
+    out += np.arange(total, dtype=np.int64)
+    return out
 
 
 def epoch_days(
@@ -734,6 +805,25 @@ def _spec_key(spec: Any) -> Hashable:
     if isinstance(spec, Iterable):
         return tuple(spec)
     return repr(spec)  # not a role: EventLog.role_events raises for it
+
+
+def memo_peek(log: EventLog, key: Hashable) -> Any:
+    """The as-of-independent value :func:`memo` keeps for ``log`` and ``key``, or None
+    (nothing is computed).
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns(case=["a"], activity=["X"], timestamp=["2024-01-01T00:00Z"])
+    >>> memo_peek(log, "k") is None, memo(log, "k", lambda: 3), memo_peek(log, "k")
+    (True, 3, 3)
+    """
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    tables = _tables(log)
+    with _CACHE_LOCK:
+        return tables.kept.get(key)
 
 
 def role_events(log: EventLog, spec: Any, role: str = "activity") -> _I64:
@@ -986,6 +1076,14 @@ class Ledger:
         if "open_minor" in self.__dict__:
             return self.open_minor[ix]
         out: _I64 = self._p.amount[ix]
+        got = self.__dict__.get("_candidates_paid")
+        if got is not None and "paid_minor" not in self.__dict__:
+            cases, paid = got  # the open invoices are candidates (see is_open)
+            j = np.minimum(np.searchsorted(cases, ix), max(cases.shape[0] - 1, 0))
+            if cases.shape[0] and bool((cases[j] == ix).all()):
+                out -= paid[j]
+                np.maximum(out, 0, out=out)
+                return out
         out -= self.paid_minor[ix]
         np.maximum(out, 0, out=out)
         return out
@@ -1102,8 +1200,6 @@ class Ledger:
         if "settled_ns" in self.__dict__ or not p.payments_nonnegative:
             return ro(self.settled_ns != MISSING)
         limit = self.limit
-        event = p.settled_first_ns < limit
-        event &= p.settled_first_ns != MISSING
         covered = self.paid_minor >= p.amount
         covered &= p.has_amount
         # a positive amount is covered only by known payments; an amount <= 0 (0 in
@@ -1115,29 +1211,128 @@ class Ledger:
             paid_some = first < limit
             paid_some &= first != MISSING
             covered &= ~low | paid_some
-        event |= covered
-        event |= p.zero_amount & self.is_issued  # settled at its issue
-        return ro(event)
+        covered |= self._settled_event
+        covered |= p.zero_amount & self.is_issued  # settled at its issue
+        return ro(covered)
+
+    @functools.cached_property
+    def _settled_event(self) -> _B:
+        """Cases with a known *settled* event (one byte per case)."""
+        p = self._p
+        return ro(p.role_known(p.roles.settled, "settled", "settled_first_ns", self.limit))
 
     @functools.cached_property
     def is_written_off(self) -> _B:
         """Written off as of ``as_of``."""
         if "written_off_ns" in self.__dict__:
             return ro(self.written_off_ns != MISSING)
-        first = self._p.written_first_ns
-        out = first < self.limit
-        out &= first != MISSING
-        return ro(out)
+        p = self._p
+        return ro(p.role_known(p.roles.written_off, "written_off", "written_first_ns", self.limit))
 
     @functools.cached_property
     def is_open(self) -> _B:
         """Issued, neither settled nor written off, as of ``as_of`` (status open,
-        partially paid or disputed)."""
-        self._warm_open()
-        out = ~self.is_settled
-        out &= ~self.is_written_off
-        out &= self.is_issued
+        partially paid or disputed).
+
+        An invoice with a known settled or written-off event is closed whatever its
+        payments: when such events close most invoices, only the payments of the
+        others (the candidates) are read and summed, not every payment of the log
+        (:meth:`_open_by_candidates`); otherwise the whole :attr:`is_settled`.
+        """
+        out = self._open_by_candidates()
+        if out is None:
+            self._warm_open()
+            out = ~self.is_settled
+            out &= ~self.is_written_off
+            out &= self.is_issued
         return ro(out)
+
+    def _open_by_candidates(self) -> _B | None:
+        """:attr:`is_open` from the payments of the candidates only -- the issued
+        invoices with no known settled or written-off event and a non-zero amount --
+        or None when the full columns are cheaper or needed: already computed; fewer
+        settled and written-off events than three quarters of the invoices (counted
+        first, no scan); candidates holding over a quarter of the events
+        (:data:`CANDIDATE_EVENTS_MAX`); or a negative payment among theirs (refunds
+        need the running sums of :attr:`settled_ns`).
+
+        The known amount paid of each candidate is kept for :meth:`open_minor_of`.
+        With no negative payment a candidate is covered exactly when its known total
+        reaches its amount (an amount <= 0: when it has a known payment), as in
+        :attr:`is_settled`.
+        """
+        if "is_settled" in self.__dict__ or "paid_minor" in self.__dict__:
+            return None
+        if "settled_ns" in self.__dict__ or "_warmed_open" in self.__dict__:
+            return None
+        p = self._p
+        log = self._log()
+        # too few settled or written-off events to close most invoices (a log whose
+        # invoices are settled by their payments only): the full columns, at once
+        act = log.activity_codes
+        closing = 0
+        for spec, role in ((p.roles.settled, "settled"), (p.roles.written_off, "written_off")):
+            closing += int(np.count_nonzero(codes_in(act, log.role_codes(spec, role=role))))
+        if closing < (1.0 - CANDIDATE_EVENTS_MAX) * self.n:
+            return None
+        run_all(
+            [
+                lambda: self._settled_event,
+                lambda: self.is_written_off,
+                lambda: self.is_issued,
+                lambda: p.zero_amount,
+                lambda: self.has_due_date,
+                lambda: (self.has_amount, self.has_currency),
+                lambda: self.coverage,
+            ],
+            rows=p.n_events,
+        )
+        cand = self.is_issued & ~self._settled_event
+        cand &= ~self.is_written_off
+        cand &= ~p.zero_amount  # settled at its issue
+        cases = np.flatnonzero(cand).astype(np.int64, copy=False)
+        starts = log.case_starts
+        first = starts[cases]
+        lens = starts[cases + 1] - first
+        if int(lens.sum()) > CANDIDATE_EVENTS_MAX * p.n_events:
+            return None
+        # the candidates' payments (ascending), and the candidate each belongs to
+        pos = event_ranges(first, lens)
+        pay = pos[
+            codes_in(log.activity_codes[pos], log.role_codes(p.roles.payment, role="payment"))
+        ]
+        limit = self.limit
+        if limit != MAX_NS:
+            pay = pay[log.timestamps[pay] < limit]
+        k = np.searchsorted(first, pay, side="right") - 1
+        name = p.roles.payment_amount
+        if name in log.attribute_names and pay.shape[0]:
+            ids = p.case_ids
+            amount, _ = minor_values(
+                log.event_attribute(name, pay), field=name, ids=lambda i: plain(ids[cases[k[i]]])
+            )
+            if bool((amount < 0).any()):
+                return None
+        else:
+            amount = np.zeros(pay.shape[0], dtype=np.int64)
+        paid = np.zeros(cases.shape[0], dtype=np.int64)
+        if pay.shape[0]:
+            runs = np.flatnonzero(heads(k))
+            ends = np.empty_like(runs)
+            np.subtract(runs[1:], 1, out=ends[:-1])
+            ends[-1] = pay.shape[0] - 1
+            paid[k[runs]] = run_sums(np.array(amount, dtype=np.int64), ends, overwrite=True)
+        target = p.amount[cases]
+        covered = paid >= target
+        covered &= p.has_amount[cases]
+        low = target <= 0
+        low &= covered
+        if bool(low.any()):  # covered by any known payment, with or without an amount
+            covered &= ~low | (np.bincount(k, minlength=cases.shape[0]) > 0)
+        out = np.zeros(self.n, dtype=bool)
+        out[cases[~covered]] = True
+        self.__dict__["_candidates_paid"] = (ro(cases), ro(paid))
+        return out
 
     @functools.cached_property
     def closed_ns(self) -> _I64:
@@ -1170,7 +1365,7 @@ class Ledger:
         # the payments' chain first (the longest), the per-case columns behind it
         jobs: list[Callable[[], object]] = [
             payments,
-            lambda: p.settled_first_ns,
+            lambda: self._settled_event,
             lambda: self.is_written_off,
             lambda: self.is_issued,
             lambda: self.has_due_date,
@@ -1480,6 +1675,17 @@ class PreparedLedger:
     def written_first_ns(self) -> _I64:
         """First *written off* event of each case (any time)."""
         return self._first_ns(self.roles.written_off, "written_off")
+
+    def role_known(self, spec: ActivityRole, role: str, first: str, limit: int) -> _B:
+        """Per case, whether an event playing ``spec`` came before ``limit``: read from
+        the per-case first instants (the cached property ``first``) when those are
+        computed, else from the role's events (:func:`role_before`)."""
+        got: _I64 | None = self.__dict__.get(first)
+        if got is None:
+            return role_before(_alive(self._log_ref), spec, role, limit)
+        out = got < limit
+        out &= got != MISSING
+        return out
 
     @functools.cached_property
     def due_days(self) -> _I64:

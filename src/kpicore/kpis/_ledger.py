@@ -1250,7 +1250,8 @@ class Ledger:
     def _open_by_candidates(self) -> _B | None:
         """:attr:`is_open` from the payments of the candidates only -- the issued
         invoices with no known settled or written-off event and a non-zero amount --
-        or None when the full columns are cheaper or needed: already computed; fewer
+        or None when the full columns are cheaper or needed: already computed, or
+        the payments already grouped per case (:attr:`PreparedLedger.pay_runs`); fewer
         settled and written-off events than three quarters of the invoices (counted
         first, no scan); candidates holding over a quarter of the events
         (:data:`CANDIDATE_EVENTS_MAX`); or a negative payment among theirs (refunds
@@ -1266,6 +1267,11 @@ class Ledger:
         if "settled_ns" in self.__dict__ or "_warmed_open" in self.__dict__:
             return None
         p = self._p
+        if "pay_runs" in p.__dict__:
+            # the payments' runs per case are there (another KPI read the payments, as
+            # DSO does): summing every case's payments is the cheaper path, and its
+            # columns serve the next KPI too
+            return None
         log = self._log()
         # too few settled or written-off events to close most invoices (a log whose
         # invoices are settled by their payments only): the full columns, at once

@@ -26,6 +26,7 @@ from kpicore.kpis._ledger import (
     RECENT_PER_LOG,
     STATUS_NAMES,
     Ledger,
+    PreparedLedger,
     Roles,
     as_log,
     build_ledger,
@@ -1459,3 +1460,24 @@ def test_first_payment_after_issue_shares_the_first_payment_only_when_none_is_ea
     ns = np.array(["2024-01-03", "2024-01-04"], dtype="datetime64[ns]").view(np.int64)
     assert q.first_after_issue_ns.tolist() == ns.tolist()  # a's payment before its issue skipped
     assert q.first_pay_ns.tolist()[0] == int(np.datetime64("2023-12-30", "ns").view(np.int64))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_first_payment_straight_from_the_payments_equals_the_runs_path(seed: int) -> None:
+    # read first (no runs built: first_ns_per_case) and after the runs exist (gathered at
+    # the runs): the same instants, and the earliest payment of each case by a loop
+    log = _synth_log(300, seed=seed)
+    cold = PreparedLedger(log, DEFAULT_ROLES)
+    first = cold.first_pay_ns.tolist()
+    assert "pay_runs" not in vars(cold)
+    warm = PreparedLedger(log, DEFAULT_ROLES)
+    assert warm.pay_runs.shape[0] > 0
+    assert warm.first_pay_ns.tolist() == first
+    acts = np.asarray(log.activities, dtype=object)[log.activity_codes]
+    expected = [MISSING] * log.n_cases
+    for i in range(log.n_events - 1, -1, -1):  # backwards: the earliest one stays
+        if acts[i] == "Payment Received":
+            expected[int(log.case_codes[i])] = int(log.timestamps[i])
+    assert first == expected
+    assert MISSING in first  # some unpaid
+    assert len(set(first)) > 2  # several instants

@@ -1251,7 +1251,7 @@ class Ledger:
         """:attr:`is_open` from the payments of the candidates only -- the issued
         invoices with no known settled or written-off event and a non-zero amount --
         or None when the full columns are cheaper or needed: already computed, or
-        the payments already grouped per case (:attr:`PreparedLedger.pay_runs`); fewer
+        the payments already read per case (the runs, or the first payments); fewer
         settled and written-off events than three quarters of the invoices (counted
         first, no scan); candidates holding over a quarter of the events
         (:data:`CANDIDATE_EVENTS_MAX`); or a negative payment among theirs (refunds
@@ -1267,10 +1267,10 @@ class Ledger:
         if "settled_ns" in self.__dict__ or "_warmed_open" in self.__dict__:
             return None
         p = self._p
-        if "pay_runs" in p.__dict__:
-            # the payments' runs per case are there (another KPI read the payments, as
-            # DSO does): summing every case's payments is the cheaper path, and its
-            # columns serve the next KPI too
+        if "pay_runs" in p.__dict__ or "first_pay_ns" in p.__dict__:
+            # another KPI read the payments (DSO, the first payments): summing every
+            # case's payments is the cheaper path then, and its columns serve the next
+            # KPI too
             return None
         log = self._log()
         # too few settled or written-off events to close most invoices (a log whose
@@ -1878,8 +1878,17 @@ class PreparedLedger:
 
     @functools.cached_property
     def first_pay_ns(self) -> _I64:
-        """First payment of each case (any time)."""
-        ts = _alive(self._log_ref).timestamps[self._pay_idx[self.pay_runs]]
+        """First payment of each case (any time).
+
+        From the payments' runs per case when those are there; otherwise straight
+        from the payments (:func:`first_ns_per_case`), the runs not built nor kept: a
+        KPI that reads only the first payment (DSO) touches ~25 MB less at a million
+        invoices.
+        """
+        log = _alive(self._log_ref)
+        if "pay_runs" not in self.__dict__:
+            return ro(first_ns_per_case(log.case_codes, log.timestamps, self._pay_idx, self.n))
+        ts = log.timestamps[self._pay_idx[self.pay_runs]]
         cases = self.pay_run_cases
         if cases.shape[0] == self.n:  # every case paid: cases are 0..n-1
             return ro(ts)

@@ -504,6 +504,22 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
     return out
 
 
+def run_ends(runs: _I64, m: int) -> _I64:
+    """The last position of each run, the runs starting at the ascending positions
+    ``runs`` (the first 0) and partitioning ``m`` positions.
+
+    Examples
+    --------
+    >>> run_ends(np.array([0, 2, 3]), 6).tolist()
+    [1, 2, 5]
+    """
+    out: _I64 = np.empty_like(runs)
+    if runs.shape[0]:
+        np.subtract(runs[1:], 1, out=out[:-1])
+        out[-1] = m - 1
+    return out
+
+
 def run_sums(values: _I64, ends: npt.NDArray[Any], *, overwrite: bool = False) -> _I64:
     """Exact int64 sum of each run of ``values``, the runs partitioning it and ending at
     the ascending positions ``ends`` (the last one ``len(values) - 1``).
@@ -569,11 +585,7 @@ def first_role_ns(log: EventLog, spec: Any, role: str) -> _I64:
     if n and codes.shape[0] <= 3 and log.every_case_has_events:
         first = log.case_starts[:-1]
         head_act = log.activity_codes[first]
-        wanted = codes.tolist()  # Python ints: compared in int16, not widened to int64
-        at_head = head_act == wanted[0] if wanted else np.zeros(n, dtype=bool)
-        for code in wanted[1:]:
-            at_head |= head_act == code
-        if bool(at_head.all()):
+        if bool(codes_in(head_act, codes).all()):
             return log.timestamps[first]
     # not memoised: the caller keeps the per-case instants, the positions are not
     # needed (unless another KPI memoised them already: then not scanned again)
@@ -1324,9 +1336,7 @@ class Ledger:
         paid = np.zeros(cases.shape[0], dtype=np.int64)
         if pay.shape[0]:
             runs = np.flatnonzero(heads(k))
-            ends = np.empty_like(runs)
-            np.subtract(runs[1:], 1, out=ends[:-1])
-            ends[-1] = pay.shape[0] - 1
+            ends = run_ends(runs, pay.shape[0])
             paid[k[runs]] = run_sums(np.array(amount, dtype=np.int64), ends, overwrite=True)
         target = p.amount[cases]
         covered = paid >= target
@@ -1838,12 +1848,7 @@ class PreparedLedger:
     @functools.cached_property
     def pay_run_ends(self) -> _I64:
         """Position of each case's last payment."""
-        runs = self.pay_runs
-        out = np.empty_like(runs)
-        if runs.shape[0]:
-            np.subtract(runs[1:], 1, out=out[:-1])
-            out[-1] = self._pay_idx.shape[0] - 1
-        return ro(out)
+        return ro(run_ends(self.pay_runs, self._pay_idx.shape[0]))
 
     @functools.cached_property
     def pay_run_totals(self) -> _I64:
@@ -1874,7 +1879,7 @@ class PreparedLedger:
         starts = self.pay_runs[k]
         lens = self.pay_run_ends[k] - starts + 1
         seg = np.cumsum(lens) - lens
-        return np.repeat(starts - seg, lens) + np.arange(int(lens.sum())), seg, lens
+        return event_ranges(starts, lens), seg, lens
 
     @functools.cached_property
     def first_pay_ns(self) -> _I64:

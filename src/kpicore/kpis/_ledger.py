@@ -173,6 +173,7 @@ MAX_NS: Final[int] = int(np.iinfo(np.int64).max)
 #: event when those invoices hold at most this share of the log's events (then their
 #: events are gathered, not the whole log's payments scanned).
 CANDIDATE_EVENTS_MAX: float = 0.25
+
 #: Nanoseconds per day (int, and float for day counts of durations).
 NS_PER_DAY: Final[int] = 86_400_000_000_000
 NS_PER_DAY_F: Final[float] = 86_400e9
@@ -1337,6 +1338,7 @@ class Ledger:
         if pay.shape[0]:
             runs = np.flatnonzero(heads(k))
             ends = run_ends(runs, pay.shape[0])
+            # a copy: the decoded amounts may be a read-only view of the column
             paid[k[runs]] = run_sums(np.array(amount, dtype=np.int64), ends, overwrite=True)
         target = p.amount[cases]
         covered = paid >= target

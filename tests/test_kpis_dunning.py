@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kpicore.errors import InvalidParameterError, InvalidRecordError
@@ -145,6 +145,64 @@ def test_dunning_rate_written_off_ends_the_overdue_interval() -> None:
     feb = dunning_rate(invs, as_of=date(2024, 3, 31), freq="month").groups
     assert feb is not None
     assert [str(k) for k in feb] == ["2024-01"]
+
+
+_DAY0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _day(k: int) -> str:
+    return date.fromordinal(_DAY0.date().toordinal() + k).isoformat()
+
+
+@settings(max_examples=150, deadline=None)
+@example(specs=[(3, [(4, 10)], None, [])], as_of=9)  # settled at the end of the due date
+@example(specs=[(3, [], 4, [2])], as_of=9)  # written off at the end of the due date
+@example(specs=[(3, [], 12, [5])], as_of=9)  # written off after the bound
+@given(
+    specs=st.lists(
+        st.tuples(
+            st.integers(0, 20),  # due day
+            st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12)), max_size=3),
+            st.none() | st.integers(0, 60),  # written-off day
+            st.lists(st.integers(1, 60), max_size=3),  # letter days
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    as_of=st.integers(5, 70),
+)
+def test_dunning_rate_equals_the_definition_with_write_offs(
+    specs: list[tuple[int, list[tuple[int, int]], int | None, list[int]]], as_of: int
+) -> None:
+    # overdue: due before the bound and before the earlier of settlement and write-off,
+    # each counted only when known as of the bound -- written-off invoices before, on
+    # and after their due date, before and after the bound
+    invs = [
+        inv(
+            f"F-{k}", _day(due), payments=[(_day(d), x) for d, x in sorted(pays)],
+            written_off_at=None if wo is None else _day(wo),
+            letters=[(lv + 1, _day(d)) for lv, d in enumerate(sorted(lets))],
+        )
+        for k, (due, pays, wo, lets) in enumerate(specs)
+    ]  # fmt: skip
+
+    def end_of(day: date) -> datetime:  # 00:00 UTC of the next day
+        return datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=UTC)
+
+    limit = end_of(date.fromisoformat(_day(as_of)))
+    overdue = dunned = letters = 0
+    for i in invs:
+        assert i.due_date is not None
+        due_end = end_of(i.due_date)
+        ends = [t for t in (i.settled_at, i.written_off_at) if t is not None and t < limit]
+        if i.issued_at < limit and due_end < limit and (not ends or due_end < min(ends)):
+            overdue += 1
+            known = [x for x in i.dunning_letters if x.sent_at < limit]
+            dunned += bool(known)
+            letters += len(known)
+    for data in (invs, EventLog.from_invoices(invs)):
+        r = dunning_rate(data, as_of=date.fromisoformat(_day(as_of)))
+        assert (r.overdue, r.dunned, r.letters) == (overdue, dunned, letters)
 
 
 def test_dunning_rate_tz_moves_the_period() -> None:

@@ -1481,3 +1481,26 @@ def test_first_payment_straight_from_the_payments_equals_the_runs_path(seed: int
     assert first == expected
     assert MISSING in first  # some unpaid
     assert len(set(first)) > 2  # several instants
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 2**16))
+def test_written_off_pairs_and_column_equal_a_loop(seed: int) -> None:
+    # the write-off column read alone (first_role_ns) and after the sparse pairs (one per
+    # written-off case, the first instant): the same instants, those of a loop
+    log = _synth_log(400, seed=seed)
+    cold = PreparedLedger(log, DEFAULT_ROLES)
+    column = cold.written_first_ns.tolist()
+    assert "written_first" not in vars(cold)
+    warm = PreparedLedger(log, DEFAULT_ROLES)
+    cases, ts = warm.written_first
+    assert warm.written_first_ns.tolist() == column
+    acts = np.asarray(log.activities, dtype=object)[log.activity_codes]
+    expected = [MISSING] * log.n_cases
+    for i in range(log.n_events - 1, -1, -1):  # backwards: the earliest one stays
+        if acts[i] == "Invoice Written Off":
+            expected[int(log.case_codes[i])] = int(log.timestamps[i])
+    assert column == expected
+    assert cases.tolist() == [k for k, t in enumerate(expected) if t != MISSING]
+    assert ts.tolist() == [t for t in expected if t != MISSING]
+    assert cases.shape[0] > 0  # some written off

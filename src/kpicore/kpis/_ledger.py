@@ -1394,15 +1394,16 @@ class Ledger:
         self.__dict__["_warmed_open"] = True
 
     def _warm_closed(self) -> None:
-        """Compute the inputs of :attr:`closed_ns` on two threads: the covering payments
-        on one, the settlement, write-off and issue events on the other."""
+        """Compute the inputs of :attr:`settled_ns` on two threads: the covering payments
+        on one, the settlement and issue events on the other (write-offs, few, are
+        read where a KPI needs them)."""
         if "_warmed_closed" in self.__dict__:
             return
         p = self._p
         run_all(
             [
                 lambda: p.cover_ns,
-                lambda: (p.settled_first_ns, self.written_off_ns, self.is_issued),
+                lambda: (p.settled_first_ns, self.is_issued),
             ],
             rows=p.n_events,
         )
@@ -1692,7 +1693,23 @@ class PreparedLedger:
     @functools.cached_property
     def written_first_ns(self) -> _I64:
         """First *written off* event of each case (any time)."""
-        return self._first_ns(self.roles.written_off, "written_off")
+        if "written_first" not in self.__dict__:
+            return self._first_ns(self.roles.written_off, "written_off")
+        cases, ts = self.written_first
+        out = np.full(self.n, MISSING, dtype=np.int64)
+        out[cases] = ts
+        return ro(out)
+
+    @functools.cached_property
+    def written_first(self) -> tuple[npt.NDArray[np.intp], _I64]:
+        """The cases with a *written off* event (ascending) and the instant of each
+        one's first: write-offs are few, so a KPI that compares them with other
+        per-case instants reads these pairs instead of an instant per invoice."""
+        log = _alive(self._log_ref)
+        idx = role_events(log, self.roles.written_off, "written_off")
+        c = log.case_codes[idx]
+        h = heads(c)
+        return ro(as_index(np.compress(h, c))), ro(log.timestamps[np.compress(h, idx)])
 
     def role_known(self, spec: ActivityRole, role: str, first: str, limit: int) -> _B:
         """Per case, whether an event playing ``spec`` came before ``limit``: read from

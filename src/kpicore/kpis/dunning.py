@@ -50,7 +50,7 @@ import datetime as _dt
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 import attrs
 import numpy as np
@@ -121,6 +121,7 @@ __all__ = [
 
 _I64 = npt.NDArray[np.int64]
 _B = npt.NDArray[np.bool_]
+_NO_CASES: Final[_I64] = np.zeros(0, dtype=np.int64)
 ScheduleClock = Literal["due_date", "previous_letter"]
 _CLOCKS: tuple[str, ...] = ("due_date", "previous_letter")
 _Customers = Iterable[Customer] | Mapping[str, Customer] | None
@@ -479,16 +480,16 @@ def dunning_rate(
     # the covering payments, the letters, the settlement and issue events (what the
     # settlement instants wait for) first; then the write-off events and the due
     # dates; then the settlement instants (which the next KPI, effectiveness, reads
-    # too) and from them the closing ones; the coverage counts
+    # too); the coverage counts
     run_all(
         [
             lambda: p.cover_ns,
             letters,
             lambda: p.settled_first_ns,
             lambda: lg.is_issued,
-            lambda: lg.written_off_ns,
+            lambda: p.written_first,
             due_dates,
-            lambda: (lg.settled_ns, lg.closed_ns),
+            lambda: lg.settled_ns,
             lambda: lg.coverage,
         ],
         rows=log.n_events,
@@ -496,23 +497,32 @@ def dunning_rate(
     issued = lg.is_issued
     has_due = lg.has_due_date
     due_end, let, dunned = found["due_end"], found["let"], found["dunned"]
-    close = lg.closed_ns
-    # overdue: due before the earlier of the closing instant (MISSING: never closed)
-    # and the bound -- in one-byte masks, no instant array
+    settled = lg.settled_ns
+    # overdue: due before the closing instant -- the earlier of settlement and write-off
+    # (MISSING: never) -- and before the bound, in one-byte masks: no closing-instant
+    # column, the few write-offs compared where they are
     overdue = due_end < limit
     overdue &= issued
     overdue &= has_due
-    open_then = close == MISSING
-    open_then |= due_end < close
+    open_then = settled == MISSING
+    open_then |= due_end < settled
+    # (a write-off after the bound is after the due date of an invoice overdue by then:
+    # no need to drop the unknown ones first)
+    wo_cases, wo_ns = p.written_first
+    open_then[wo_cases] &= due_end[wo_cases] < wo_ns
     overdue &= open_then
-    cases = np.flatnonzero(overdue).astype(np.int64, copy=False)
+    n_overdue = int(np.count_nonzero(overdue))
     on_overdue = overdue[let.case]
     n_letters = int(np.count_nonzero(on_overdue))
-    dunned_total = int(np.count_nonzero(dunned[cases]))
+    dunned &= overdue  # (a fresh mask of this call)
+    dunned_total = int(np.count_nonzero(dunned))
+    # the overdue invoices' codes, for the groups only
+    grouped = freq is not None or by is not None
+    cases = np.flatnonzero(overdue).astype(np.int64, copy=False) if grouped else _NO_CASES
     cov = lg.coverage
     coverage = {
-        "used": int(cases.shape[0]),
-        "not_overdue": int(np.count_nonzero(issued & has_due & ~overdue)),
+        "used": n_overdue,
+        "not_overdue": int(np.count_nonzero(issued & has_due)) - n_overdue,  # a subset
         "missing_due_date": cov["missing_due_date"],
         "issued_after_as_of": cov["issued_after_as_of"],
         "no_issue_event": cov["no_issue_event"],
@@ -522,8 +532,8 @@ def dunning_rate(
     groups = None
     if freq is not None:
         groups = _rate_by_period(
-            data, log, cases, due_end, close, limit, let, on_overdue, by=by, freq=freq, tz=tz,
-            window=letters_window, customers=customers, roles=roles,
+            data, log, cases, due_end, lg.closed_ns, limit, let, on_overdue, by=by, freq=freq,
+            tz=tz, window=letters_window, customers=customers, roles=roles,
         )  # fmt: skip
     elif by is not None:
         counts = found["per_case"][cases]
@@ -535,7 +545,7 @@ def dunning_rate(
                 int(ix.shape[0]), int(np.count_nonzero(counts[ix] > 0)), int(counts[ix].sum())
             )
         )
-    total = _rate_group(int(cases.shape[0]), dunned_total, n_letters)
+    total = _rate_group(n_overdue, dunned_total, n_letters)
     return DunningRate(
         overdue=total.overdue,
         dunned=total.dunned,

@@ -1504,3 +1504,26 @@ def test_written_off_pairs_and_column_equal_a_loop(seed: int) -> None:
     assert cases.tolist() == [k for k, t in enumerate(expected) if t != MISSING]
     assert ts.tolist() == [t for t in expected if t != MISSING]
     assert cases.shape[0] > 0  # some written off
+
+
+@pytest.mark.parametrize(
+    ("amounts", "expected"),
+    [([500, 0, -7], [True, True, True]), ([5.0, None, 0.0], [True, False, True])],
+)
+def test_has_amount_without_decoding_whole_number_amounts(
+    amounts: list[Any], expected: list[bool]
+) -> None:
+    # an "int" amount column has no nulls: has_amount is read without the amounts; a
+    # float column (nulls) decodes them -- both equal the decoded amounts' mask
+    log = EventLog.from_columns(
+        case=["a", "b", "c"], activity=["Invoice Generated"] * 3,
+        timestamp=["2024-01-01T00:00Z"] * 3,
+        case_attributes={"amount_minor": amounts},
+    )  # fmt: skip
+    p = PreparedLedger(log, DEFAULT_ROLES)
+    assert p.has_amount.tolist() == expected
+    assert ("_amounts" in vars(p)) == (log.case_attribute_kind("amount_minor") != "int")
+    assert ledger(log).has_amount.tolist() == expected
+    decoded = PreparedLedger(log, DEFAULT_ROLES)
+    assert decoded.amount.tolist() == [a if a is not None else MISSING for a in amounts]
+    assert decoded.has_amount.tolist() == expected

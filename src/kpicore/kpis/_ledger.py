@@ -1185,7 +1185,7 @@ class Ledger:
     @functools.cached_property
     def has_amount(self) -> _B:
         """Cases with an invoice amount."""
-        return ro(self.amount_minor != MISSING)
+        return self._p.has_amount
 
     @functools.cached_property
     def has_currency(self) -> _B:
@@ -1749,6 +1749,19 @@ class PreparedLedger:
     @property
     def has_amount(self) -> _B:
         """Cases with an amount."""
+        if "_amounts" in self.__dict__:
+            return self._amounts[1]
+        return self._has_amount
+
+    @functools.cached_property
+    def _has_amount(self) -> _B:
+        """:attr:`has_amount` without decoding the amounts when they are stored as whole
+        numbers (an ``"int"`` column has no nulls): a KPI that only counts the invoices
+        without an amount (DSO's coverage) reads no 8-byte amount per invoice."""
+        log = _alive(self._log_ref)
+        name = self.roles.invoice_amount
+        if name in log.case_attribute_names and log.case_attribute_kind(name) == "int":
+            return ro(np.ones(self.n, dtype=bool))
         return self._amounts[1]
 
     @functools.cached_property

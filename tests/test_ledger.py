@@ -1462,6 +1462,16 @@ def test_first_payment_after_issue_shares_the_first_payment_only_when_none_is_ea
     assert q.first_pay_ns.tolist()[0] == int(np.datetime64("2023-12-30", "ns").view(np.int64))
 
 
+def _first_instants_by_loop(log: EventLog, activity: str) -> list[int]:
+    """Per case, the instant of its earliest ``activity`` event (MISSING: none), by a loop."""
+    acts = np.asarray(log.activities, dtype=object)[log.activity_codes]
+    out = [MISSING] * log.n_cases
+    for i in range(log.n_events - 1, -1, -1):  # backwards: the earliest one stays
+        if acts[i] == activity:
+            out[int(log.case_codes[i])] = int(log.timestamps[i])
+    return out
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_first_payment_straight_from_the_payments_equals_the_runs_path(seed: int) -> None:
     # read first (no runs built: first_ns_per_case) and after the runs exist (gathered at
@@ -1473,11 +1483,7 @@ def test_first_payment_straight_from_the_payments_equals_the_runs_path(seed: int
     warm = PreparedLedger(log, DEFAULT_ROLES)
     assert warm.pay_runs.shape[0] > 0
     assert warm.first_pay_ns.tolist() == first
-    acts = np.asarray(log.activities, dtype=object)[log.activity_codes]
-    expected = [MISSING] * log.n_cases
-    for i in range(log.n_events - 1, -1, -1):  # backwards: the earliest one stays
-        if acts[i] == "Payment Received":
-            expected[int(log.case_codes[i])] = int(log.timestamps[i])
+    expected = _first_instants_by_loop(log, "Payment Received")
     assert first == expected
     assert MISSING in first  # some unpaid
     assert len(set(first)) > 2  # several instants
@@ -1495,11 +1501,7 @@ def test_written_off_pairs_and_column_equal_a_loop(seed: int) -> None:
     warm = PreparedLedger(log, DEFAULT_ROLES)
     cases, ts = warm.written_first
     assert warm.written_first_ns.tolist() == column
-    acts = np.asarray(log.activities, dtype=object)[log.activity_codes]
-    expected = [MISSING] * log.n_cases
-    for i in range(log.n_events - 1, -1, -1):  # backwards: the earliest one stays
-        if acts[i] == "Invoice Written Off":
-            expected[int(log.case_codes[i])] = int(log.timestamps[i])
+    expected = _first_instants_by_loop(log, "Invoice Written Off")
     assert column == expected
     assert cases.tolist() == [k for k, t in enumerate(expected) if t != MISSING]
     assert ts.tolist() == [t for t in expected if t != MISSING]

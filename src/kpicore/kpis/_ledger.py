@@ -482,6 +482,22 @@ def heads(c: npt.NDArray[Any]) -> _B:
     return out
 
 
+def first_per_case(case: npt.NDArray[Any], idx: _I64) -> tuple[npt.NDArray[Any], _I64]:
+    """Of the ascending event indices ``idx``, the first in each case: its case and index.
+
+    Examples
+    --------
+    >>> c, i = first_per_case(np.array([0, 0, 2, 2]), np.array([0, 1, 3]))
+    >>> c.tolist(), i.tolist()
+    ([0, 2], [0, 3])
+    """
+    c = case[idx]
+    h = heads(c)
+    if not bool(h.all()):  # compact to the first event of each case
+        c, idx = np.compress(h, c), np.compress(h, idx)  # faster than c[h] (numpy 2)
+    return c, idx
+
+
 def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I64:
     """Per case, the instant of the first of the ascending event indices ``idx`` in it
     (MISSING if none).
@@ -494,10 +510,7 @@ def first_ns_per_case(case: npt.NDArray[Any], ts: _I64, idx: _I64, n: int) -> _I
     """
     if not idx.shape[0]:
         return np.full(n, MISSING, dtype=np.int64)
-    c = case[idx]
-    h = heads(c)
-    if not bool(h.all()):  # compact to the first event of each case
-        c, idx = np.compress(h, c), np.compress(h, idx)  # faster than c[h] (numpy 2)
+    c, idx = first_per_case(case, idx)
     if c.shape[0] == n:  # one per case, ascending: c is 0..n-1, a gather suffices
         return ts[idx]
     out = np.full(n, MISSING, dtype=np.int64)
@@ -1707,9 +1720,8 @@ class PreparedLedger:
         per-case instants reads these pairs instead of an instant per invoice."""
         log = _alive(self._log_ref)
         idx = role_events(log, self.roles.written_off, "written_off")
-        c = log.case_codes[idx]
-        h = heads(c)
-        return ro(as_index(np.compress(h, c))), ro(log.timestamps[np.compress(h, idx)])
+        c, idx = first_per_case(log.case_codes, idx)
+        return ro(as_index(c)), ro(log.timestamps[idx])
 
     def role_known(self, spec: ActivityRole, role: str, first: str, limit: int) -> _B:
         """Per case, whether an event playing ``spec`` came before ``limit``: read from

@@ -339,7 +339,10 @@ class Summary:
         if self.count < threads.MIN_PARALLEL_ROWS or "both" in stats:
             return
         stats["both"] = True  # before the jobs: they read the statistics themselves
-        threads.run_all([self._mean, self._quantiles], rows=self.count)
+        # the quantiles (which copy the values) on the calling thread: a pool thread's
+        # glibc arena is trimmed when a large copy of its own is freed, so the copy, and
+        # the next KPI's arrays on that thread, would page-fault on every call
+        threads.run_all([self._quantiles, self._mean], rows=self.count)
 
     def _mean(self) -> float | None:
         stats = self._stats

@@ -237,10 +237,13 @@ def test_linear_quantiles_equal_numpy_bit_for_bit(
     try:
         with np.errstate(invalid="ignore"):
             got = linear_quantiles(arr, qs)
+            # read by position from the sorted values (a Summary whose values were read)
+            by_position = linear_quantiles(np.sort(arr), qs, ascending=True)
     finally:
         summary_mod.SELECT_MIN = old
-    for g, w in zip(got, want, strict=True):
+    for g, p, w in zip(got, by_position, want, strict=True):
         assert g == w or (math.isnan(g) and math.isnan(w)), (g, w)
+        assert p == w or (math.isnan(p) and math.isnan(w)), (p, w)
 
 
 def test_linear_quantiles_large_with_ties_and_negatives() -> None:
@@ -252,6 +255,10 @@ def test_linear_quantiles_large_with_ties_and_negatives() -> None:
     s = Summary.of(v, percentiles=[25, 90])
     assert s.median == float(np.median(v))
     assert s.percentiles[90] == float(np.percentile(v, 90))
+    # the sorted values read first: the quantiles are read from them by position
+    t = Summary.of(v, percentiles=[25, 90])
+    assert t.values[0] == v.min()
+    assert (t.median, t.percentiles[25]) == (float(np.median(v)), float(np.percentile(v, 25)))
 
 
 def test_exact_sum_special_values() -> None:

@@ -256,9 +256,9 @@ def test_a_large_summary_copies_its_values_on_the_calling_thread(
     real_quantiles = kpicore.summary.linear_quantiles
     real_sum = kpicore.summary.exact_sum
 
-    def quantiles(values: Any, qs: Any) -> list[float]:
+    def quantiles(values: Any, qs: Any, **kw: Any) -> list[float]:
         where["quantiles"] = threading.current_thread().name
-        return real_quantiles(values, qs)
+        return real_quantiles(values, qs, **kw)
 
     def total(values: Any) -> float:
         where["mean"] = threading.current_thread().name

@@ -268,5 +268,7 @@ def test_a_large_summary_copies_its_values_on_the_calling_thread(
     monkeypatch.setattr(kpicore.summary, "exact_sum", total)
     s = Summary.of([float(v) for v in range(1, 102)], percentiles=[10])
     assert s.mean == 51.0
+    # the first job stays on the calling thread (the mean goes to whichever thread is
+    # free first: either, with so few values)
     assert where["quantiles"] == threading.current_thread().name
-    assert where["mean"].startswith("kpicore")  # the other job went to the pool
+    assert "mean" in where

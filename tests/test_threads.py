@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -262,6 +263,7 @@ def test_a_large_summary_copies_its_values_on_the_calling_thread(
 
     def total(values: Any) -> float:
         where["mean"] = threading.current_thread().name
+        time.sleep(0.05)  # a slow mean: were it the first job, the pool would take the other
         return real_sum(values)
 
     monkeypatch.setattr(kpicore.summary, "linear_quantiles", quantiles)

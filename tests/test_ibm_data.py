@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kpicore.blocks import map_blocks
 from kpicore.eventlog import EventLog
+from kpicore.kpis._ledger import clear_cache
 from kpicore.kpis.dso import (
     collection_effectiveness_index,
     countback_dso,
@@ -139,12 +141,8 @@ def test_per_invoice_dso_is_days_to_settle(rows: list[Row], log: EventLog) -> No
     assert invoice_dso(log, until="settlement").to_mapping() == expected
 
 
-@pytest.mark.parametrize(
-    "as_of", [dt.date(2012, 6, 30), dt.date(2013, 3, 15), dt.date(2013, 12, 31)]
-)
-def test_aging_agrees_with_an_independent_computation(
-    rows: list[Row], invoices: list[Invoice], log: EventLog, as_of: dt.date
-) -> None:
+def _aging_expected(rows: list[Row], as_of: dt.date) -> tuple[dict[str, int], dict[str, int]]:
+    """Open invoices and cents per aging bucket as of D, from the CSV alone."""
     # open as of D iff InvoiceDate <= D < SettledDate (the data README); age from DueDate
     edges = (0, 30, 60, 90)
     keys = ["current", "1-30", "31-60", "61-90", "90+"]
@@ -158,6 +156,16 @@ def test_aging_agrees_with_an_independent_computation(
         counts[keys[k]] += 1
         cents[keys[k]] += int(Decimal(r["InvoiceAmount"]) * 100)
     assert sum(counts.values()) > 0
+    return counts, cents
+
+
+@pytest.mark.parametrize(
+    "as_of", [dt.date(2012, 6, 30), dt.date(2013, 3, 15), dt.date(2013, 12, 31)]
+)
+def test_aging_agrees_with_an_independent_computation(
+    rows: list[Row], invoices: list[Invoice], log: EventLog, as_of: dt.date
+) -> None:
+    counts, cents = _aging_expected(rows, as_of)
     for data in (invoices, log):
         got = aging(data, as_of=as_of)
         assert {b.key: b.count for b in got.buckets} == counts
@@ -174,6 +182,24 @@ def test_aging_agrees_with_an_independent_computation(
             continue
         want = max((as_of - due).days, 0) if as_of < settled else 0
         assert overdue[r["invoiceNumber"]] == want
+
+
+def test_kpis_block_by_block_agree_with_the_csv(rows: list[Row], log: EventLog) -> None:
+    # the log in blocks of at most 300 events (whole invoices), partial results merged
+    as_of = dt.date(2013, 6, 30)
+    clear_cache(log)
+    assert len(list(log.case_blocks(300))) > 20
+    ag, settle = map_blocks(
+        log, lambda blk: (aging(blk, as_of=as_of), days_to_settle(blk).summary), max_events=300,
+        reuse=False,
+    )  # fmt: skip
+    counts, cents = _aging_expected(rows, as_of)
+    assert {b.key: b.count for b in ag.buckets} == counts
+    assert {b.key: (b.amount["USD"].minor if b.amount else 0) for b in ag.buckets} == cents
+    want = sorted(float(r["DaysToSettle"]) for r in rows)
+    assert settle.count == len(want) == 2466
+    assert settle.values.tolist() == want
+    assert settle.mean == pytest.approx(sum(want) / len(want), abs=1e-9)
 
 
 def test_past_due_ratio_and_accounting_figures_are_consistent(

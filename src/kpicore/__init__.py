@@ -24,6 +24,7 @@ from kpicore.activities import (
     canonical_name,
     lookup,
 )
+from kpicore.blocks import map_blocks, merge_results
 from kpicore.errors import (
     CurrencyMismatchError,
     InvalidParameterError,
@@ -440,6 +441,8 @@ __all__ = [
     "ledger",
     "ledgers",
     "lookup",
+    "map_blocks",
+    "merge_results",
     "normalize_phone",
     "open_disputes",
     "paid_until_distribution",

@@ -73,6 +73,7 @@ from typing import Any, Final, Literal, TypeVar, cast
 import attrs
 
 from kpicore import _merge
+from kpicore.blocks import merge_results
 from kpicore.errors import InvalidParameterError, MissingDependencyError
 from kpicore.eventlog import ACTIVITY_KEY, CASE_KEY, RESOURCE_KEY, TIMESTAMP_KEY, EventLog
 from kpicore.kpis import disputes as _disputes
@@ -490,50 +491,6 @@ class DaysSummary:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the keys of ``InvoiceDays.to_dict``)."""
         return fields_to_dict(self)
-
-
-def merge_results(a: T, b: T) -> T:
-    """Merge two partial results computed on disjoint sets of cases.
-
-    The results are merged by their own ``merge`` method
-    (:class:`~kpicore.summary.Summary`, :class:`~kpicore.sketch.QuantileSketch`,
-    :class:`DaysSummary` and the KPI results used by this module:
-    :class:`~kpicore.kpis.overdue.Aging`,
-    :class:`~kpicore.kpis.disputes.DisputeResolution`,
-    :class:`~kpicore.kpis.dunning.DunningRate`,
-    :class:`~kpicore.kpis.dunning.DunningEffectiveness` and their parts).
-    Counts, coverage and money totals are added (per currency), ratios
-    recomputed from the merged counts, summaries merged, groups united (keys
-    in kpicore's group order), and descriptive fields (pairing, as-of date,
-    bucket edges...) must agree.
-
-    Parameters
-    ----------
-    a, b : result
-        Two results of the same class, computed with the same options.
-
-    Returns
-    -------
-    result
-        Equal to the result computed on the union of the cases.
-
-    Raises
-    ------
-    InvalidParameterError
-        For results of different classes, of a class with no known merge,
-        or whose descriptive fields differ.
-
-    Examples
-    --------
-    >>> merge_results(Summary.of([1.0, 3.0]), Summary.of([2.0])).median
-    2.0
-    """
-    if type(a) is not type(b):
-        raise InvalidParameterError(f"cannot merge a {type(a).__name__} with a {type(b).__name__}")
-    own = getattr(a, "merge", None)
-    if not callable(own):
-        raise InvalidParameterError(f"no merge is known for {type(a).__name__} results")
-    return cast(T, own(b))
 
 
 # ================================================================================ sketching

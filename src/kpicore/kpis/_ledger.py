@@ -814,6 +814,22 @@ def cached_logs() -> int:
         return sum(1 for ref, _ in _CACHES.values() if ref() is not None)
 
 
+def has_memo(log: EventLog) -> bool:
+    """Whether ``log`` holds memoised work (a KPI ran on it since it was built or cleared).
+
+    Examples
+    --------
+    >>> log = EventLog.from_columns(case=["a"], activity=["X"], timestamp=["2024-01-01T00:00Z"])
+    >>> has_memo(log), memo(log, "n", lambda: 1), has_memo(log)
+    (False, 1, True)
+    """
+    with _CACHE_LOCK:
+        entry = _CACHES.get(id(log))
+        if entry is None or entry[0]() is not log:
+            return False
+        return bool(entry[1].kept or entry[1].recent)
+
+
 def clear_cache(log: EventLog | None = None) -> None:
     """Drop the memoised work of ``log`` (of every log when None)."""
     with _CACHE_LOCK:

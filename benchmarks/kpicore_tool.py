@@ -3,7 +3,9 @@
 Each task is one or two calls of kpicore's public KPI functions on the built
 log, as a kpicore user would write them: (a) ``invoice_dso``, (b)
 ``dispute_resolution(pairing="first")``, (c) ``aging``, (d) ``dunning_rate``
-and ``dunning_effectiveness``; the harness only copies their numbers into a
+and ``dunning_effectiveness`` computed together, block by block of whole cases
+(:func:`kpicore.blocks.map_blocks`: the two share each block's work, and the
+working memory is one block's); the harness only copies their numbers into a
 flat :data:`~benchmarks.common.TaskResult`.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import kpicore
+from kpicore.blocks import map_blocks
 from kpicore.eventlog import EventLog
 from kpicore.kpis.disputes import dispute_resolution
 from kpicore.kpis.dso import invoice_dso
@@ -153,8 +156,13 @@ def aging(log: EventLog, p: Params) -> TaskResult:
 
 def dunning(log: EventLog, p: Params) -> TaskResult:
     """(d) Dunning rate of the overdue invoices; payment rate by highest dunning level."""
-    rate = dunning_rate(log, as_of=p.as_of)
-    eff = dunning_effectiveness(log, as_of=p.as_of, percentiles=())
+    rate, eff = map_blocks(
+        log,
+        lambda blk: (
+            dunning_rate(blk, as_of=p.as_of),
+            dunning_effectiveness(blk, as_of=p.as_of, percentiles=()),
+        ),
+    )
     out: dict[str, Any] = {
         "overdue": rate.overdue,
         "dunned": rate.dunned,

@@ -235,6 +235,26 @@ def test_reuse_of_the_logs_memo(log: EventLog) -> None:
     assert got == forced == dunning.dunning_rate(log, as_of=AS_OF)
 
 
+@pytest.mark.parametrize("max_events", [1, 3, 50])
+def test_partials_merge_in_order_each_copied_log_times(log: EventLog, max_events: int) -> None:
+    # each partial: [(first case id of the block, times copied by a merge)]
+    def merge(x: list[tuple[str, int]], y: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        return [(c, k + 1) for c, k in x + y]
+
+    small = log.filter_cases(log.case_ids[:37])
+    blocks = list(small.case_blocks(max_events))
+    got = map_blocks(
+        _fresh(small), lambda blk: [(str(blk.case_ids[0]), 0)], merge=merge,
+        max_events=max_events,
+    )  # fmt: skip
+    assert [c for c, _ in got] == [str(b.case_ids[0]) for b in blocks]  # case order
+    k = len(blocks)
+    assert k > 4
+    # a pairwise tree: no partial is copied more than ceil(log2 k) + 1 times (a running
+    # merge copies the first one k - 1 times)
+    assert max(n for _, n in got) <= int(np.ceil(np.log2(k))) + 1
+
+
 def test_merge_results_of_tuples_and_errors() -> None:
     a, b = Summary.of([1.0, 2.0]), Summary.of([4.0])
     merged = merge_results((a, b), (b, a))

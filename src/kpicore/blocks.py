@@ -120,8 +120,8 @@ def map_blocks(
         in case order, on the calling thread (the KPIs use kpicore's threads
         inside, :mod:`kpicore.threads`).
     merge : callable, optional
-        ``(partial, partial) -> partial``, associative; default
-        :func:`merge_results`.
+        ``(partial, partial) -> partial``, associative (the partials are merged
+        pairwise, earlier blocks on the left); default :func:`merge_results`.
     max_events : int, default :data:`~kpicore.eventlog.DEFAULT_BLOCK_EVENTS`
         Most events per block (see :meth:`EventLog.case_blocks
         <kpicore.eventlog.EventLog.case_blocks>`). A log within it is one block:
@@ -174,11 +174,19 @@ def map_blocks(
     blocks = log.case_blocks(max_events)  # checks max_events; makes no block yet
     if reuse and has_memo(log):
         return fn(log)
-    out: Any = None
-    first = True
+    # merged pairwise as a binary counter: partials of 1, 2, 4... blocks, at most one per
+    # size, so each value is copied O(log blocks) times (a running merge would copy the
+    # accumulated summaries once per block), and in case order
+    stack: list[tuple[int, Any]] = []
     for blk in blocks:  # at least one block
-        part = fn(blk)
+        part: Any = fn(blk)
         del blk  # the block and its memoised work go before the next block is made
-        out = part if first else combine(out, part)
-        first = False
+        size = 1
+        while stack and stack[-1][0] == size:
+            part = combine(stack.pop()[1], part)
+            size *= 2
+        stack.append((size, part))
+    out = stack.pop()[1]
+    while stack:
+        out = combine(stack.pop()[1], out)
     return cast(T, out)

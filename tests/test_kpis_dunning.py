@@ -291,6 +291,15 @@ def test_effectiveness_any_payment_counts_partial_payments() -> None:
     assert r.by_max_level[2].paid == 1
 
 
+def test_effectiveness_any_payment_ignores_payments_after_as_of() -> None:
+    # as of 31 Jan: E-2's partial payment (1 Feb) and E-4's (10 Feb) are not known yet, so
+    # after level 1 only E-1 paid (15 -> 20 Jan); E-2's level 2 (25 Jan) has no payment
+    r = dunning_effectiveness(EFF, as_of=date(2024, 1, 31), paid="any_payment")
+    assert _values(r.levels[1].days_to_payment) == [5.0]
+    assert (r.levels[1].reached, r.levels[1].days_to_payment.missing) == (4, 3)
+    assert (r.levels[2].reached, r.levels[2].paid_after) == (1, 0)
+
+
 def test_effectiveness_as_of_cuts_letters_and_payments() -> None:
     r = dunning_effectiveness(EFF, as_of=date(2024, 1, 31))
     assert r.levels[2].reached == 1  # E-4's level 2 on 4 Feb not known

@@ -862,7 +862,7 @@ def _effectiveness_prep(
     pay_case = pay_ts = np.zeros(0, dtype=np.int64)
     if paid == "any_payment":
         pay_idx = role_events(log, roles.payment, "payment")
-        pay_idx = pay_idx[log.timestamps[pay_idx] < limit]
+        pay_idx = np.compress(log.timestamps[pay_idx] < limit, pay_idx)
         pay_case = log.case_codes[pay_idx].astype(np.int64)
         pay_ts = log.timestamps[pay_idx]
 

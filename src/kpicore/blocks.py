@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError
 from kpicore.eventlog import DEFAULT_BLOCK_EVENTS, EventLog
 from kpicore.kpis._ledger import has_memo
@@ -86,8 +87,7 @@ def merge_results(a: T, b: T) -> T:
     ...                                 (Summary.of([2.0]), Summary.of([5.0])))]
     [2, 1]
     """
-    if type(a) is not type(b):
-        raise InvalidParameterError(f"cannot merge a {type(a).__name__} with a {type(b).__name__}")
+    _merge.check_type(a, b)
     if type(a) is tuple:
         mine, other = cast(tuple[Any, ...], a), cast(tuple[Any, ...], b)
         if len(mine) != len(other):

@@ -1,6 +1,6 @@
 """Collections KPIs on real data: IBM's public accounts-receivable sample.
 
-Run from the repository root (the dataset lives in ``../shared/data``)::
+Run from the repository root (the dataset ships in ``examples/data``)::
 
     python examples/ibm_accounts_receivable.py [path/to/ibm-accounts-receivable.csv]
 
@@ -21,7 +21,7 @@ import numpy as np
 
 import kpicore as kc
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "ibm-accounts-receivable.csv"
+DEFAULT = Path(__file__).resolve().parent / "data" / "ibm-accounts-receivable.csv"
 
 
 def _date(text: str) -> date:

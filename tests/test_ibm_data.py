@@ -1,8 +1,8 @@
 """End-to-end checks on real public data: IBM's accounts-receivable sample.
 
-The file is read from ``../shared/data`` relative to the repository root (see
-``/work/shared/data/README.md``). It is required: a missing file fails the
-tests (no skip). Every invoice is settled in one payment on SettledDate;
+The file ships with the repository in ``examples/data`` (its source and
+licence note: ``examples/data/README.md``). It is required: a missing file
+fails the tests (no skip). Every invoice is settled in one payment on SettledDate;
 DaysToSettle == SettledDate − InvoiceDate and DaysLate == max(0, SettledDate −
 DueDate) hold for every row, so kpicore must reproduce both columns exactly,
 through the object path (Invoice objects) and through an event log built
@@ -33,7 +33,7 @@ from kpicore.kpis.overdue import aging, days_late, days_overdue, days_to_settle,
 from kpicore.model import Dispute, Invoice, Payment
 from kpicore.money import Money
 
-DATA = Path(__file__).parents[2] / "shared" / "data" / "ibm-accounts-receivable.csv"
+DATA = Path(__file__).parents[1] / "examples" / "data" / "ibm-accounts-receivable.csv"
 
 Row = dict[str, str]
 

@@ -56,7 +56,7 @@ from kpicore.kpis.overdue import days_overdue
 from kpicore.model import Customer, customers_by_id
 from kpicore.money import currency_exponent
 from kpicore.periods import from_ns
-from kpicore.results import to_jsonable
+from kpicore.results import Result, to_jsonable
 
 __all__ = ["CASE_TABLE_COLUMNS", "CASE_TABLE_COLUMNS_PT", "InvoiceCaseTable", "case_table"]
 
@@ -113,8 +113,8 @@ def _columns(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[
     return freeze({k: ro(np.asarray(v)) for k, v in value.items()})
 
 
-@attrs.frozen(eq=False)
-class InvoiceCaseTable:
+@attrs.frozen(eq=False, repr=False)
+class InvoiceCaseTable(Result):
     """One row per invoice with the template's case attributes (result of :func:`case_table`).
 
     Attributes

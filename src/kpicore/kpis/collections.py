@@ -86,7 +86,7 @@ from kpicore.kpis._ledger import (
 from kpicore.model import Customer, unique_records
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_date
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result, fields_to_dict
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
 __all__ = [
@@ -141,8 +141,8 @@ def _exact_case_sums(case: _I64, values: _I64, n: int) -> _I64:
 # =========================================================================== write-offs
 
 
-@attrs.frozen
-class WriteOffRatioGroup:
+@attrs.frozen(repr=False)
+class WriteOffRatioGroup(Result):
     """Write-offs against sales in one group (or period).
 
     Attributes
@@ -169,13 +169,9 @@ class WriteOffRatioGroup:
     written_off_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class WriteOffRatio:
+@attrs.frozen(repr=False)
+class WriteOffRatio(Result):
     """Result of :func:`write_off_ratio`.
 
     Attributes
@@ -200,10 +196,6 @@ class WriteOffRatio:
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[WriteOffRatioGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _write_off_group(
@@ -349,8 +341,8 @@ def write_off_ratio(
 # =========================================================================== lags
 
 
-@attrs.frozen
-class EventLag:
+@attrs.frozen(repr=False)
+class EventLag(Result):
     """Days between two events of each invoice (result of :func:`posting_lag`).
 
     Attributes
@@ -369,10 +361,6 @@ class EventLag:
     summary: Summary
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Summary] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def posting_lag(
@@ -472,8 +460,8 @@ def posting_lag(
     )
 
 
-@attrs.frozen
-class CashApplicationGroup:
+@attrs.frozen(repr=False)
+class CashApplicationGroup(Result):
     """Cash application of one group.
 
     Attributes
@@ -501,13 +489,9 @@ class CashApplicationGroup:
     applied_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_rate: Mapping[str, float | None] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CashApplication:
+@attrs.frozen(repr=False)
+class CashApplication(Result):
     """Result of :func:`cash_application_lag`.
 
     Attributes
@@ -535,10 +519,6 @@ class CashApplication:
     pairing: str
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CashApplicationGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def cash_application_lag(
@@ -671,8 +651,8 @@ def cash_application_lag(
 # =========================================================================== promises
 
 
-@attrs.frozen
-class PromiseKeptRateGroup:
+@attrs.frozen(repr=False)
+class PromiseKeptRateGroup(Result):
     """Promises to pay of one group.
 
     Attributes
@@ -694,13 +674,9 @@ class PromiseKeptRateGroup:
     broken: int
     kept_rate: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class PromiseKeptRate:
+@attrs.frozen(repr=False)
+class PromiseKeptRate(Result):
     """Result of :func:`promise_kept_rate`.
 
     Attributes
@@ -725,10 +701,6 @@ class PromiseKeptRate:
     require_amount: bool
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PromiseKeptRateGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _promise_rows(
@@ -905,8 +877,8 @@ def promise_kept_rate(
 # =========================================================================== credit limits
 
 
-@attrs.frozen
-class CreditLimitGroup:
+@attrs.frozen(repr=False)
+class CreditLimitGroup(Result):
     """Credit-limit utilisation of one group of customers.
 
     Attributes
@@ -927,13 +899,9 @@ class CreditLimitGroup:
     breach_rate: float | None
     utilisation: Summary
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen(eq=False)
-class CreditLimitUtilisation:
+@attrs.frozen(eq=False, repr=False)
+class CreditLimitUtilisation(Result):
     """Result of :func:`credit_limit_utilisation`: one row per customer with a limit.
 
     Attributes
@@ -1187,8 +1155,8 @@ def credit_limit_utilisation(
 # =========================================================================== workload
 
 
-@attrs.frozen
-class WorkloadGroup:
+@attrs.frozen(repr=False)
+class WorkloadGroup(Result):
     """Open book of one collector (or group).
 
     Attributes
@@ -1215,13 +1183,9 @@ class WorkloadGroup:
     disputed_invoices: int = 0
     customers: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CollectorWorkload:
+@attrs.frozen(repr=False)
+class CollectorWorkload(Result):
     """Result of :func:`collector_workload`.
 
     Attributes
@@ -1241,10 +1205,6 @@ class CollectorWorkload:
     total: WorkloadGroup
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[WorkloadGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def collector_workload(

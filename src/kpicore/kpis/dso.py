@@ -52,7 +52,7 @@ from kpicore.grouping import By
 from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq, add_months, as_of_date, as_of_ns, business_days_between_arrays
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result
 from kpicore.summary import DEFAULT_PERCENTILES
 from kpicore.threads import run_all
 
@@ -599,8 +599,8 @@ def invoice_dso(
 # ================================================================================ accounting
 
 
-@attrs.frozen
-class DSOFigure:
+@attrs.frozen(repr=False)
+class DSOFigure(Result):
     """Standard or best possible DSO of one currency.
 
     Attributes
@@ -623,13 +623,9 @@ class DSOFigure:
     sales: Money
     days: float
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class AccountingDSO:
+@attrs.frozen(repr=False)
+class AccountingDSO(Result):
     """Result of :func:`standard_dso` and :func:`best_possible_dso`.
 
     Attributes
@@ -664,10 +660,6 @@ class AccountingDSO:
     by_currency: Mapping[str, DSOFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, DSOFigure]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 class _Window:
@@ -969,8 +961,8 @@ def best_possible_dso(
     return acc.result("best_possible", current_within, by, customers, roles)
 
 
-@attrs.frozen
-class DelinquencyFigure:
+@attrs.frozen(repr=False)
+class DelinquencyFigure(Result):
     """Average days delinquent of one currency.
 
     Attributes
@@ -990,13 +982,9 @@ class DelinquencyFigure:
     current_receivables: Money
     sales: Money
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class AverageDaysDelinquent:
+@attrs.frozen(repr=False)
+class AverageDaysDelinquent(Result):
     """Result of :func:`average_days_delinquent` (fields as in :class:`AccountingDSO`)."""
 
     as_of: _dt.date
@@ -1008,10 +996,6 @@ class AverageDaysDelinquent:
     by_currency: Mapping[str, DelinquencyFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, DelinquencyFigure]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _add_figures(total: AccountingDSO, best: AccountingDSO) -> dict[str, DelinquencyFigure]:
@@ -1101,8 +1085,8 @@ def average_days_delinquent(
     )
 
 
-@attrs.frozen
-class CountbackFigure:
+@attrs.frozen(repr=False)
+class CountbackFigure(Result):
     """Countback DSO of one currency.
 
     Attributes
@@ -1130,13 +1114,9 @@ class CountbackFigure:
     months_used: int
     history_exhausted: bool
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CountbackDSO:
+@attrs.frozen(repr=False)
+class CountbackDSO(Result):
     """Result of :func:`countback_dso`.
 
     Attributes
@@ -1156,10 +1136,6 @@ class CountbackDSO:
     by_currency: Mapping[str, CountbackFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, CountbackFigure]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def countback_dso(
@@ -1264,8 +1240,8 @@ def countback_dso(
     )
 
 
-@attrs.frozen
-class EffectivenessFigure:
+@attrs.frozen(repr=False)
+class EffectivenessFigure(Result):
     """CEI of one currency.
 
     Attributes
@@ -1285,13 +1261,9 @@ class EffectivenessFigure:
     end_receivables: Money
     end_current_receivables: Money
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CollectionEffectiveness:
+@attrs.frozen(repr=False)
+class CollectionEffectiveness(Result):
     """Result of :func:`collection_effectiveness_index`.
 
     Attributes
@@ -1314,10 +1286,6 @@ class CollectionEffectiveness:
     by_currency: Mapping[str, EffectivenessFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, EffectivenessFigure]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def collection_effectiveness_index(
@@ -1414,8 +1382,8 @@ def collection_effectiveness_index(
 # ================================================================================ timing
 
 
-@attrs.frozen
-class TimingFigure:
+@attrs.frozen(repr=False)
+class TimingFigure(Result):
     """Payment timing of the settled invoices of one currency.
 
     Attributes
@@ -1450,13 +1418,9 @@ class TimingFigure:
     weighted_days_to_pay: float | None
     weight_total: Money | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class PaymentTiming:
+@attrs.frozen(repr=False)
+class PaymentTiming(Result):
     """Result of :func:`payment_timing`.
 
     Attributes
@@ -1476,10 +1440,6 @@ class PaymentTiming:
     by_currency: Mapping[str, TimingFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, TimingFigure]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def payment_timing(

@@ -169,7 +169,12 @@ def _ticker() -> Any:
     return ticker
 
 
-def _start(ax: Axes | None, lang: object, options: Mapping[str, Any]) -> tuple[Axes, Lang]:
+def _start(
+    ax: Axes | None,
+    lang: object,
+    options: Mapping[str, Any],
+    size: tuple[float, float] = (8.0, 4.5),
+) -> tuple[Axes, Lang]:
     """Check the common arguments; return the axes to draw on and the language."""
     checked = check_lang(lang)
     unknown = sorted(set(options) - _OPTIONS)
@@ -180,7 +185,7 @@ def _start(ax: Axes | None, lang: object, options: Mapping[str, Any]) -> tuple[A
         )
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=options.get("figsize", (8.0, 4.5)), layout="constrained")
+        _, ax = plt.subplots(figsize=options.get("figsize", size), layout="constrained")
     return ax, checked
 
 
@@ -318,10 +323,13 @@ def _histogram(
                 linestyle=style,
                 label=f"{label(stat, lang=lang)}: {format_days(value, lang=lang)}",
             )
-    if summary.count:
-        ax.legend(loc="upper right")
     _number_axis(ax.yaxis, lang)
     _number_axis(ax.xaxis, lang)
+
+
+def _legend_note(ax: Axes, text: str) -> None:
+    """A line of text in the legend (an entry without a marker), after the other entries."""
+    ax.plot([], [], " ", label=text)
 
 
 # ============================================================================ aging
@@ -477,6 +485,8 @@ def plot_dso_distribution(
     values = np.asarray(result.days, dtype=np.float64)
     values = values[~np.isnan(values)]
     _histogram(ax, values, result.summary, bins, lang, _color(options))
+    if result.summary.count:
+        ax.legend(loc="upper right")
     ax.set_xlabel(label("dso.x", lang=lang))
     ax.set_ylabel(label("dso.y", lang=lang))
     key = _METRIC_TITLES.get(result.metric)
@@ -634,20 +644,16 @@ def plot_dispute_resolution(
         )
     ax, lang = _start(ax, lang, options)
     _histogram(ax, result.summary.values, result.summary, bins, lang, _color(options))
-    ax.text(
-        0.01,
-        0.98,
+    _legend_note(
+        ax,
         _note(
             "resolved_open",
             lang,
             resolved=format_count(result.resolved, lang=lang),
             open=format_count(result.open, lang=lang),
         ),
-        transform=ax.transAxes,
-        ha="left",
-        va="top",
-        fontsize="small",
     )
+    ax.legend(loc="upper right", fontsize="small")
     ax.set_xlabel(label("disputes.x", lang=lang))
     ax.set_ylabel(label("disputes.y", lang=lang))
     _title(ax, label("disputes.title", lang=lang), options)
@@ -721,7 +727,10 @@ def plot_dunning_funnel(
         format_rate(w / result.invoices if result.invoices else None, lang=lang) for w in widths
     ]
     texts = [f"{format_count(w, lang=lang)} ({s})" for w, s in zip(widths, share, strict=True)]
-    ax.bar_label(bars, labels=texts, label_type="center", color="white", fontsize="small")
+    ax.bar_label(
+        bars, labels=texts, label_type="center", fontsize="small",
+        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8, "linewidth": 0},
+    )  # fmt: skip
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlabel(label("dunning.y_invoices", lang=lang))
@@ -953,16 +962,9 @@ def plot_paid_until_advance(
     bars = ax.bar(offsets, counts, width=0.8, color=_color(options))
     _bar_texts(ax, bars, [format_count(c, lang=lang) for c in counts])
     ax.set_xticks(offsets, [_offset_text(o) for o in offsets])
-    ax.text(
-        0.01,
-        0.98,
-        _note("never_paid_note", lang, n=format_count(result.never_paid, lang=lang)),
-        transform=ax.transAxes,
-        ha="left",
-        va="top",
-        fontsize="small",
-    )
-    ax.legend(loc="upper right")
+    _legend_note(ax, _note("never_paid_note", lang, n=format_count(result.never_paid, lang=lang)))
+    ax.legend(loc="upper right", fontsize="small")
+    ax.set_ylim(0, max(counts, default=0) * 1.25 + 1)  # room for the legend and the labels
     ax.set_xlabel(label("paid_until.advance.x", lang=lang))
     ax.set_ylabel(label("paid_until.status.y", lang=lang))
     _number_axis(ax.yaxis, lang)
@@ -1274,10 +1276,11 @@ def plot_variants(
         raise InvalidParameterError(f"top={top!r}: expected an int >= 1")
     if isinstance(wrap, bool) or not isinstance(wrap, int) or wrap < 0:
         raise InvalidParameterError(f"wrap={wrap!r}: expected an int >= 0")
-    ax, lang = _start(ax, lang, options)
     k = min(top, len(result))
+    names = [_sequence_text(result.sequence(i), check_lang(lang), wrap) for i in range(k)]
+    lines = sum(n.count("\n") + 1 for n in names)
+    ax, lang = _start(ax, lang, options, size=(10.0, max(3.0, 0.22 * lines + 0.25 * k + 1.5)))
     counts = result.counts[:k].astype(np.float64)
-    names = [_sequence_text(result.sequence(i), lang, wrap) for i in range(k)]
     y = np.arange(k)
     bars = ax.barh(y, counts, color=_color(options))
     _bar_texts(ax, bars, [format_count(int(c), lang=lang) for c in result.counts[:k].tolist()])
@@ -1399,7 +1402,7 @@ def plot_dfg(
     _check_type(result, DirectlyFollows, "plot_dfg")
     if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
         raise InvalidParameterError(f"min_count={min_count!r}: expected an int >= 1")
-    ax, lang = _start(ax, lang, options)
+    ax, lang = _start(ax, lang, options, size=(11.0, 8.0))
     from matplotlib.patches import FancyArrowPatch
 
     counts = result.counts.tolist()

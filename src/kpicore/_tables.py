@@ -206,11 +206,20 @@ def _require(module: str, extra: str) -> Any:
         ) from exc
 
 
+def _is_instant(col: Any) -> bool:
+    """A datetime64 column of instants (UTC); a ``datetime64[D]`` column holds dates."""
+    return (
+        isinstance(col, np.ndarray)
+        and col.dtype.kind == "M"
+        and np.datetime_data(col.dtype)[0] not in ("D", "W", "M", "Y")
+    )
+
+
 def _pandas(cols: Columns) -> Any:
     pd = _require("pandas", "pandas")
     data: dict[str, Any] = {}
     for name, col in cols.items():
-        if isinstance(col, np.ndarray) and col.dtype.kind == "M":
+        if _is_instant(col):
             data[name] = pd.Series(col.astype("datetime64[ns]")).dt.tz_localize("UTC")
         else:
             data[name] = col
@@ -221,7 +230,7 @@ def _polars(cols: Columns) -> Any:
     pl = _require("polars", "polars")
     series = []
     for name, col in cols.items():
-        if isinstance(col, np.ndarray) and col.dtype.kind == "M":
+        if _is_instant(col):
             s = pl.Series(name, col.astype("datetime64[ns]")).dt.replace_time_zone("UTC")
         else:
             s = pl.Series(name, col, strict=False)
@@ -233,7 +242,7 @@ def _arrow(cols: Columns) -> Any:
     pa = _require("pyarrow", "arrow")
     arrays, names = [], []
     for name, col in cols.items():
-        if isinstance(col, np.ndarray) and col.dtype.kind == "M":
+        if _is_instant(col):
             ns = col.astype("datetime64[ns]")
             arr = pa.array(ns.astype(np.int64), type=pa.int64(), mask=np.isnat(ns))
             arrays.append(arr.cast(pa.timestamp("ns", tz="UTC")))

@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 import numpy as np
@@ -137,9 +137,29 @@ class InvoiceCaseTable(Result):
     (1, {'InvoiceNumber': 'F-1'})
     """
 
+    _TABLES: ClassVar[tuple[str, ...]] = ("invoices",)
+
     as_of: _dt.date | _dt.datetime | None
     _data: Mapping[str, npt.NDArray[Any]] = attrs.field(alias="data", converter=_columns)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
+
+    def _table_invoices(self) -> dict[str, Any]:
+        """One row per invoice, numeric: each exact Decimal column ``X`` becomes
+        ``X_minor`` (int minor units, None where missing) and ``X`` (major units as
+        float); instants stay UTC (``to_frame`` makes them time-zone aware)."""
+        out: dict[str, Any] = {}
+        for name, col in self._data.items():
+            if col.dtype == object and any(isinstance(v, Decimal) for v in col.tolist()):
+                values = col.tolist()
+                out[f"{name}_minor"] = [
+                    None if v is None else int(v.scaleb(_places(v))) for v in values
+                ]
+                out[name] = np.array(
+                    [np.nan if v is None else float(v) for v in values], dtype=np.float64
+                )
+            else:
+                out[name] = col
+        return out
 
     @property
     def columns(self) -> dict[str, npt.NDArray[Any]]:
@@ -181,6 +201,11 @@ class InvoiceCaseTable(Result):
             "coverage": dict(self.coverage),
             "columns": {k: to_jsonable(v) for k, v in self._data.items()},
         }
+
+
+def _places(d: Decimal) -> int:
+    exponent = d.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
 
 
 def _cell(v: Any) -> Any:

@@ -145,11 +145,13 @@ def test_plots_writes_the_charts_as_png(
         [
             "aging",
             "cancelled_credits",
+            "contacts_trend",
             "directly_follows",
             "disputes",
             "dso_distribution",
             "dso_trend",
             "dunning_effectiveness",
+            "dunning_funnel",
             "paid_until_distribution",
             "paid_until_status",
             "variants",
@@ -158,7 +160,9 @@ def test_plots_writes_the_charts_as_png(
     for f in files:
         assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f.stat().st_size > 5_000
-    assert f"10 gráficos gravados em {out}" in capsys.readouterr().out
+    # one chart per result: no two files are the same picture
+    assert len({f.read_bytes() for f in files}) == len(files)
+    assert f"12 gráficos gravados em {out}" in capsys.readouterr().out
 
 
 def test_help_is_plain_text() -> None:

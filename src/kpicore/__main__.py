@@ -383,17 +383,19 @@ def demo(
 
     if plots is None:
         return []
-    charts: dict[str, Any] = {
-        "aging": ag,
-        "dso_distribution": invoice_dso(log, as_of=as_of),
-        "dso_trend": dso_m,
-        "disputes": dr,
-        "dunning_effectiveness": eff,
-        "paid_until_status": report,
-        "paid_until_distribution": dist,
-        "cancelled_credits": cc,
-        "variants": variants,
-        "directly_follows": log.directly_follows(),
+    charts: dict[str, tuple[Any, dict[str, Any]]] = {
+        "aging": (ag, {}),
+        "dso_distribution": (invoice_dso(log, as_of=as_of), {}),
+        "dso_trend": (dso_m, {"kind": "trend"}),
+        "disputes": (dr, {}),
+        "dunning_funnel": (eff, {"kind": "funnel"}),
+        "dunning_effectiveness": (eff, {}),
+        "paid_until_status": (report, {}),
+        "paid_until_distribution": (dist, {}),
+        "cancelled_credits": (cc, {}),
+        "contacts_trend": (customers_without_contact(custs, as_of=as_of, freq="quarter"), {}),
+        "variants": (variants, {}),
+        "directly_follows": (log.directly_follows(), {}),
     }
     written = _write_charts(charts, plots, lang)
     r.line(
@@ -403,7 +405,9 @@ def demo(
     return written
 
 
-def _write_charts(charts: Mapping[str, Any], folder: Path, lang: Lang) -> list[Path]:
+def _write_charts(
+    charts: Mapping[str, tuple[Any, Mapping[str, Any]]], folder: Path, lang: Lang
+) -> list[Path]:
     """Each result's chart as ``folder/<name>.png`` (the command line's only file output)."""
     import matplotlib
 
@@ -412,12 +416,11 @@ def _write_charts(charts: Mapping[str, Any], folder: Path, lang: Lang) -> list[P
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, result in charts.items():
-        fig, ax = plt.subplots(figsize=(8, 4.5))
-        result.plot(ax=ax, lang=lang)
-        fig.tight_layout()
+    for name, (result, options) in charts.items():
+        ax = result.plot(lang=lang, **options)
+        fig = ax.figure
         path = folder / f"{name}.png"
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         written.append(path)
     return written

@@ -42,20 +42,19 @@ def load(path: Path) -> list[kc.Invoice]:
     for col in ("InvoiceDate", "DueDate", "SettledDate"):
         frame[col] = pd.to_datetime(frame[col], format="%m/%d/%Y").dt.date
     invoices = []
-    for row in frame.itertuples(index=False):
-        amount = kc.Money.of(f"{row.InvoiceAmount:.2f}", "USD")
-        disputed = row.Disputed == "Yes"
+    for row in frame.to_dict("records"):
+        amount = kc.Money.of(f"{row['InvoiceAmount']:.2f}", "USD")
+        issued, settled = row["InvoiceDate"], row["SettledDate"]
+        disputes = [kc.Dispute(issued, resolved_at=settled)] if row["Disputed"] == "Yes" else []
         invoices.append(
             kc.Invoice(
-                row.invoiceNumber,
-                row.customerID,
-                row.InvoiceDate,
-                row.DueDate,
+                row["invoiceNumber"],
+                row["customerID"],
+                issued,
+                row["DueDate"],
                 amount,
-                payments=[kc.Payment(row.SettledDate, amount)],
-                disputes=[kc.Dispute(row.InvoiceDate, resolved_at=row.SettledDate)]
-                if disputed
-                else [],
+                payments=[kc.Payment(settled, amount)],
+                disputes=disputes,
             )
         )
     return invoices

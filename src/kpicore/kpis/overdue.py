@@ -12,7 +12,7 @@ Functions
     Per settled invoice, days from the issue date to the settlement date.
 :func:`aging`
     Open amount and count per age bucket (current / 1–30 / 31–60 / 61–90 /
-    90+ by default), per currency, aged on the due date or the invoice date.
+    91+ by default), per currency, aged on the due date or the invoice date.
 :func:`past_due_ratio`
     Past-due share of the open receivables (amount per currency, and count).
 
@@ -373,11 +373,13 @@ class AgingBucket:
     Attributes
     ----------
     key : str
-        ``"current"``, ``"1-30"``, ..., ``"90+"`` (due-date anchor) or
-        ``"0-30"``, ..., ``"90+"`` (invoice-date anchor).
+        ``"current"``, ``"1-30"``, ..., ``"91+"`` (due-date anchor) or
+        ``"0-30"``, ..., ``"91+"`` (invoice-date anchor). The last bucket is
+        named for what it holds: ages above the last edge (``"91+"`` = more
+        than 90 days).
     label, label_pt : str
         Display labels (``"Current"`` / ``"A vencer"``, ``"1–30"`` /
-        ``"1–30 dias"``, ``"90+"`` / ``"Acima de 90 dias"``).
+        ``"1–30 dias"``, ``"91+"`` / ``"Acima de 90 dias"``).
     lower, upper : int or None
         Inclusive bounds of the age in days (None = unbounded).
     count : int
@@ -563,7 +565,8 @@ def _bucket_specs(
     for lo, hi in zip(lows, edges, strict=True):
         specs.append((f"{lo}-{hi}", f"{lo}–{hi}", f"{lo}–{hi} dias", lo, hi))
     last = edges[-1]
-    specs.append((f"{last}+", f"{last}+", f"Acima de {last} dias", last + 1, None))
+    # the last bucket holds ages > last, i.e. >= last + 1 whole days: "91+", not "90+"
+    specs.append((f"{last + 1}+", f"{last + 1}+", f"Acima de {last} dias", last + 1, None))
     return specs, bounds
 
 
@@ -589,10 +592,11 @@ def aging(
     buckets : sequence of int, default (30, 60, 90)
         Increasing bucket edges in days. With ``anchor="due"`` the buckets
         are *current* (age ≤ 0: not yet due; the due date is day 0 [ORABI]),
-        ``1–30``, ``31–60``, ``61–90`` and ``90+`` (more than 90 days past
+        ``1–30``, ``31–60``, ``61–90`` and ``91+`` (more than 90 days past
         due; CRF's "over 90" [CRF]); with ``anchor="invoice"`` ``0–30``,
-        ``31–60``, ``61–90`` and ``90+`` (ERPNext's "first bucket with age ≤
-        r" [ERPN]).
+        ``31–60``, ``61–90`` and ``91+`` (ERPNext's "first bucket with age ≤
+        r" and its ``121+`` for the last [ERPN]). The last bucket's key and
+        label name the ages it holds (``last edge + 1`` and more).
     anchor : {"due", "invoice"}
         Age counted from the due date (default, JD Edwards' default aging
         date [JDEG]) or from the invoice (issue) date [ERPN][INT].
@@ -633,7 +637,7 @@ def aging(
     >>> [(b.key, b.count, {k: str(v) for k, v in b.amount.items()}) for b in r.buckets]
     ... # doctest: +NORMALIZE_WHITESPACE
     [('current', 1, {'BRL': 'BRL 50.00'}), ('1-30', 0, {}), ('31-60', 1, {'BRL': 'BRL 70.00'}),
-     ('61-90', 0, {}), ('90+', 1, {'USD': 'USD 20.00'})]
+     ('61-90', 0, {}), ('91+', 1, {'USD': 'USD 20.00'})]
     >>> [b.label_pt for b in r.buckets][:2]
     ['A vencer', '1–30 dias']
     """

@@ -837,3 +837,58 @@ def test_synth_columns_and_synth_invoices_agree() -> None:
     )
     assert aging(invs, as_of=as_of).to_dict() == aging(log, as_of=as_of).to_dict()
     assert standard_dso(invs, as_of=as_of).to_dict() == standard_dso(log, as_of=as_of).to_dict()
+
+
+# ============================================================ countback twins agree
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(-50, 5_000),
+    st.lists(st.integers(-20, 1_000), max_size=8),
+    st.lists(st.integers(28, 31), min_size=8, max_size=8),
+)
+def test_countback_orders_agree_and_match_a_walk(
+    ar: int, sales: list[int], days_all: list[int]
+) -> None:
+    days = days_all[: len(sales)]
+    oldest = countback_walk_from_totals(ar, sales, days)
+    newest = countback_walk_from_totals(ar, sales[::-1], days[::-1], order="newest_first")
+    assert oldest == newest
+    # definition: walk back from the current (last) month
+    if ar <= 0:
+        assert oldest.dso == 0.0
+        return
+    remaining, total, expected = float(ar), 0.0, None
+    for s, d in zip(reversed(sales), reversed(days), strict=True):
+        if s <= 0:
+            break
+        if remaining > s:
+            remaining -= s
+            total += d
+            continue
+        expected = total + remaining / s * d
+        break
+    assert oldest.dso == (None if expected is None else pytest.approx(expected))
+    assert (oldest.reason is None) == (oldest.dso is not None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(invoice_lists(max_size=8, currencies_=("BRL",)))
+def test_countback_invoice_route_equals_its_twin(invoices: list[Invoice]) -> None:
+    as_of = dt.date(2024, 6, 30)
+    for basis in ("actual", 360):
+        f = countback_dso(invoices, as_of=as_of, days_basis=basis).by_currency.get("BRL")
+        if f is None:
+            continue
+        # the twin on the route's own months (oldest first) gives the same DSO; undetermined
+        # on the route stays undetermined on the months it reports
+        w = countback_walk_from_totals(
+            f.receivables.minor, [m.minor for m in f.monthly_sales], list(f.month_days)
+        )
+        if f.reason is None:
+            assert w.dso == pytest.approx(f.dso)
+            assert w.months_used == f.months_used
+        else:
+            assert (f.dso, w.dso) == (None, None)
+            assert f.reason in ("history_exhausted", "month_without_sales")

@@ -23,16 +23,33 @@ All functions accept a sequence of :class:`~kpicore.model.Invoice` or an
 :mod:`kpicore.kpis._ledger` (one computational core: objects are converted to
 the columnar log).
 
+Conventions
+-----------
+One convention per concept, shared by a KPI and its ``*_from_totals`` twin;
+the alternatives the sources use are explicit parameters:
+
+* countback DSO: months oldest first (ending with the current month),
+  calendar days per month (``days_basis=360`` / ``days_in_months=30`` for
+  30-day months, ``order="newest_first"`` for published tables), the whole
+  history available; a DSO the history cannot explain is ``None`` with its
+  reason, never a lower bound;
+* CEI: ``S`` = the period's sales ÷ its months (``sales_basis="full"`` for
+  the full period), over 3 months by default.
+
 References
 ----------
-Definitions and worked numbers: ``/work/shared/notes/ar-kpi-definitions.md``
-sections 1 (DSO), 2 (CEI) and 8 (disagreements, here parameters). Source
-keys: [CGA] CreditGuru, [CRF] Credit Research Foundation, [JDE]/[JDEC]/[JDEA]
-Oracle JD Edwards, [HFM] Oracle Hyperion Financial Management, [ANA] Anaplan
-community, [BENJI] Benjipays, [HACK] The Hackett Group, [WIZ] wizedu,
-[CGC] CreditGuru CEI, [ORAC] Oracle EBS, [PSH] PeopleSoft, [SNOW] weighted
-days-to-pay calculator, [CODAT] Codat, [M3] Infor M3, [TT] transtutors,
-[SAPBW] SAP BW.
+Source keys used in the docstrings: [CGA]/[CGC] CreditGuru, collection
+metrics (creditguru.com); [CRF] Credit Research Foundation, NSDTR formulas
+and definitions (crfonline.org); [JDE]/[JDEC]/[JDEA] Oracle JD Edwards
+EnterpriseOne Accounts Receivable documentation; [HFM] Oracle Hyperion
+Financial Management, "DSO - Days Sales Outstanding"; [ANA] Anaplan
+community, "Count back for turnover"; [BENJI] Benjipays, "Mastering DSO
+calculation: the count-back method"; [HIGH] Credit Today / Highako, "Why you
+should switch to the countback method"; [HACK] The Hackett Group, best
+possible DSO; [WIZ] wizedu CEI exercise; [ORAC] Oracle E-Business Suite
+Receivables; [PSH] PeopleSoft Receivables history calculations; [SNOW]
+weighted days-to-pay calculator; [CODAT] Codat lending calculation examples;
+[M3] Infor M3 Analytics; [TT] transtutors; [SAPBW] SAP BW DSO key figure.
 """
 
 from __future__ import annotations
@@ -79,6 +96,7 @@ __all__ = [
     "CollectionEffectiveness",
     "CountbackDSO",
     "CountbackFigure",
+    "CountbackWalk",
     "DSOFigure",
     "DelinquencyFigure",
     "EffectivenessFigure",
@@ -93,6 +111,7 @@ __all__ = [
     "collection_effectiveness_index",
     "countback_dso",
     "countback_dso_from_totals",
+    "countback_walk_from_totals",
     "invoice_dso",
     "payment_timing",
     "standard_dso",
@@ -212,57 +231,182 @@ def average_days_delinquent_from_totals(dso: Number, best_possible_dso: Number) 
     return _num(dso, "dso") - _num(best_possible_dso, "best_possible_dso")
 
 
-def _countback(
-    receivables: float, sales: Sequence[float], days: Sequence[float]
-) -> tuple[float | None, int, bool]:
-    """(days, months walked, history exhausted)."""
+CountbackOrder = Literal["oldest_first", "newest_first"]
+
+#: Why a countback DSO could not be determined (``None``).
+COUNTBACK_REASONS = ("history_exhausted", "month_without_sales")
+
+
+@attrs.frozen(repr=False)
+class CountbackWalk(Result):
+    """The walk of :func:`countback_walk_from_totals`: the DSO or why there is none.
+
+    Attributes
+    ----------
+    dso : float or None
+        Days of sales in the receivables; ``None`` when it cannot be
+        determined (see ``reason``), never a lower bound.
+    months_used : int
+        Months the walk consumed, fully or in part, counted from the newest.
+    reason : str or None
+        ``None`` when ``dso`` is a number; ``"history_exhausted"`` when the
+        receivables exceed the sales of every month given (older sales are
+        needed to explain them); ``"month_without_sales"`` when the walk
+        reached a month with sales ≤ 0 (HFM stops there) and older months
+        with sales follow.
+    """
+
+    dso: float | None
+    months_used: int
+    reason: str | None
+
+
+def _countback(receivables: float, sales: Sequence[float], days: Sequence[float]) -> CountbackWalk:
+    """The walk over ``sales`` / ``days`` given **newest first**."""
     if receivables <= 0:
-        return 0.0, 0, False
+        return CountbackWalk(0.0, 0, None)
     remaining = receivables
     total = 0.0
     for i, (s, d) in enumerate(zip(sales, days, strict=True)):
         if s <= 0:  # HFM: the walk-back stops at a period without positive sales
-            return (total if i else None), i, True
+            older_sales = any(v != 0 for v in sales[i:])
+            return CountbackWalk(
+                None, i, "month_without_sales" if older_sales else "history_exhausted"
+            )
         if remaining > s:
             remaining -= s
             total += d
             continue
-        return total + remaining / s * d, i + 1, False
-    return (total if sales else None), len(sales), True
+        return CountbackWalk(total + remaining / s * d, i + 1, None)
+    return CountbackWalk(None, len(sales), "history_exhausted")
+
+
+def _countback_inputs(
+    receivables: Number,
+    monthly_sales: Sequence[Number],
+    days_in_months: Sequence[Number] | Number,
+    order: object,
+) -> tuple[float, list[float], list[float]]:
+    """Validated receivables and (sales, days) **newest first**."""
+    check_choice(order, "order", ("oldest_first", "newest_first"))
+    ar = _num(receivables, "receivables")
+    if isinstance(monthly_sales, str) or not isinstance(monthly_sales, Sequence):
+        raise InvalidParameterError(
+            f"monthly_sales must be a sequence of numbers, got {monthly_sales!r}"
+        )
+    sales = [_num(v, f"monthly_sales[{i}]") for i, v in enumerate(monthly_sales)]
+    if isinstance(days_in_months, Sequence) and not isinstance(days_in_months, str):
+        days = [_num(v, f"days_in_months[{i}]") for i, v in enumerate(days_in_months)]
+        if len(days) != len(sales):
+            raise InvalidParameterError(
+                f"days_in_months has {len(days)} values for {len(sales)} months of sales"
+            )
+    else:
+        days = [_num(days_in_months, "days_in_months")] * len(sales)
+    for i, d in enumerate(days):
+        if d <= 0:
+            raise InvalidParameterError(f"days_in_months[{i}] = {d!r}: expected days > 0")
+    if order == "oldest_first":
+        sales.reverse()
+        days.reverse()
+    return ar, sales, days
+
+
+def countback_walk_from_totals(
+    receivables: Number,
+    monthly_sales: Sequence[Number],
+    days_in_months: Sequence[Number] | Number,
+    *,
+    order: CountbackOrder = "oldest_first",
+) -> CountbackWalk:
+    """Countback DSO with its walk: the days, the months used and why it is undetermined.
+
+    Parameters are those of :func:`countback_dso_from_totals`.
+
+    Returns
+    -------
+    CountbackWalk
+        ``dso`` (None when undetermined), ``months_used`` and ``reason``.
+
+    Raises
+    ------
+    InvalidParameterError
+        As :func:`countback_dso_from_totals`.
+
+    Notes
+    -----
+    The walk of :func:`countback_dso_from_totals`, which returns its ``dso``.
+
+    Examples
+    --------
+    Receivables of 1,000 against 100 + 100 of sales: the DSO is undetermined.
+
+    >>> w = countback_walk_from_totals(1_000, [100, 100], [28, 31])
+    >>> w.dso, w.months_used, w.reason
+    (None, 2, 'history_exhausted')
+    >>> countback_walk_from_totals(150, [100, 100], [28, 31]).dso  # 31 + 50/100 × 28
+    45.0
+    """
+    return _countback(*_countback_inputs(receivables, monthly_sales, days_in_months, order))
 
 
 def countback_dso_from_totals(
     receivables: Number,
     monthly_sales: Sequence[Number],
-    days_in_months: Sequence[Number] | Number = 30,
+    days_in_months: Sequence[Number] | Number,
+    *,
+    order: CountbackOrder = "oldest_first",
 ) -> float | None:
     """Countback (exhaustion) DSO.
 
     Parameters
     ----------
     receivables : number
-        Receivables at the end of the current month.
+        Receivables at the end of the latest (current) month.
     monthly_sales : sequence of numbers
-        Sales of the current month first, then earlier months.
-    days_in_months : sequence of numbers or number, default 30
-        Days of each month (actual days [HFM][ANA]) or one number for all
-        (30-day months [BENJI]).
+        Sales per month, **oldest first** and ending with the current month
+        (the order of every period series in kpicore); ``order="newest_first"``
+        for the current month first, as the published tables list them.
+    days_in_months : sequence of numbers or number
+        Days of each month, in the order of ``monthly_sales``: the calendar
+        days (28 to 31, the convention of :func:`countback_dso`'s default
+        ``days_basis="actual"`` [HFM][ANA]), or one number for all months
+        (``30`` for the 30-day-month convention [BENJI], the invoice route's
+        ``days_basis=360``). Required: there is no silent default.
+    order : {"oldest_first", "newest_first"}, default "oldest_first"
+        The order of ``monthly_sales`` and ``days_in_months``.
 
     Returns
     -------
     float or None
         The days of sales contained in the receivables; 0.0 when
-        ``receivables <= 0``; None when the current month has no positive
-        sales (nothing to count back against).
+        ``receivables <= 0``. **None when it cannot be determined**: the
+        receivables exceed the sales of all the months given (reason
+        ``"history_exhausted"``) or the walk reaches a month with sales ≤ 0
+        (``"month_without_sales"``); :func:`countback_walk_from_totals`
+        returns the reason.
+
+    Raises
+    ------
+    InvalidParameterError
+        For a value that is not a finite number (naming its index), days
+        ≤ 0, as many days as months required, or an unknown ``order``.
 
     Notes
     -----
-    Subtract the current month's sales from the receivables and count its
-    days; continue with earlier months while the remainder exceeds the
-    month's sales; the last month adds ``remainder / sales × days``. The walk
-    stops at a month with sales ≤ 0 [HFM]; when the receivables exceed all
-    the months given, the result is the days of all the months walked (a
-    lower bound; :func:`countback_dso` reports ``history_exhausted``).
+    Starting from the current month and walking back: while the remainder
+    of the receivables exceeds the month's sales, subtract them and count
+    the month's days; the last month adds ``remainder / sales × days``::
+
+        DSO = Σ_{k<K} days_k + (AR − Σ_{k<K} sales_k) / sales_K × days_K
+
+    with ``k = 0`` the current month. The walk stops at a month with sales
+    ≤ 0 [HFM]; a DSO that the months given cannot explain is ``None``,
+    never the days walked (which would only be a lower bound).
+
+    Convention, shared with :func:`countback_dso`: months oldest first,
+    calendar days per month; 30-day months and the newest-first order are
+    explicit parameters.
 
     Oracle's published HFM example (AR 12,000; Sep 2,500 (30 d), Aug 1,750
     (31), Jul 2,250 (31), Jun 2,500 (30), May 2,000 (31), Apr 2,250 (30))
@@ -272,27 +416,23 @@ def countback_dso_from_totals(
 
     Examples
     --------
-    Anaplan (★ 129), Benjipays with 30-day months (★ 73.71):
+    Anaplan (★ 129; Sep to Jan, calendar days), Benjipays with 30-day months
+    (★ 73.71), and the HFM table listed newest first:
 
-    >>> countback_dso_from_totals(2_000, [200, 400, 600, 700, 500], [31, 31, 30, 31, 30])
+    >>> countback_dso_from_totals(2_000, [500, 700, 600, 400, 200], [30, 31, 30, 31, 31])
     129.0
-    >>> round(countback_dso_from_totals(212_000, [100_000, 80_000, 70_000]), 2)
+    >>> round(countback_dso_from_totals(212_000, [70_000, 80_000, 100_000], 30), 2)
     73.71
     >>> hfm = ([2_500, 1_750, 2_250, 2_500, 2_000, 2_250], [30, 31, 31, 30, 31, 30])
-    >>> round(countback_dso_from_totals(13_000, *hfm), 1), round(countback_dso_from_totals(12_000, *hfm), 2)
-    (179.7, 166.33)
-    """  # noqa: E501
-    ar = _num(receivables, "receivables")
-    sales = [_num(v, "monthly_sales") for v in monthly_sales]
-    if isinstance(days_in_months, Sequence) and not isinstance(days_in_months, str):
-        days = [_num(v, "days_in_months") for v in days_in_months]
-        if len(days) != len(sales):
-            raise InvalidParameterError(
-                f"days_in_months has {len(days)} values for {len(sales)} months of sales"
-            )
-    else:
-        days = [_num(days_in_months, "days_in_months")] * len(sales)
-    return _countback(ar, sales, days)[0]
+    >>> round(countback_dso_from_totals(13_000, *hfm, order="newest_first"), 1)
+    179.7
+    >>> countback_dso_from_totals(1_000, [100, 100], [28, 31]) is None  # undetermined
+    True
+    """
+    return countback_walk_from_totals(receivables, monthly_sales, days_in_months, order=order).dso
+
+
+SalesBasis = Literal["per_month", "full"]
 
 
 def cei_from_totals(
@@ -301,7 +441,8 @@ def cei_from_totals(
     end_receivables: Number,
     end_current_receivables: Number,
     *,
-    months: int | None = None,
+    months: int = 3,
+    sales_basis: SalesBasis = "per_month",
 ) -> float | None:
     """Collection Effectiveness Index, in percent.
 
@@ -311,40 +452,55 @@ def cei_from_totals(
         Receivables at the start and at the end of the period, and the
         current (not yet due) part of the end receivables.
     sales : number
-        Credit sales of the period.
-    months : int, optional
-        Divide ``sales`` by the number of months first (the CRF / CreditGuru /
-        Oracle EBS monthly form); None: full-period sales [WIZ].
+        Credit sales of the whole period.
+    months : int, default 3
+        Months in the period.
+    sales_basis : {"per_month", "full"}, default "per_month"
+        ``S`` = ``sales / months``, the monthly form of the CRF, CreditGuru
+        and Oracle EBS [CRF][CGC][ORAC]; ``"full"``: the full period's sales
+        [WIZ]. The same parameter and default as
+        :func:`collection_effectiveness_index`.
 
     Returns
     -------
     float or None
         None when the denominator ``begin + S − end current`` is ≤ 0.
 
+    Raises
+    ------
+    InvalidParameterError
+        For a value that is not a finite number, ``months`` not an int ≥ 1,
+        or an unknown ``sales_basis``.
+
     Notes
     -----
     ``CEI = (BegAR + S − EndTotalAR) / (BegAR + S − EndCurrentAR) × 100``
-    [CRF][CGC][ORAC]. The notes' disagreement 4: S = sales / N months
-    [CGC][CRF] vs full-period sales [WIZ], 55.9 % vs 79.63 % on the same data.
+    [CRF][CGC][ORAC]. The sources disagree on ``S``: sales / N months
+    [CGC][CRF] or full-period sales [WIZ], 55.9 % vs 79.63 % on the same
+    data. kpicore's convention is the monthly form (the CRF standard), in
+    this function and in :func:`collection_effectiveness_index`; the full
+    period is ``sales_basis="full"``.
 
     Examples
     --------
-    CRF (★ 71.54) and WIZ (★ 55.9 % and 79.63 %):
+    CRF (★ 71.54) and WIZ (★ 55.9 % monthly, 79.63 % with full sales):
 
-    >>> round(cei_from_totals(12_327_157, 47_881_064, 13_663_598, 7_846_547, months=3), 2)
+    >>> round(cei_from_totals(12_327_157, 47_881_064, 13_663_598, 7_846_547), 2)
     71.54
-    >>> round(cei_from_totals(6_200, 10_890, 6_340, 3_590, months=3), 1)
+    >>> round(cei_from_totals(6_200, 10_890, 6_340, 3_590), 1)
     55.9
-    >>> round(cei_from_totals(6_200, 10_890, 6_340, 3_590), 2)
+    >>> round(cei_from_totals(6_200, 10_890, 6_340, 3_590, sales_basis="full"), 2)
     79.63
     """
+    check_choice(sales_basis, "sales_basis", ("per_month", "full"))
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        hint = " (for full-period sales pass sales_basis='full')" if months is None else ""
+        raise InvalidParameterError(f"months must be an int >= 1, got {months!r}{hint}")
     beg = _num(begin_receivables, "begin_receivables")
     s = _num(sales, "sales")
     end = _num(end_receivables, "end_receivables")
     cur = _num(end_current_receivables, "end_current_receivables")
-    if months is not None:
-        if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-            raise InvalidParameterError(f"months must be an int >= 1, got {months!r}")
+    if sales_basis == "per_month":
         s = s / months
     den = beg + s - cur
     if den <= 0:
@@ -1093,17 +1249,24 @@ class CountbackFigure(Result):
     ----------
     currency : str
     dso : float or None
-        None when the current month has no sales but receivables are open.
+        Days of sales in the receivables; None when they cannot be
+        determined (``reason``), never a lower bound.
     receivables : Money
     monthly_sales : tuple of Money
-        Sales of the current month first, then earlier months (as walked).
+        Sales of the months walked, **oldest first**, ending with the current
+        month (the order of :func:`countback_dso_from_totals`).
     month_days : tuple of float
-        Days counted for each month.
+        Days counted for each of those months, same order.
     months_used : int
         Months the walk consumed (fully or in part).
     history_exhausted : bool
-        The receivables exceed the sales of every month walked (the walk hit
-        ``max_months`` or a month without sales): ``dso`` is a lower bound.
+        The receivables exceed the sales of every month available (the
+        history back to the first invoice, or ``max_months``): ``dso`` is
+        None.
+    reason : str or None
+        Why ``dso`` is None: ``"history_exhausted"`` or
+        ``"month_without_sales"`` (the walk reached a month with sales ≤ 0,
+        older months have sales); None when ``dso`` is a number.
     """
 
     currency: str
@@ -1113,6 +1276,7 @@ class CountbackFigure(Result):
     month_days: tuple[float, ...]
     months_used: int
     history_exhausted: bool
+    reason: str | None = None
 
 
 @attrs.frozen(repr=False)
@@ -1122,27 +1286,49 @@ class CountbackDSO(Result):
     Attributes
     ----------
     as_of : date
-    max_months : int
+    max_months : int or None
+        The limit asked for (None: the whole history).
+    months_available : int
+        Months of sales the walk could use: back to the month of the first
+        invoice issued, or ``max_months``.
     days_basis : str or int
         ``"actual"`` (days of each month) or 360 (30-day months).
     by_currency : Mapping[str, CountbackFigure]
     coverage : Mapping[str, int]
+        As :class:`AccountingDSO`; ``undetermined`` counts the currencies
+        whose DSO is None.
     groups : Breakdown of Mapping[str, CountbackFigure] or None
     """
 
     as_of: _dt.date
-    max_months: int
+    max_months: int | None
+    months_available: int
     days_basis: str | int
     by_currency: Mapping[str, CountbackFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, CountbackFigure]] | None = None
 
 
+def _history_months(lg: Ledger, after: _dt.date, end_ns: int, tz: _dt.tzinfo | None) -> int:
+    """Months ``k`` so that ``[after − k months, after)`` holds every invoice issued by the end."""
+    issued = lg.issued_ns
+    ok = (issued != MISSING) & (issued <= end_ns) & lg.has_amount
+    if not bool(ok.any()):
+        return 1
+    first = _dt.date.fromordinal(
+        _EPOCH.toordinal() + int(to_day(np.array([issued[ok].min()]), tz=tz)[0])
+    )
+    n = (after.year - first.year) * 12 + (after.month - first.month) + 1
+    while n > 1 and add_months(after, -(n - 1)) <= first:
+        n -= 1
+    return n
+
+
 def countback_dso(
     data: InvoiceData,
     *,
     as_of: _dt.date | _dt.datetime,
-    max_months: int = 24,
+    max_months: int | None = None,
     days_basis: Literal["actual", 360] = "actual",
     by: By = None,
     tz: _dt.tzinfo | None = None,
@@ -1158,22 +1344,36 @@ def countback_dso(
     as_of : date or aware datetime
         End of the current month (any day: months are the rolling windows
         ending with it).
-    max_months : int, default 24
-        How far back the walk may go.
-    days_basis : {"actual", 360}
-        Actual days of each month [HFM][ANA] or 30-day months [BENJI][HIGH].
+    max_months : int, optional
+        How far back the walk may go. Default None: the whole history, back
+        to the month of the first invoice issued; with a limit, receivables
+        that the limited history cannot explain give ``dso=None`` with
+        ``reason="history_exhausted"`` (never a truncated number).
+    days_basis : {"actual", 360}, default "actual"
+        Calendar days of each month [HFM][ANA] (the convention, shared with
+        :func:`countback_dso_from_totals`), or 30-day months [BENJI][HIGH].
     by, tz, customers, roles, activity_map
         See :func:`standard_dso`.
 
     Returns
     -------
     CountbackDSO
+        ``by_currency[c].dso`` is None (with ``reason``) when it cannot be
+        determined.
+
+    Raises
+    ------
+    InvalidParameterError
+        For ``max_months`` not an int ≥ 1, an unknown ``days_basis``, or a
+        naive ``as_of`` without ``tz``.
 
     Notes
     -----
-    See :func:`countback_dso_from_totals`: receivables at the end of
-    ``as_of``; the sales of month ``k`` are the amounts of invoices issued in
-    ``[as_of + 1 day − (k+1) months, as_of + 1 day − k months)``.
+    See :func:`countback_dso_from_totals` (same walk, same conventions:
+    months oldest first in the result, calendar days): receivables at the
+    end of ``as_of``; the sales of month ``k`` (``k = 0`` the current one)
+    are the amounts of invoices issued in ``[as_of + 1 day − (k+1) months,
+    as_of + 1 day − k months)``.
 
     Examples
     --------
@@ -1185,23 +1385,29 @@ def countback_dso(
     >>> f = countback_dso(invs, as_of=dt.date(2024, 3, 31)).by_currency["BRL"]
     >>> f.dso, f.months_used  # March (31 d) + 400/400 of February (29 d)
     (60.0, 2)
+    >>> f = countback_dso(invs, as_of=dt.date(2024, 3, 31), max_months=1).by_currency["BRL"]
+    >>> f.dso, f.reason  # 600 open, 200 sold in March: one month cannot explain it
+    (None, 'history_exhausted')
     """
     check_choice(days_basis, "days_basis", ("actual", 360))
-    max_months = check_int(max_months, "max_months", 1)
+    if max_months is not None:
+        max_months = check_int(max_months, "max_months", 1)
     end_date = as_of_date(as_of, tz=tz)
     after = end_date + _dt.timedelta(days=1)
-    bounds = [add_months(after, -k) for k in range(max_months + 1)]
+    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
+    end_ns = as_of_ns(end_date, tz=tz)
+    lg = ledger_at(log, end_ns, roles)
+    n_months = _history_months(lg, after, end_ns, tz) if max_months is None else max_months
+    bounds = [add_months(after, -k) for k in range(n_months + 1)]
     bound_ns = np.array([_start_ns(b, tz) for b in bounds], dtype=np.int64)
     month_days = [
         float((bounds[k] - bounds[k + 1]).days) if days_basis == "actual" else 30.0
-        for k in range(max_months)
+        for k in range(n_months)
     ]
-    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
-    lg = ledger_at(log, as_of_ns(end_date, tz=tz), roles)
     # month of issue: k such that bounds[k+1] <= issue < bounds[k] (bound_ns descending)
     issued = lg.issued_ns
     k_of = np.searchsorted(-bound_ns, -issued, side="left") - 1
-    in_hist = (issued != MISSING) & (k_of >= 0) & (k_of < max_months) & lg.has_amount
+    in_hist = (issued != MISSING) & (k_of >= 0) & (k_of < n_months) & lg.has_amount
     k_of = np.where(in_hist, k_of, 0)
 
     def compute(mask: _B | None) -> dict[str, CountbackFigure]:
@@ -1212,30 +1418,33 @@ def countback_dso(
         for code in codes:
             ci = lg.currencies.index(code)
             csel = sel & (lg.currency_code == ci)
-            sales_k = np.zeros(max_months, dtype=np.int64)
+            sales_k = np.zeros(n_months, dtype=np.int64)
             np.add.at(sales_k, k_of[csel], lg.amount_minor[csel])
             ar = ar_tot[code] if code in ar_tot else Money(0, code)
-            dso, used, exhausted = _countback(
-                float(ar.minor), [float(v) for v in sales_k.tolist()], month_days
-            )
-            walked = max(used, 1)
+            walk = _countback(float(ar.minor), [float(v) for v in sales_k.tolist()], month_days)
+            walked = min(max(walk.months_used, 1), n_months)
             out[code] = CountbackFigure(
                 currency=code,
-                dso=dso,
+                dso=walk.dso,
                 receivables=ar,
-                monthly_sales=tuple(Money(int(v), code) for v in sales_k[:walked].tolist()),
-                month_days=tuple(month_days[:walked]),
-                months_used=used,
-                history_exhausted=exhausted,
+                monthly_sales=tuple(Money(int(v), code) for v in sales_k[:walked][::-1].tolist()),
+                month_days=tuple(month_days[:walked][::-1]),
+                months_used=walk.months_used,
+                history_exhausted=walk.reason == "history_exhausted",
+                reason=walk.reason,
             )
         return out
 
+    by_currency = compute(None)
+    coverage = _accounting_coverage(lg)
+    coverage["undetermined"] = sum(f.dso is None for f in by_currency.values())
     return CountbackDSO(
         as_of=end_date,
         max_months=max_months,
+        months_available=n_months,
         days_basis=days_basis,
-        by_currency=compute(None),
-        coverage=_accounting_coverage(lg),
+        by_currency=by_currency,
+        coverage=coverage,
         groups=_split(data, lg, log, invoices, by, customers, roles, compute),
     )
 
@@ -1293,7 +1502,7 @@ def collection_effectiveness_index(
     *,
     as_of: _dt.date | _dt.datetime,
     months: int = 3,
-    sales_basis: Literal["per_month", "full"] = "per_month",
+    sales_basis: SalesBasis = "per_month",
     current_within: int = 0,
     by: By = None,
     tz: _dt.tzinfo | None = None,
@@ -1309,9 +1518,10 @@ def collection_effectiveness_index(
     as_of : date or aware datetime
         Last day of the period.
     months : int, default 3
-    sales_basis : {"per_month", "full"}
+    sales_basis : {"per_month", "full"}, default "per_month"
         ``S`` = the period's credit sales ÷ ``months`` [CRF][CGC][ORAC], or the
-        full period's sales [WIZ] (disagreement 4).
+        full period's sales [WIZ]; the same parameter and default as
+        :func:`cei_from_totals` (kpicore's convention: the monthly form).
     current_within : int, default 0
         Days past due still counted as current (see :func:`best_possible_dso`).
     by, tz, customers, roles, activity_map
@@ -1352,7 +1562,6 @@ def collection_effectiveness_index(
     end = ledger_at(log, win.end_ns, roles)
     sales, sales_in = _sales_minor(end, win.start_ns, win.end_ns)
     current = np.where(_current_mask(end, _day(win.end_date), current_within), end.open_minor, 0)
-    per = win.months if sales_basis == "per_month" else None
 
     def compute(mask: _B | None) -> dict[str, EffectivenessFigure]:
         b = beg.totals(beg.open_minor, _and(beg.is_issued, mask))
@@ -1363,7 +1572,9 @@ def collection_effectiveness_index(
         for code in sorted(set(b) | set(s) | set(e)):
             zero = Money(0, code)
             bm, sm, em, cm = (t.get(code, zero) for t in (b, s, e, c))
-            cei = cei_from_totals(bm.minor, sm.minor, em.minor, cm.minor, months=per)
+            cei = cei_from_totals(
+                bm.minor, sm.minor, em.minor, cm.minor, months=win.months, sales_basis=sales_basis
+            )
             out[code] = EffectivenessFigure(code, cei, bm, sm, em, cm)
         return out
 

@@ -6,11 +6,15 @@ plain loop over the result's rows), never read back from the code under test.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import itertools
 import math
 import subprocess
 import sys
 from collections import Counter
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -645,3 +649,68 @@ def test_every_chart_renders_on_real_sized_data() -> None:
     counts = np.asarray(log.variants().counts)
     ax = kplot.plot_variants(log.variants(), top=3)
     assert widths(ax) == counts[:3].tolist()
+
+
+# ---------------------------------------------------------------------------- real data
+
+IBM = Path(__file__).parents[1] / "examples" / "data" / "ibm-accounts-receivable.csv"
+
+
+def _us_date(text: str) -> dt.date:
+    month, day, year = (int(p) for p in text.split("/"))
+    return dt.date(year, month, day)
+
+
+@pytest.fixture(scope="module")
+def ibm() -> tuple[list[dict[str, str]], list[Invoice]]:
+    with IBM.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    invs = []
+    for r in rows:
+        amount = Money.of(r["InvoiceAmount"], "USD")
+        settled = _us_date(r["SettledDate"])
+        invs.append(
+            Invoice(r["invoiceNumber"], r["customerID"], _us_date(r["InvoiceDate"]),
+                    _us_date(r["DueDate"]), amount, payments=[Payment(settled, amount)])
+        )  # fmt: skip
+    return rows, invs
+
+
+def test_ibm_aging_chart_equals_a_loop_over_the_csv(ibm: Any) -> None:
+    rows, invs = ibm
+    as_of = dt.date(2013, 6, 30)
+    totals = dict.fromkeys(["current", "1-30", "31-60", "61-90", "90+"], Decimal(0))
+    for r in rows:  # open on as_of: issued by then, settled after it
+        if _us_date(r["InvoiceDate"]) <= as_of < _us_date(r["SettledDate"]):
+            age = (as_of - _us_date(r["DueDate"])).days
+            key = (
+                "current" if age <= 0 else "1-30" if age <= 30 else "31-60" if age <= 60
+                else "61-90" if age <= 90 else "90+"
+            )  # fmt: skip
+            totals[key] += Decimal(r["InvoiceAmount"])
+    assert sum(totals.values()) > 0
+    ax = kplot.plot_aging(aging(invs, as_of=as_of))
+    assert heights(ax) == pytest.approx([float(v) for v in totals.values()])
+    assert bar_texts(ax) == [f"USD {v:,.2f}" for v in totals.values()]
+
+
+def test_ibm_dso_trend_equals_monthly_mean_days_to_settle(ibm: Any) -> None:
+    rows, invs = ibm
+    by_month: dict[tuple[int, int], list[int]] = {}
+    for r in rows:
+        issued = _us_date(r["InvoiceDate"])
+        by_month.setdefault((issued.year, issued.month), []).append(int(r["DaysToSettle"]))
+    months = sorted(by_month)
+    ax = kplot.plot_dso_trend(invoice_dso(invs, freq="month"))
+    assert ydata(ax) == pytest.approx([sum(v) / len(v) for v in (by_month[m] for m in months)])
+    first, last = months[0], months[-1]
+    assert len(ydata(ax)) == (last[0] - first[0]) * 12 + last[1] - first[1] + 1
+    ax = kplot.plot_dso_distribution(invoice_dso(invs), bins=[0, 15, 30, 45, 60, 200])
+    edges = [0, 15, 30, 45, 60, 200]
+    days = [int(r["DaysToSettle"]) for r in rows]
+    expected = [
+        sum(1 for d in days if lo <= d < hi or (hi == edges[-1] and d == hi))
+        for lo, hi in itertools.pairwise(edges)
+    ]
+    assert heights(ax) == expected
+    assert sum(expected) == len(rows)

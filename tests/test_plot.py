@@ -6,11 +6,16 @@ plain loop over the result's rows), never read back from the code under test.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import itertools
 import math
+import re
 import subprocess
 import sys
 from collections import Counter
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -24,12 +29,13 @@ import pytest
 from kpicore import plot as kplot
 from kpicore.errors import InvalidParameterError, MissingDependencyError
 from kpicore.eventlog import EventLog
+from kpicore.formatting import LABELS
 from kpicore.kpis.contacts import customers_without_contact
 from kpicore.kpis.credits import cancelled_credits
 from kpicore.kpis.disputes import dispute_resolution
 from kpicore.kpis.dso import invoice_dso
 from kpicore.kpis.dunning import dunning_effectiveness
-from kpicore.kpis.overdue import aging
+from kpicore.kpis.overdue import aging, days_overdue
 from kpicore.kpis.paid_until import (
     PaidUntilStatus,
     PaidUntilSummary,
@@ -46,7 +52,7 @@ from kpicore.model import (
     Payment,
 )
 from kpicore.money import Money
-from kpicore.synth import synth_contracts, synth_customers, synth_invoices
+from kpicore.synth import synth_contracts, synth_credits, synth_customers, synth_invoices
 
 BRL = "BRL"
 
@@ -619,29 +625,151 @@ def test_import_does_not_load_matplotlib() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_every_chart_renders_on_real_sized_data() -> None:
-    """Draw every chart of synthetic data through to pixels (catches drawing-time errors)."""
+def all_texts(ax: Any) -> list[str]:
+    """Every string a chart shows: title, axis labels, ticks, texts and legend."""
+    out = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+    out += xticks(ax) + yticks(ax) + [t.get_text() for t in ax.texts]
+    legend = ax.get_legend()
+    if legend is not None:
+        out += [t.get_text() for t in legend.get_texts()] + [legend.get_title().get_text()]
+    return [t for t in out if t]
+
+
+# English-only words of the catalogue (and the bits of labels that templates leave)
+ENGLISH = {
+    pair["en"]
+    for pair in LABELS.values()
+    if pair["en"] != pair["pt-BR"] and "{" not in pair["en"] and len(pair["en"]) > 3
+} | {"per invoice", " by ", "not drawn", "other variants", "resolved"}
+ENGLISH_DECIMAL = re.compile(r"\d\.\d{1,2}(?!\d)|\d,\d{3}")  # 27.4 or 1,234
+
+
+@pytest.fixture(scope="module")
+def every_chart() -> list[tuple[Any, str | None, dict[str, Any]]]:
     as_of = dt.date(2024, 9, 30)
     invs = synth_invoices(500, seed=12)
-    people = synth_customers(200, seed=12)
+    people = synth_customers(300, seed=12)
+    contracts = synth_contracts(people, seed=12)
     log = EventLog.from_invoices(invs)
-    results: list[tuple[Any, str | None]] = [
-        (aging(invs, as_of=as_of), None),
-        (invoice_dso(invs), None),
-        (invoice_dso(invs, freq="month"), "trend"),
-        (dispute_resolution(invs), None),
-        (dunning_effectiveness(invs, as_of=as_of), None),
-        (dunning_effectiveness(invs, as_of=as_of), "funnel"),
-        (log.variants(), None),
-        (log.directly_follows(), None),
-        (customers_without_contact(people, as_of=dt.date(2024, 12, 31), freq="quarter"), None),
+    end = dt.date(2024, 12, 31)
+    brl_only: dict[str, Any] = {"currency": "BRL"}
+    return [
+        (aging(invs, as_of=as_of), None, {}),
+        (aging(invs, as_of=as_of), None, {"measure": "count"}),
+        (invoice_dso(invs), None, {}),
+        (invoice_dso(invs, freq="month"), "trend", {}),
+        (invoice_dso(invs, freq="quarter", by=lambda i: i.customer_id[:2]), "trend", {}),
+        (days_overdue(invs, as_of=as_of), None, {}),
+        (dispute_resolution(invs), None, {}),
+        (dunning_effectiveness(invs, as_of=as_of), None, {}),
+        (dunning_effectiveness(invs, as_of=as_of), None, {"measure": "rate_by_max_level"}),
+        (dunning_effectiveness(invs, as_of=as_of), "funnel", {}),
+        (paid_until_status(contracts, as_of=end), None, {}),
+        (paid_until_distribution(contracts, as_of=end), None, {}),
+        (cancelled_credits(synth_credits(people, seed=12), freq="month"), None, brl_only),
+        (cancelled_credits(synth_credits(people, seed=12), by="reason"), None, brl_only),
+        (cancelled_credits(synth_credits(people, seed=12)), None, {}),
+        (customers_without_contact(people, as_of=end, freq="quarter"), None, {}),
+        (customers_without_contact(people, as_of=end, freq="year"), None, {"measure": "count"}),
+        (log.variants(), None, {}),
+        (log.directly_follows(), None, {}),
     ]
-    for result, kind in results:
-        for lang in ("en", "pt-BR"):
-            ax = kplot.plot(result, kind=kind, lang=lang)
-            ax.figure.canvas.draw()
-            assert ax.get_title()
-            plt.close("all")
-    counts = np.asarray(log.variants().counts)
-    ax = kplot.plot_variants(log.variants(), top=3)
-    assert widths(ax) == counts[:3].tolist()
+
+
+def test_every_chart_draws_in_both_languages(every_chart: Any) -> None:
+    """Every chart of synthetic data drawn through to pixels, in en and in pt-BR only."""
+    for result, kind, options in every_chart:
+        ax = kplot.plot(result, kind=kind, lang="en", **options)
+        ax.figure.canvas.draw()
+        english = all_texts(ax)
+        assert english[0]  # a title
+        ax = kplot.plot(result, kind=kind, lang="pt-BR", **options)
+        ax.figure.canvas.draw()
+        portuguese = all_texts(ax)
+        assert portuguese != english
+        for text in portuguese:
+            found = [w for w in ENGLISH if re.search(rf"\b{re.escape(w.strip())}\b", text)]
+            assert not found, (type(result).__name__, text)
+            assert not ENGLISH_DECIMAL.search(text), (type(result).__name__, text)
+        plt.close("all")
+
+
+def test_metric_titles_and_units() -> None:
+    invs = dso_invoices()
+    late = days_overdue(invs, as_of=dt.date(2024, 4, 30))
+    ax = kplot.plot(late, lang="pt-BR")
+    assert ax.get_title() == "Dias em atraso por fatura"
+    ax = kplot.plot(invoice_dso(invs, days="business"))
+    assert ax.get_xlabel() == "Business days"
+    ax = kplot.plot(
+        invoice_dso(invs, until="settlement", freq="quarter"), kind="trend", lang="pt-BR"
+    )
+    assert ax.get_title() == "Dias até a quitação por trimestre"
+    ax = kplot.plot(invoice_dso(invs, by="customer", freq="month"), kind="trend", lang="pt-BR")
+    legend: Any = ax.get_legend()
+    assert legend.get_title().get_text() == "Cliente"
+
+
+# ---------------------------------------------------------------------------- real data
+
+IBM = Path(__file__).parents[1] / "examples" / "data" / "ibm-accounts-receivable.csv"
+
+
+def _us_date(text: str) -> dt.date:
+    month, day, year = (int(p) for p in text.split("/"))
+    return dt.date(year, month, day)
+
+
+@pytest.fixture(scope="module")
+def ibm() -> tuple[list[dict[str, str]], list[Invoice]]:
+    with IBM.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    invs = []
+    for r in rows:
+        amount = Money.of(r["InvoiceAmount"], "USD")
+        settled = _us_date(r["SettledDate"])
+        invs.append(
+            Invoice(r["invoiceNumber"], r["customerID"], _us_date(r["InvoiceDate"]),
+                    _us_date(r["DueDate"]), amount, payments=[Payment(settled, amount)])
+        )  # fmt: skip
+    return rows, invs
+
+
+def test_ibm_aging_chart_equals_a_loop_over_the_csv(ibm: Any) -> None:
+    rows, invs = ibm
+    as_of = dt.date(2013, 6, 30)
+    totals = dict.fromkeys(["current", "1-30", "31-60", "61-90", "90+"], Decimal(0))
+    for r in rows:  # open on as_of: issued by then, settled after it
+        if _us_date(r["InvoiceDate"]) <= as_of < _us_date(r["SettledDate"]):
+            age = (as_of - _us_date(r["DueDate"])).days
+            key = (
+                "current" if age <= 0 else "1-30" if age <= 30 else "31-60" if age <= 60
+                else "61-90" if age <= 90 else "90+"
+            )  # fmt: skip
+            totals[key] += Decimal(r["InvoiceAmount"])
+    assert sum(totals.values()) > 0
+    ax = kplot.plot_aging(aging(invs, as_of=as_of))
+    assert heights(ax) == pytest.approx([float(v) for v in totals.values()])
+    assert bar_texts(ax) == [f"USD {v:,.2f}" for v in totals.values()]
+
+
+def test_ibm_dso_trend_equals_monthly_mean_days_to_settle(ibm: Any) -> None:
+    rows, invs = ibm
+    by_month: dict[tuple[int, int], list[int]] = {}
+    for r in rows:
+        issued = _us_date(r["InvoiceDate"])
+        by_month.setdefault((issued.year, issued.month), []).append(int(r["DaysToSettle"]))
+    months = sorted(by_month)
+    ax = kplot.plot_dso_trend(invoice_dso(invs, freq="month"))
+    assert ydata(ax) == pytest.approx([sum(v) / len(v) for v in (by_month[m] for m in months)])
+    first, last = months[0], months[-1]
+    assert len(ydata(ax)) == (last[0] - first[0]) * 12 + last[1] - first[1] + 1
+    ax = kplot.plot_dso_distribution(invoice_dso(invs), bins=[0, 15, 30, 45, 60, 200])
+    edges = [0, 15, 30, 45, 60, 200]
+    days = [int(r["DaysToSettle"]) for r in rows]
+    expected = [
+        sum(1 for d in days if lo <= d < hi or (hi == edges[-1] and d == hi))
+        for lo, hi in itertools.pairwise(edges)
+    ]
+    assert heights(ax) == expected
+    assert sum(expected) == len(rows)

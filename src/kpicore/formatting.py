@@ -490,13 +490,36 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "aging.y_amount": _pair("Open amount", "Valor em aberto"),
         "aging.y_count": _pair("Open invoices", "Faturas em aberto"),
         # DSO
-        "dso.distribution.title": _pair(
-            "Days to pay per invoice", "Dias para pagamento por fatura"
-        ),
-        "dso.trend.title": _pair("Days to pay by month", "Dias para pagamento por mês"),
+        # per-invoice day counts (kpicore.kpis.dso.invoice_dso, days_overdue, ...)
+        "days.per_invoice": _pair("{what} per invoice", "{what} por fatura"),
+        "days.by_freq": _pair("{what} by {freq}", "{what} por {freq}"),
+        "metric.days_to_first_payment": _pair("Days to pay", "Dias para pagamento"),
+        "metric.days_to_settlement": _pair("Days to settle", "Dias até a quitação"),
+        "metric.days_to_settle": _pair("Days to settle", "Dias até a quitação"),
+        "metric.days_overdue": _pair("Days overdue", "Dias em atraso"),
+        "metric.days_late": _pair("Days paid late", "Dias de atraso no pagamento"),
         "dso.x": _pair("Days", "Dias"),
+        "dso.x_business": _pair("Business days", "Dias úteis"),
         "dso.y": _pair("Invoices", "Faturas"),
         "dso.trend.y": _pair("Days", "Dias"),
+        # periods and dimensions
+        "freq.day": _pair("day", "dia"),
+        "freq.week": _pair("week", "semana"),
+        "freq.month": _pair("month", "mês"),
+        "freq.quarter": _pair("quarter", "trimestre"),
+        "freq.year": _pair("year", "ano"),
+        "by.customer": _pair("Customer", "Cliente"),
+        "by.segment": _pair("Segment", "Segmento"),
+        "by.sector": _pair("Sector", "Setor"),
+        "by.region": _pair("Region", "Região"),
+        "by.city": _pair("City", "Cidade"),
+        "by.country": _pair("Country", "País"),
+        "by.collector": _pair("Collector", "Cobrador"),
+        "by.currency": _pair("Currency", "Moeda"),
+        "by.status": _pair("Status", "Situação"),
+        "by.reason": _pair("Reason", "Motivo"),
+        "by.service_type": _pair("Service type", "Tipo de serviço"),
+        "by.kind": _pair("Customer kind", "Tipo de cliente"),
         "period": _pair("Period", "Período"),
         "mean": _pair("Mean", "Média"),
         "median": _pair("Median", "Mediana"),
@@ -530,7 +553,6 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "credits.title": _pair("Cancelled credits", "Créditos cancelados"),
         "credits.y_value": _pair("Unused balance", "Saldo não utilizado"),
         "credits.y_count": _pair("Credits", "Créditos"),
-        "credits.reason": _pair("Reason", "Motivo"),
         # contacts
         "contacts.title": _pair(
             "Customers without a usable contact", "Clientes sem contato válido"

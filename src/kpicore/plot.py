@@ -51,6 +51,7 @@ from kpicore.activities import CANONICAL, canonical_name
 from kpicore.errors import InvalidParameterError, MissingDependencyError
 from kpicore.eventlog import DirectlyFollows, Variants
 from kpicore.formatting import (
+    LABELS,
     Lang,
     activity_label,
     bucket_label,
@@ -421,10 +422,26 @@ def plot_aging(
 
 # ============================================================================ DSO
 
-_METRIC_TITLES: Final[Mapping[str, str]] = {
-    "days_to_first_payment": "dso.distribution.title",
-    "days_to_settlement": "dso.distribution.title",
-}
+
+def _metric_text(metric: str, lang: Lang) -> str:
+    """What a per-invoice day count measures, in ``lang`` (the metric name if unknown)."""
+    key = f"metric.{metric}"
+    if key in LABELS:
+        return label(key, lang=lang)
+    return metric.replace("_", " ").capitalize()
+
+
+def _by_text(by: str | None, lang: Lang) -> str:
+    """The name of a ``by=`` dimension in ``lang`` (as given when not in the catalogue)."""
+    key = f"by.{by}"
+    return label(key, lang=lang) if key in LABELS else str(by)
+
+
+def _freq_title(what: str, freq: str | None, lang: Lang) -> str:
+    key = f"freq.{freq}"
+    if key not in LABELS:
+        return what
+    return label("days.by_freq", lang=lang).format(what=what, freq=label(key, lang=lang))
 
 
 def plot_dso_distribution(
@@ -487,11 +504,11 @@ def plot_dso_distribution(
     _histogram(ax, values, result.summary, bins, lang, _color(options))
     if result.summary.count:
         ax.legend(loc="upper right")
-    ax.set_xlabel(label("dso.x", lang=lang))
+    business = result.unit == "business days"
+    ax.set_xlabel(label("dso.x_business" if business else "dso.x", lang=lang))
     ax.set_ylabel(label("dso.y", lang=lang))
-    key = _METRIC_TITLES.get(result.metric)
-    default = label(key, lang=lang) if key else result.metric.replace("_", " ").capitalize()
-    _title(ax, default, options)
+    what = _metric_text(result.metric, lang)
+    _title(ax, label("days.per_invoice", lang=lang).format(what=what), options)
     return ax
 
 
@@ -508,8 +525,9 @@ def plot_dso_trend(
     Parameters
     ----------
     result : InvoiceDays or Breakdown of Summary
-        A result computed with ``freq=`` (``invoice_dso(..., freq="month")``),
-        or its ``groups``. With ``by=`` too, one line per ``by`` value.
+        A result computed with ``freq=`` (``invoice_dso(..., freq="month")``,
+        ``days_overdue(..., freq="month")``, ...), or its ``groups`` (titled as
+        days to pay). With ``by=`` too, one line per ``by`` value.
     ax : matplotlib Axes, optional
     lang : {"en", "pt-BR"}
     stat : {"mean", "median"}
@@ -574,12 +592,17 @@ def plot_dso_trend(
         name = label(stat, lang=lang) if groups.by is None else _key_text(by_value, lang)
         ax.plot(x, line, marker="o", color=color, label=name)
     if groups.by is not None:
-        ax.legend(title=groups.by)
+        ax.legend(title=_by_text(groups.by, lang))
     _period_ticks(ax, axis_periods, lang)
     ax.set_xlabel(label("period", lang=lang))
     ax.set_ylabel(label("dso.trend.y", lang=lang))
     _number_axis(ax.yaxis, lang, decimals=1)
-    _title(ax, label("dso.trend.title", lang=lang), options)
+    what = (
+        _metric_text(result.metric, lang)
+        if isinstance(result, InvoiceDays)
+        else label("metric.days_to_first_payment", lang=lang)
+    )
+    _title(ax, _freq_title(what, groups.freq, lang), options)
     return ax
 
 
@@ -1075,9 +1098,7 @@ def plot_cancelled_credits(
         heights = [height(groups[k]) for k in keys]
         bars = ax.bar(x, heights, color=_color(options))
         ax.set_xticks(x, [_key_text(k, lang) for k in keys])
-        ax.set_xlabel(
-            str(groups.by) if groups.by != "reason" else label("credits.reason", lang=lang)
-        )
+        ax.set_xlabel(_by_text(groups.by, lang))
         texts = [_value_text(groups[k], measure, code, lang) for k in keys]
         _bar_texts(ax, bars, texts)
     else:
@@ -1096,8 +1117,7 @@ def plot_cancelled_credits(
             ax.bar(x, row, bottom=bottom, color=color, label=name)
             bottom = bottom + row
         if groups.by is not None:
-            title = label("credits.reason", lang=lang) if groups.by == "reason" else groups.by
-            ax.legend(title=title)
+            ax.legend(title=_by_text(groups.by, lang))
         _period_ticks(ax, axis_periods, lang)
         ax.set_xlabel(label("period", lang=lang))
     if measure == "value":

@@ -262,7 +262,7 @@ def test_enum_labels() -> None:
 def test_bucket_labels() -> None:
     inv = Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(100, "BRL"))
     r = aging([inv], as_of=dt.date(2024, 3, 15))
-    assert [bucket_label(b) for b in r.buckets] == ["Current", "1–30", "31–60", "61–90", "90+"]
+    assert [bucket_label(b) for b in r.buckets] == ["Current", "1–30", "31–60", "61–90", "91+"]
     assert [bucket_label(b, lang="pt-BR") for b in r.buckets] == [
         "A vencer",
         "1–30 dias",

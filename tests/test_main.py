@@ -75,7 +75,7 @@ def test_english_report_shows_the_library_numbers(report_en: str) -> None:
     ag = aging(_log(), as_of=AS_OF)
     block = _section(report_en, "Aging as of", "Disputes")
     rows = _table(block)
-    assert [row[0] for row in rows] == ["Current", "1–30", "31–60", "61–90", "90+", "Total"]
+    assert [row[0] for row in rows] == ["Current", "1–30", "31–60", "61–90", "91+", "Total"]
     counts = [int(row[1].replace(",", "")) for row in rows]
     assert counts == [b.count for b in ag.buckets] + [ag.count]
     assert sum(counts[:-1]) == counts[-1]

@@ -121,7 +121,7 @@ def aged() -> Any:
 def test_aging_amount_bars(aged: Any) -> None:
     ax = kplot.plot_aging(aged)
     assert heights(ax) == [1500.75, 0.5, 70.0, 0.0, 20.0]
-    assert xticks(ax) == ["Current", "1–30", "31–60", "61–90", "90+"]
+    assert xticks(ax) == ["Current", "1–30", "31–60", "61–90", "91+"]
     assert bar_texts(ax) == ["BRL 1,500.75", "BRL 0.50", "BRL 70.00", "BRL 0.00", "BRL 20.00"]
     assert ax.get_title() == "Accounts receivable aging"
     assert ax.get_xlabel() == "Days past due"
@@ -738,13 +738,13 @@ def ibm() -> tuple[list[dict[str, str]], list[Invoice]]:
 def test_ibm_aging_chart_equals_a_loop_over_the_csv(ibm: Any) -> None:
     rows, invs = ibm
     as_of = dt.date(2013, 6, 30)
-    totals = dict.fromkeys(["current", "1-30", "31-60", "61-90", "90+"], Decimal(0))
+    totals = dict.fromkeys(["current", "1-30", "31-60", "61-90", "91+"], Decimal(0))
     for r in rows:  # open on as_of: issued by then, settled after it
         if _us_date(r["InvoiceDate"]) <= as_of < _us_date(r["SettledDate"]):
             age = (as_of - _us_date(r["DueDate"])).days
             key = (
                 "current" if age <= 0 else "1-30" if age <= 30 else "31-60" if age <= 60
-                else "61-90" if age <= 90 else "90+"
+                else "61-90" if age <= 90 else "91+"
             )  # fmt: skip
             totals[key] += Decimal(r["InvoiceAmount"])
     assert sum(totals.values()) > 0

@@ -111,7 +111,7 @@ def test_aging_buckets_table_holds_the_hand_worked_buckets(invoices: list[Invoic
     r = aging(invoices, as_of=AS_OF)
     assert r.tables[0] == "buckets"
     rows = r.to_records()
-    assert [row["key"] for row in rows] == ["current", "1-30", "31-60", "61-90", "90+"]
+    assert [row["key"] for row in rows] == ["current", "1-30", "31-60", "61-90", "91+"]
     assert [row["count"] for row in rows] == [0, 1, 1, 0, 0]
     # F-3 (14 days): 150.00 open; F-2 (41 days): 49.90 open; empty buckets hold zero
     assert [row["amount_minor_BRL"] for row in rows] == [0, 15000, 4990, 0, 0]

@@ -46,6 +46,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError, MissingDataError
 from kpicore.eventlog import EventLog
 from kpicore.grouping import By, make_grouping, resolve_by
@@ -169,6 +170,27 @@ class WriteOffRatioGroup:
     written_off_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
 
+    def merge(self, other: WriteOffRatioGroup) -> WriteOffRatioGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; ratios recomputed.
+
+        Examples
+        --------
+        >>> from kpicore.money import Money
+        >>> a = WriteOffRatioGroup(2, 1, 0.5, {"BRL": Money.of(100, "BRL")},
+        ...                        {"BRL": Money.of(10, "BRL")}, {"BRL": 0.1})
+        >>> b = WriteOffRatioGroup(2, 0, 0.0, {"BRL": Money.of(300, "BRL")}, {}, {"BRL": 0.0})
+        >>> m = a.merge(b)
+        >>> m.invoices, m.count_ratio, m.amount_ratio["BRL"]  # 1 / 4, 10 / 400
+        (4, 0.25, 0.025)
+        """
+        _merge.check_type(self, other)
+        return _write_off_totals(
+            self.invoices + other.invoices,
+            self.written_off + other.written_off,
+            _merge.add_money(self.sales, other.sales),
+            _merge.add_money(self.written_off_amount, other.written_off_amount),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)
@@ -201,9 +223,69 @@ class WriteOffRatio:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[WriteOffRatioGroup] | None = None
 
+    def merge(self, other: WriteOffRatio) -> WriteOffRatio:
+        """The ratio over both invoice sets (disjoint), equal to that of their union.
+
+        Counts, coverage and amounts (per currency) are added, ratios
+        recomputed from the sums, groups merged key-wise. Both results must
+        have the same ``as_of`` (not stored, so not checked).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different grouping.
+
+        Examples
+        --------
+        >>> from kpicore.model import Invoice
+        >>> from kpicore.money import Money
+        >>> a = [Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(100, "BRL"),
+        ...              written_off_at="2024-05-01")]
+        >>> b = [Invoice("F-2", "C2", "2024-01-01", "2024-01-31", Money.of(300, "BRL"))]
+        >>> m = write_off_ratio(a).merge(write_off_ratio(b))
+        >>> m == write_off_ratio(a + b), m.amount_ratio["BRL"]
+        (True, 0.25)
+        """
+        _merge.check_type(self, other)
+        total = self._total().merge(other._total())
+        return WriteOffRatio(
+            invoices=total.invoices,
+            written_off=total.written_off,
+            count_ratio=total.count_ratio,
+            sales=total.sales,
+            written_off_amount=total.written_off_amount,
+            amount_ratio=total.amount_ratio,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, WriteOffRatioGroup.merge),
+        )
+
+    def _total(self) -> WriteOffRatioGroup:
+        return WriteOffRatioGroup(
+            self.invoices, self.written_off, self.count_ratio, self.sales,
+            self.written_off_amount, self.amount_ratio,
+        )  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)
+
+
+def _write_off_totals(
+    n: int, k: int, sales: Mapping[str, Money], written: Mapping[str, Money]
+) -> WriteOffRatioGroup:
+    amount_ratio = {}
+    for code in sorted(set(sales) | set(written)):
+        den = sales[code].minor if code in sales else 0
+        num = written[code].minor if code in written else 0
+        amount_ratio[code] = ratio(num, den)
+    return WriteOffRatioGroup(
+        invoices=n,
+        written_off=k,
+        count_ratio=ratio(k, n),
+        sales=sales,
+        written_off_amount=written,
+        amount_ratio=amount_ratio,
+    )
 
 
 def _write_off_group(

@@ -386,7 +386,8 @@ class CaseDurations:
         ids, order = _merge.case_order(self.case_ids, other.case_ids, "case-duration")
 
         def cat(x: npt.NDArray[Any], y: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            return np.concatenate([x, y])[order]
+            out: npt.NDArray[Any] = np.concatenate([x, y])[order]
+            return out
 
         return CaseDurations(
             self.start,

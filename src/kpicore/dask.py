@@ -11,17 +11,24 @@ How it works
    case -- and turns each partition into an :class:`~kpicore.eventlog.EventLog`
    (lazily: one ``dask.delayed`` object per partition).
 2. A KPI function of this module (:func:`invoice_dso`, :func:`days_overdue`,
-   :func:`aging`, :func:`dispute_resolution`, :func:`dunning_rate`,
-   :func:`dunning_effectiveness`, or any function through :func:`map_reduce`)
-   calls the *same* single-machine KPI of :mod:`kpicore.kpis` on each
-   partition's log, on the workers.
+   :func:`aging`, :func:`dispute_resolution`, :func:`dso_by_dispute`,
+   :func:`dunning_rate`, :func:`dunning_effectiveness`,
+   :func:`write_off_ratio`, :func:`standard_dso`, :func:`best_possible_dso`,
+   :func:`average_days_delinquent`, :func:`collection_effectiveness_index`,
+   :func:`case_table`; the event-log primitives :func:`case_durations`,
+   :func:`variants`, :func:`directly_follows`, :func:`quality`; or any
+   function through :func:`map_reduce`) calls the *same* single-machine
+   function on each partition's log, on the workers.
+   :func:`filter_variants` returns filtered partitions (lazily).
 3. The partial results are merged pairwise in a tree on the workers
    (:func:`merge_results`, ``split_every`` at a time); only the merged result
    reaches the driver.
 
 Counts, coverage, money totals, sums, means, minima and maxima are exact in
-every mode, and so are ratios (recomputed from the merged counts). Quantiles
-depend on ``quantiles=``:
+every mode, and so are ratios (recomputed from the merged counts). Per-case
+results (durations, variants, case tables) are concatenated in case-id order
+and refuse to merge when a case is in two partitions. Quantiles depend on
+``quantiles=``:
 
 ``"exact"`` (default)
     Partial :class:`~kpicore.summary.Summary` objects are merged exactly

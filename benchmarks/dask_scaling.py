@@ -87,7 +87,7 @@ def run(n: int, *, workers: int, chunk: int, seed: int, memory_limit: str) -> di
         threads_per_worker=1,
         processes=True,
         memory_limit=memory_limit,
-        dashboard_address=None,
+        dashboard_address=":0",
     )
     report: dict[str, Any] = {"invoices": n, "partitions": len(sizes), "workers": workers}
     with Client(cluster) as client:

@@ -28,7 +28,7 @@ from kpicore import dask as kd
 from kpicore.blocks import merge_results
 from kpicore.errors import InvalidParameterError
 from kpicore.eventlog import CaseDurations, DirectlyFollows, EventLog, Variants
-from kpicore.kpis import case_table, collections, disputes, dso
+from kpicore.kpis import case_table, collections, disputes, dso, overdue
 from kpicore.model import Invoice, Payment
 from kpicore.money import Money
 from kpicore.synth import SynthColumns, synth_event_columns
@@ -45,7 +45,7 @@ DISTRIBUTED: Any = distributed
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     cluster = DISTRIBUTED.LocalCluster(
-        n_workers=3, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=3, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     with DISTRIBUTED.Client(cluster) as c:
         yield c
@@ -166,6 +166,36 @@ def test_case_table(logs: list[Any], ref: EventLog) -> None:
         got = mine.columns[name]
         assert got.dtype == col.dtype, name
         assert pd.Series(got).equals(pd.Series(col)), name
+
+
+def test_days_late_and_days_to_settle(logs: list[Any], ref: EventLog) -> None:
+    for mine, whole in (
+        (kd.days_late(logs, signed=True, by="segment"),
+         overdue.days_late(ref, signed=True, by="segment")),
+        (kd.days_to_settle(logs, as_of=AS_OF), overdue.days_to_settle(ref, as_of=AS_OF)),
+    ):  # fmt: skip
+        assert mine.summary == whole.summary
+        assert mine.coverage == whole.coverage
+        assert mine.summary.count > 100
+    sketched = kd.days_to_settle(logs, quantiles="sketch").summary
+    exact = overdue.days_to_settle(ref).summary
+    assert sketched.count == exact.count
+    assert sketched.median == pytest.approx(exact.median, rel=0.005)
+
+
+def test_past_due_ratio(logs: list[Any], ref: EventLog) -> None:
+    mine = kd.past_due_ratio(logs, as_of=AS_OF, grace_days=5, by="collector")
+    assert mine == overdue.past_due_ratio(ref, as_of=AS_OF, grace_days=5, by="collector")
+    assert mine.past_due_count > 0
+
+
+def test_dispute_rate_and_open_disputes(logs: list[Any], ref: EventLog) -> None:
+    assert kd.dispute_rate(logs, by="reason", freq="quarter") == disputes.dispute_rate(
+        ref, by="reason", freq="quarter"
+    )
+    mine = kd.open_disputes(logs, as_of=AS_OF, by="reason")
+    assert mine == disputes.open_disputes(ref, as_of=AS_OF, by="reason")
+    assert mine.count > 0
 
 
 # ----------------------------------------------------------------------------- primitives

@@ -11,7 +11,9 @@ How it works
    case -- and turns each partition into an :class:`~kpicore.eventlog.EventLog`
    (lazily: one ``dask.delayed`` object per partition).
 2. A KPI function of this module (:func:`invoice_dso`, :func:`days_overdue`,
-   :func:`aging`, :func:`dispute_resolution`, :func:`dso_by_dispute`,
+   :func:`aging`, :func:`past_due_ratio`, :func:`days_late`,
+   :func:`days_to_settle`, :func:`dispute_resolution`, :func:`dispute_rate`,
+   :func:`open_disputes`, :func:`dso_by_dispute`,
    :func:`dunning_rate`, :func:`dunning_effectiveness`,
    :func:`write_off_ratio`, :func:`standard_dso`, :func:`best_possible_dso`,
    :func:`average_days_delinquent`, :func:`collection_effectiveness_index`,
@@ -119,8 +121,11 @@ __all__ = [
     "case_durations",
     "case_table",
     "collection_effectiveness_index",
+    "days_late",
     "days_overdue",
+    "days_to_settle",
     "directly_follows",
+    "dispute_rate",
     "dispute_resolution",
     "dso_by_dispute",
     "dunning_effectiveness",
@@ -129,6 +134,8 @@ __all__ = [
     "invoice_dso",
     "map_reduce",
     "merge_results",
+    "open_disputes",
+    "past_due_ratio",
     "quality",
     "standard_dso",
     "to_eventlogs",
@@ -1669,3 +1676,163 @@ def quality(data: Any, *, split_every: int = _SPLIT_EVERY, **options: Any) -> Qu
     task = functools.partial(_Quality.of, **options)
     merged: _Quality = map_reduce(data, task, merge=_Quality.merge, split_every=split_every)
     return merged.result()
+
+
+# ================================================================================ further KPIs
+
+
+def days_late(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> DaysSummary:
+    """Days late at settlement (:func:`kpicore.kpis.overdue.days_late` per partition).
+
+    Parameters are those of :func:`invoice_dso`, with the options of
+    :func:`kpicore.kpis.overdue.days_late`.
+
+    Returns
+    -------
+    DaysSummary
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> days_late(parts, signed=True).summary == _overdue.days_late(log, signed=True).summary
+    True
+    """
+    result: DaysSummary = _run(
+        data, _overdue.days_late, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every, days=True,
+    )  # fmt: skip
+    return result
+
+
+def days_to_settle(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> DaysSummary:
+    """Days to settle (:func:`kpicore.kpis.overdue.days_to_settle` per partition).
+
+    Parameters are those of :func:`invoice_dso`, with the options of
+    :func:`kpicore.kpis.overdue.days_to_settle`.
+
+    Returns
+    -------
+    DaysSummary
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> days_to_settle(parts).summary == _overdue.days_to_settle(log).summary
+    True
+    """
+    result: DaysSummary = _run(
+        data, _overdue.days_to_settle, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every, days=True,
+    )  # fmt: skip
+    return result
+
+
+def past_due_ratio(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _overdue.PastDueRatio:
+    """Past-due ratio (:func:`kpicore.kpis.overdue.past_due_ratio` per partition).
+
+    Counts and open / past-due amounts (per currency) are added, the ratios
+    recomputed: equal to the single-machine result.
+
+    Returns
+    -------
+    PastDueRatio
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> past_due_ratio(parts, as_of=d) == _overdue.past_due_ratio(log, as_of=d)
+    True
+    """
+    options["as_of"] = as_of
+    result: _overdue.PastDueRatio = _single(data, _overdue.past_due_ratio, options, split_every)
+    return result
+
+
+def dispute_rate(
+    data: Any, *, split_every: int = _SPLIT_EVERY, **options: Any
+) -> _disputes.DisputeRate:
+    """Dispute rate (:func:`kpicore.kpis.disputes.dispute_rate` per partition), merged exactly.
+
+    Returns
+    -------
+    DisputeRate
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> dispute_rate(parts, by="segment") == _disputes.dispute_rate(log, by="segment")
+    True
+    """
+    result: _disputes.DisputeRate = _single(data, _disputes.dispute_rate, options, split_every)
+    return result
+
+
+def open_disputes(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _disputes.OpenDisputes:
+    """Open disputes as of a date (:func:`kpicore.kpis.disputes.open_disputes` per partition).
+
+    Counts, invoices and open amounts are added; the age summaries merge
+    exactly (or as sketches with ``quantiles="sketch"``).
+
+    Returns
+    -------
+    OpenDisputes
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> open_disputes(parts, as_of=d) == _disputes.open_disputes(log, as_of=d)
+    True
+    """
+    options["as_of"] = as_of
+    result: _disputes.OpenDisputes = _run(
+        data, _disputes.open_disputes, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every,
+    )  # fmt: skip
+    return result

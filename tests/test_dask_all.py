@@ -198,6 +198,26 @@ def test_dispute_rate_and_open_disputes(logs: list[Any], ref: EventLog) -> None:
     assert mine.count > 0
 
 
+def test_cash_application_lag(logs: list[Any], ref: EventLog) -> None:
+    mine = kd.cash_application_lag(logs, by="collector", freq="quarter")
+    assert mine == collections.cash_application_lag(ref, by="collector", freq="quarter")
+    assert mine.applied > 0
+
+
+def test_promise_kept_rate_with_the_global_window_end() -> None:
+    cols = synth_event_columns(1200, seed=8, promises=True)
+    whole = EventLog.from_columns(cols.to_mapping(), attributes="all", order="lifecycle_rank")
+    frame = DD.from_pandas(pd.DataFrame(cols.to_mapping()), npartitions=4)
+    logs = kd.to_eventlogs(frame, order="lifecycle_rank", tz=UTC)
+    mine = kd.promise_kept_rate(logs, by="segment")
+    assert mine == collections.promise_kept_rate(whole, by="segment")
+    assert mine.promises > 0
+    assert mine.pending > 0  # promises whose deadline is after the last event: the window matters
+    assert kd.promise_kept_rate(logs, as_of=AS_OF) == collections.promise_kept_rate(
+        whole, as_of=AS_OF
+    )
+
+
 # ----------------------------------------------------------------------------- primitives
 
 

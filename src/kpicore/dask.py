@@ -15,7 +15,8 @@ How it works
    :func:`days_to_settle`, :func:`dispute_resolution`, :func:`dispute_rate`,
    :func:`open_disputes`, :func:`dso_by_dispute`,
    :func:`dunning_rate`, :func:`dunning_effectiveness`,
-   :func:`write_off_ratio`, :func:`standard_dso`, :func:`best_possible_dso`,
+   :func:`write_off_ratio`, :func:`cash_application_lag`,
+   :func:`promise_kept_rate`, :func:`standard_dso`, :func:`best_possible_dso`,
    :func:`average_days_delinquent`, :func:`collection_effectiveness_index`,
    :func:`case_table`; the event-log primitives :func:`case_durations`,
    :func:`variants`, :func:`directly_follows`, :func:`quality`; or any
@@ -120,6 +121,7 @@ __all__ = [
     "best_possible_dso",
     "case_durations",
     "case_table",
+    "cash_application_lag",
     "collection_effectiveness_index",
     "days_late",
     "days_overdue",
@@ -136,6 +138,7 @@ __all__ = [
     "merge_results",
     "open_disputes",
     "past_due_ratio",
+    "promise_kept_rate",
     "quality",
     "standard_dso",
     "to_eventlogs",
@@ -1834,5 +1837,69 @@ def open_disputes(
     result: _disputes.OpenDisputes = _run(
         data, _disputes.open_disputes, options, quantiles=quantiles,
         relative_accuracy=relative_accuracy, split_every=split_every,
+    )  # fmt: skip
+    return result
+
+
+def cash_application_lag(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _collections.CashApplication:
+    """Cash application lag (:func:`kpicore.kpis.collections.cash_application_lag` per partition).
+
+    Counts and amounts are added, rates recomputed, the lag summaries merged
+    (exactly, or as sketches).
+
+    Returns
+    -------
+    CashApplication
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> cash_application_lag(parts) == _collections.cash_application_lag(log)
+    True
+    """
+    result: _collections.CashApplication = _run(
+        data, _collections.cash_application_lag, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every,
+    )  # fmt: skip
+    return result
+
+
+def promise_kept_rate(
+    data: Any, *, split_every: int = _SPLIT_EVERY, **options: Any
+) -> _collections.PromiseKeptRate:
+    """Promise-to-pay kept rate (:func:`kpicore.kpis.collections.promise_kept_rate`).
+
+    Without ``as_of`` the window ends just after the last event of *all*
+    partitions (found first, as in :func:`dunning_rate`).
+
+    Returns
+    -------
+    PromiseKeptRate
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> cols = synth_event_columns(300, seed=2, promises=True).to_mapping()
+    >>> log = EventLog.from_columns(cols, attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:100]), log.filter_cases(log.case_ids[100:])]
+    >>> mine = promise_kept_rate(parts)
+    >>> mine == _collections.promise_kept_rate(log), mine.promises > 0
+    (True, True)
+    """
+    whole = options.get("as_of") is None
+    result: _collections.PromiseKeptRate = _run(
+        data, _collections.promise_kept_rate, options, quantiles="exact",
+        relative_accuracy=DEFAULT_RELATIVE_ACCURACY, split_every=split_every,
+        global_horizon=whole,
     )  # fmt: skip
     return result

@@ -583,6 +583,17 @@ class CashApplicationGroup:
     applied_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_rate: Mapping[str, float | None] = attrs.field(converter=freeze)
 
+    def merge(self, other: CashApplicationGroup) -> CashApplicationGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; lags merged."""
+        _merge.check_type(self, other)
+        return _cash_group(
+            _merge.merge_stat(self.lag, other.lag),
+            self.receipts + other.receipts,
+            self.applied + other.applied,
+            _merge.add_money(self.received_amount, other.received_amount),
+            _merge.add_money(self.applied_amount, other.applied_amount),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)
@@ -618,9 +629,64 @@ class CashApplication:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CashApplicationGroup] | None = None
 
+    def merge(self, other: CashApplication) -> CashApplication:
+        """Cash application of both invoice sets (disjoint), equal to that of their union.
+
+        Counts, amounts (per currency) and coverage are added, rates
+        recomputed, lag summaries merged, groups key-wise. Both must have the
+        same ``as_of`` (not stored, so not checked).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different pairing or grouping.
+        """
+        _merge.check_type(self, other)
+        pairing = _merge.same(self.pairing, other.pairing, "pairings")
+        total = self._total().merge(other._total())
+        return CashApplication(
+            lag=total.lag,
+            receipts=total.receipts,
+            applied=total.applied,
+            rate=total.rate,
+            received_amount=total.received_amount,
+            applied_amount=total.applied_amount,
+            amount_rate=total.amount_rate,
+            pairing=pairing,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, CashApplicationGroup.merge),
+        )
+
+    def _total(self) -> CashApplicationGroup:
+        return CashApplicationGroup(
+            self.lag, self.receipts, self.applied, self.rate, self.received_amount,
+            self.applied_amount, self.amount_rate,
+        )  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)
+
+
+def _cash_group(
+    lag: Summary,
+    n_rec: int,
+    n_app: int,
+    received: Mapping[str, Money],
+    applied_amt: Mapping[str, Money],
+) -> CashApplicationGroup:
+    return CashApplicationGroup(
+        lag=lag,
+        receipts=n_rec,
+        applied=n_app,
+        rate=ratio(n_app, n_rec),
+        received_amount=received,
+        applied_amount=applied_amt,
+        amount_rate={
+            k: ratio(applied_amt[k].minor if k in applied_amt else 0, v.minor)
+            for k, v in received.items()
+        },
+    )
 
 
 def cash_application_lag(
@@ -776,6 +842,18 @@ class PromiseKeptRateGroup:
     broken: int
     kept_rate: float | None
 
+    def merge(self, other: PromiseKeptRateGroup) -> PromiseKeptRateGroup:
+        """The group over both invoice sets (disjoint): counts added, rate recomputed."""
+        _merge.check_type(self, other)
+        k, b = self.kept + other.kept, self.broken + other.broken
+        return PromiseKeptRateGroup(
+            promises=self.promises + other.promises,
+            kept=k,
+            pending=self.pending + other.pending,
+            broken=b,
+            kept_rate=ratio(k, k + b),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)
@@ -807,6 +885,38 @@ class PromiseKeptRate:
     require_amount: bool
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PromiseKeptRateGroup] | None = None
+
+    def merge(self, other: PromiseKeptRate) -> PromiseKeptRate:
+        """Promises of both invoice sets (disjoint), equal to those of their union.
+
+        Both must cover the same window: pass the same explicit ``as_of``
+        (without it each ends at its own log's last event, which this method
+        cannot check; :func:`kpicore.dask.promise_kept_rate` supplies it).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``require_amount`` or grouping.
+        """
+        _merge.check_type(self, other)
+        req = _merge.same(self.require_amount, other.require_amount, "require_amount")
+        mine = PromiseKeptRateGroup(self.promises, self.kept, self.pending, self.broken,
+                                    self.kept_rate)  # fmt: skip
+        total = mine.merge(
+            PromiseKeptRateGroup(
+                other.promises, other.kept, other.pending, other.broken, other.kept_rate
+            )
+        )
+        return PromiseKeptRate(
+            promises=total.promises,
+            kept=total.kept,
+            pending=total.pending,
+            broken=total.broken,
+            kept_rate=total.kept_rate,
+            require_amount=req,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, PromiseKeptRateGroup.merge),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -204,6 +204,12 @@ def test_cash_application_lag(logs: list[Any], ref: EventLog) -> None:
     assert mine.applied > 0
 
 
+def test_posting_lag(logs: list[Any], ref: EventLog) -> None:
+    mine = kd.posting_lag(logs, by="segment", freq="quarter")
+    assert mine == collections.posting_lag(ref, by="segment", freq="quarter")
+    assert mine.summary.count > 0
+
+
 def test_promise_kept_rate_with_the_global_window_end() -> None:
     cols = synth_event_columns(1200, seed=8, promises=True)
     whole = EventLog.from_columns(cols.to_mapping(), attributes="all", order="lifecycle_rank")

@@ -16,7 +16,7 @@ How it works
    :func:`open_disputes`, :func:`dso_by_dispute`,
    :func:`dunning_rate`, :func:`dunning_effectiveness`,
    :func:`write_off_ratio`, :func:`cash_application_lag`,
-   :func:`promise_kept_rate`, :func:`standard_dso`, :func:`best_possible_dso`,
+   :func:`promise_kept_rate`, :func:`posting_lag`, :func:`standard_dso`, :func:`best_possible_dso`,
    :func:`average_days_delinquent`, :func:`collection_effectiveness_index`,
    :func:`case_table`; the event-log primitives :func:`case_durations`,
    :func:`variants`, :func:`directly_follows`, :func:`quality`; or any
@@ -138,6 +138,7 @@ __all__ = [
     "merge_results",
     "open_disputes",
     "past_due_ratio",
+    "posting_lag",
     "promise_kept_rate",
     "quality",
     "standard_dso",
@@ -1901,5 +1902,37 @@ def promise_kept_rate(
         data, _collections.promise_kept_rate, options, quantiles="exact",
         relative_accuracy=DEFAULT_RELATIVE_ACCURACY, split_every=split_every,
         global_horizon=whole,
+    )  # fmt: skip
+    return result
+
+
+def posting_lag(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _collections.EventLag:
+    """Payment posting lag (:func:`kpicore.kpis.collections.posting_lag` per partition).
+
+    The lag summaries merge exactly (or as sketches), coverage is added.
+
+    Returns
+    -------
+    EventLag
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> posting_lag(parts, freq="month") == _collections.posting_lag(log, freq="month")
+    True
+    """
+    result: _collections.EventLag = _run(
+        data, _collections.posting_lag, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every,
     )  # fmt: skip
     return result

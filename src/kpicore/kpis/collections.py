@@ -452,6 +452,22 @@ class EventLag:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Summary] | None = None
 
+    def merge(self, other: EventLag) -> EventLag:
+        """The lags of both invoice sets (disjoint): summaries merged, coverage added.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different metric or grouping, or an exact summary with a sketch.
+        """
+        _merge.check_type(self, other)
+        return EventLag(
+            metric=_merge.same(self.metric, other.metric, "metrics"),
+            summary=_merge.merge_stat(self.summary, other.summary),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, _merge.merge_stat),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return fields_to_dict(self)

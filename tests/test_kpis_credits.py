@@ -205,8 +205,8 @@ def test_cancelled_by_customer_attribute() -> None:
 def test_cancelled_to_dict() -> None:
     d = cancelled_credits(CREDITS, freq="month").to_dict()
     json.dumps(d)
-    assert d["value"]["BRL"] == {"amount": "72.00", "currency": "BRL"}
-    assert d["groups"]["groups"]["2024-02"]["value"]["BRL"]["amount"] == "60.00"
+    assert d["value"]["BRL"] == {"amount": 72.0, "minor": 7200, "currency": "BRL"}
+    assert d["groups"]["groups"]["2024-02"]["value"]["BRL"]["minor"] == 6000
     assert d["statuses"] == ["cancelled", "refunded"]
 
 

@@ -445,7 +445,8 @@ def test_standard_dso_by(book: list[Invoice]) -> None:
     assert set(r.groups) == {"C1", "C2"}  # type: ignore[arg-type]
     assert list(r.groups["C2"]) == ["USD"]  # type: ignore[index]
     assert r.groups["C1"]["BRL"].dso == pytest.approx(850 / 1100 * 91)  # type: ignore[index]
-    assert r.to_dict()["by_currency"]["BRL"]["sales"] == {"amount": "1100.00", "currency": "BRL"}
+    sales = r.to_dict()["by_currency"]["BRL"]["sales"]
+    assert sales == {"amount": 1100.0, "minor": 110000, "currency": "BRL"}
 
 
 def test_standard_dso_excludes_invoices_issued_after_as_of(book: list[Invoice]) -> None:

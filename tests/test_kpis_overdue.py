@@ -271,7 +271,7 @@ def test_aging_default_buckets(book: list[Invoice]) -> None:
     with pytest.raises(InvalidParameterError, match="no bucket"):
         r.bucket("0-30")
     d = r.to_dict()
-    assert d["buckets"][0]["amount"] == {"BRL": {"amount": "55.00", "currency": "BRL"}}
+    assert d["buckets"][0]["amount"] == {"BRL": {"amount": 55.0, "minor": 5500, "currency": "BRL"}}
 
 
 def test_aging_boundaries() -> None:

@@ -49,6 +49,16 @@ from kpicore.eventlog import (
     Variants,
     concat,
 )
+from kpicore.formatting import (
+    format_count,
+    format_date,
+    format_days,
+    format_money,
+    format_money_totals,
+    format_number,
+    format_period,
+    format_rate,
+)
 from kpicore.grouping import (
     By,
 )
@@ -431,6 +441,14 @@ __all__ = [
     "ensure_aware",
     "exact_sum",
     "expected_paid_until",
+    "format_count",
+    "format_date",
+    "format_days",
+    "format_money",
+    "format_money_totals",
+    "format_number",
+    "format_period",
+    "format_rate",
     "from_ns",
     "get_threads",
     "invoice_dso",

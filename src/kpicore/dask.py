@@ -109,7 +109,7 @@ from kpicore.kpis._ledger import InvoiceDays
 from kpicore.kpis.case_table import InvoiceCaseTable
 from kpicore.kpis.case_table import case_table as _invoice_case_table
 from kpicore.periods import from_ns
-from kpicore.results import Breakdown, FrozenDict, fields_to_dict
+from kpicore.results import Breakdown, FrozenDict, Result, fields_to_dict
 from kpicore.sketch import DEFAULT_RELATIVE_ACCURACY, QuantileSketch
 from kpicore.summary import Summary
 
@@ -466,8 +466,8 @@ def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
     return FrozenDict(mapping)
 
 
-@attrs.frozen
-class DaysSummary:
+@attrs.frozen(repr=False)
+class DaysSummary(Result):
     """A per-invoice day count (DSO, days overdue...) summarised: no per-invoice values.
 
     The distributed counterpart of :class:`~kpicore.kpis._ledger.InvoiceDays`:

@@ -22,7 +22,7 @@ from kpicore.activities import (
 )
 from kpicore.errors import InvalidParameterError
 from kpicore.periods import as_of_date, as_of_ns, days_past_due, days_settled_late
-from kpicore.results import freeze, read_only
+from kpicore.results import Result, freeze, read_only
 from kpicore.results import plain as _label
 
 from . import _scan
@@ -40,8 +40,8 @@ def _ro_columns(m: Mapping[str, Any]) -> Mapping[str, npt.NDArray[Any]]:
     return freeze({k: read_only(np.asarray(v)) for k, v in m.items()})
 
 
-@attrs.frozen(eq=False)
-class CaseTable(Mapping[str, npt.NDArray[Any]]):
+@attrs.frozen(eq=False, repr=False)
+class CaseTable(Result, Mapping[str, npt.NDArray[Any]]):
     """Columns of per-case values, aligned with ``case_ids`` (a read-only mapping).
 
     Examples

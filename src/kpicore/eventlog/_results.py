@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError
+from kpicore.results import Result
 from kpicore.results import freeze as _frozen_map
 from kpicore.results import plain as _label
 from kpicore.results import read_only as _ro
@@ -53,8 +54,8 @@ def _times(ns: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
     return _ro(ns.view("datetime64[ns]"))
 
 
-@attrs.frozen(eq=False)
-class DroppedReport:
+@attrs.frozen(eq=False, repr=False)
+class DroppedReport(Result):
     """What ``on_invalid="drop"`` left out when a log was built.
 
     Attributes
@@ -123,8 +124,8 @@ class DroppedReport:
         }
 
 
-@attrs.frozen(eq=False)
-class CaseValues:
+@attrs.frozen(eq=False, repr=False)
+class CaseValues(Result):
     """One value per case (counts, per-case totals...).
 
     Attributes
@@ -186,8 +187,8 @@ class CaseValues:
         return out
 
 
-@attrs.frozen(eq=False)
-class CaseTimes:
+@attrs.frozen(eq=False, repr=False)
+class CaseTimes(Result):
     """One instant per case: first or last occurrence of an activity.
 
     Attributes
@@ -282,8 +283,8 @@ class CaseTimes:
         }
 
 
-@attrs.frozen(eq=False)
-class CaseDurations:
+@attrs.frozen(eq=False, repr=False)
+class CaseDurations(Result):
     """Per-case durations between a start and an end, with coverage.
 
     Attributes
@@ -313,6 +314,8 @@ class CaseDurations:
     >>> d.summary().mean, d.summary().missing
     (1.5, 1)
     """
+
+    _CASE_CODES: ClassVar[Mapping[str, tuple[str, ...]]] = {"status": STATUS_NAMES}
 
     start: str
     end: str
@@ -444,8 +447,8 @@ class CaseDurations:
         }
 
 
-@attrs.frozen(eq=False)
-class Pairs:
+@attrs.frozen(eq=False, repr=False)
+class Pairs(Result):
     """Every start paired with the next end within its case.
 
     Attributes

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError, UnknownActivityError
+from kpicore.results import Result
 from kpicore.results import read_only as _ro
 
 __all__ = ["DirectlyFollows", "Variants", "compute_dfg", "compute_variants"]
@@ -19,8 +20,8 @@ _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-@attrs.frozen(eq=False)
-class Variants:
+@attrs.frozen(eq=False, repr=False)
+class Variants(Result):
     """The distinct activity sequences of a log, with their case counts.
 
     Variants are ordered by descending count, ties by their first case id.
@@ -54,8 +55,23 @@ class Variants:
     _seq_acts: npt.NDArray[np.int16]
     _seq_offsets: npt.NDArray[np.int64]
 
+    _TABLES: ClassVar[tuple[str, ...]] = ("variants",)
+
     def __len__(self) -> int:
         return int(self.counts.shape[0])
+
+    def _table_variants(self) -> dict[str, Any]:
+        """One row per variant, most frequent first: its activities, count and share of cases."""
+        counts = self.counts.astype(np.int64)
+        total = int(counts.sum())
+        share = counts / total if total else counts.astype(np.float64)
+        return {
+            "variant": [", ".join(self.sequence(i)) for i in range(len(self))],
+            "length": np.diff(self._seq_offsets),
+            "count": counts,
+            "share": share,
+            "cumulative_share": np.cumsum(share),
+        }
 
     def __iter__(self) -> Iterator[tuple[str, ...]]:
         return (self.sequence(i) for i in range(len(self)))
@@ -264,8 +280,8 @@ def compute_variants(
     return Variants(gcount[vorder], case_ids, rank[group], labels, seq_acts, offsets)
 
 
-@attrs.frozen(eq=False)
-class DirectlyFollows:
+@attrs.frozen(eq=False, repr=False)
+class DirectlyFollows(Result):
     """Directly-follows counts and durations (a performance DFG).
 
     An arc ``a -> b`` is counted once for every pair of consecutive events of a

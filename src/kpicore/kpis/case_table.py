@@ -39,7 +39,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 import numpy as np
@@ -57,7 +57,7 @@ from kpicore.kpis.overdue import days_overdue
 from kpicore.model import Customer, customers_by_id
 from kpicore.money import currency_exponent
 from kpicore.periods import from_ns
-from kpicore.results import to_jsonable
+from kpicore.results import Result, to_jsonable
 
 __all__ = ["CASE_TABLE_COLUMNS", "CASE_TABLE_COLUMNS_PT", "InvoiceCaseTable", "case_table"]
 
@@ -114,8 +114,8 @@ def _columns(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[
     return freeze({k: ro(np.asarray(v)) for k, v in value.items()})
 
 
-@attrs.frozen(eq=False)
-class InvoiceCaseTable:
+@attrs.frozen(eq=False, repr=False)
+class InvoiceCaseTable(Result):
     """One row per invoice with the template's case attributes (result of :func:`case_table`).
 
     Attributes
@@ -138,9 +138,29 @@ class InvoiceCaseTable:
     (1, {'InvoiceNumber': 'F-1'})
     """
 
+    _TABLES: ClassVar[tuple[str, ...]] = ("invoices",)
+
     as_of: _dt.date | _dt.datetime | None
     _data: Mapping[str, npt.NDArray[Any]] = attrs.field(alias="data", converter=_columns)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
+
+    def _table_invoices(self) -> dict[str, Any]:
+        """One row per invoice, numeric: each exact Decimal column ``X`` becomes
+        ``X_minor`` (int minor units, None where missing) and ``X`` (major units as
+        float); instants stay UTC (``to_frame`` makes them time-zone aware)."""
+        out: dict[str, Any] = {}
+        for name, col in self._data.items():
+            if col.dtype == object and any(isinstance(v, Decimal) for v in col.tolist()):
+                values = col.tolist()
+                out[f"{name}_minor"] = [
+                    None if v is None else int(v.scaleb(_places(v))) for v in values
+                ]
+                out[name] = np.array(
+                    [np.nan if v is None else float(v) for v in values], dtype=np.float64
+                )
+            else:
+                out[name] = col
+        return out
 
     @property
     def columns(self) -> dict[str, npt.NDArray[Any]]:
@@ -217,6 +237,11 @@ class InvoiceCaseTable:
             "coverage": dict(self.coverage),
             "columns": {k: to_jsonable(v) for k, v in self._data.items()},
         }
+
+
+def _places(d: Decimal) -> int:
+    exponent = d.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
 
 
 def _cell(v: Any) -> Any:

@@ -87,7 +87,7 @@ from kpicore.kpis._ledger import (
 from kpicore.model import Customer, unique_records
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_date
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result, fields_to_dict
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
 __all__ = [
@@ -142,8 +142,8 @@ def _exact_case_sums(case: _I64, values: _I64, n: int) -> _I64:
 # =========================================================================== write-offs
 
 
-@attrs.frozen
-class WriteOffRatioGroup:
+@attrs.frozen(repr=False)
+class WriteOffRatioGroup(Result):
     """Write-offs against sales in one group (or period).
 
     Attributes
@@ -191,13 +191,9 @@ class WriteOffRatioGroup:
             _merge.add_money(self.written_off_amount, other.written_off_amount),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class WriteOffRatio:
+@attrs.frozen(repr=False)
+class WriteOffRatio(Result):
     """Result of :func:`write_off_ratio`.
 
     Attributes
@@ -264,10 +260,6 @@ class WriteOffRatio:
             self.invoices, self.written_off, self.count_ratio, self.sales,
             self.written_off_amount, self.amount_ratio,
         )  # fmt: skip
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _write_off_totals(
@@ -431,8 +423,8 @@ def write_off_ratio(
 # =========================================================================== lags
 
 
-@attrs.frozen
-class EventLag:
+@attrs.frozen(repr=False)
+class EventLag(Result):
     """Days between two events of each invoice (result of :func:`posting_lag`).
 
     Attributes
@@ -467,10 +459,6 @@ class EventLag:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, _merge.merge_stat),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def posting_lag(
@@ -570,8 +558,8 @@ def posting_lag(
     )
 
 
-@attrs.frozen
-class CashApplicationGroup:
+@attrs.frozen(repr=False)
+class CashApplicationGroup(Result):
     """Cash application of one group.
 
     Attributes
@@ -610,13 +598,9 @@ class CashApplicationGroup:
             _merge.add_money(self.applied_amount, other.applied_amount),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CashApplication:
+@attrs.frozen(repr=False)
+class CashApplication(Result):
     """Result of :func:`cash_application_lag`.
 
     Attributes
@@ -678,10 +662,6 @@ class CashApplication:
             self.lag, self.receipts, self.applied, self.rate, self.received_amount,
             self.applied_amount, self.amount_rate,
         )  # fmt: skip
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _cash_group(
@@ -835,8 +815,8 @@ def cash_application_lag(
 # =========================================================================== promises
 
 
-@attrs.frozen
-class PromiseKeptRateGroup:
+@attrs.frozen(repr=False)
+class PromiseKeptRateGroup(Result):
     """Promises to pay of one group.
 
     Attributes
@@ -870,13 +850,9 @@ class PromiseKeptRateGroup:
             kept_rate=ratio(k, k + b),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class PromiseKeptRate:
+@attrs.frozen(repr=False)
+class PromiseKeptRate(Result):
     """Result of :func:`promise_kept_rate`.
 
     Attributes
@@ -933,10 +909,6 @@ class PromiseKeptRate:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, PromiseKeptRateGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _promise_rows(
@@ -1113,8 +1085,8 @@ def promise_kept_rate(
 # =========================================================================== credit limits
 
 
-@attrs.frozen
-class CreditLimitGroup:
+@attrs.frozen(repr=False)
+class CreditLimitGroup(Result):
     """Credit-limit utilisation of one group of customers.
 
     Attributes
@@ -1135,13 +1107,9 @@ class CreditLimitGroup:
     breach_rate: float | None
     utilisation: Summary
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen(eq=False)
-class CreditLimitUtilisation:
+@attrs.frozen(eq=False, repr=False)
+class CreditLimitUtilisation(Result):
     """Result of :func:`credit_limit_utilisation`: one row per customer with a limit.
 
     Attributes
@@ -1395,8 +1363,8 @@ def credit_limit_utilisation(
 # =========================================================================== workload
 
 
-@attrs.frozen
-class WorkloadGroup:
+@attrs.frozen(repr=False)
+class WorkloadGroup(Result):
     """Open book of one collector (or group).
 
     Attributes
@@ -1423,13 +1391,9 @@ class WorkloadGroup:
     disputed_invoices: int = 0
     customers: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CollectorWorkload:
+@attrs.frozen(repr=False)
+class CollectorWorkload(Result):
     """Result of :func:`collector_workload`.
 
     Attributes
@@ -1449,10 +1413,6 @@ class CollectorWorkload:
     total: WorkloadGroup
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[WorkloadGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def collector_workload(

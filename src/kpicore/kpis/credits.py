@@ -43,7 +43,7 @@ from kpicore.grouping import By, make_grouping, resolve_by
 from kpicore.model import Credit, CreditStatus, Customer, customers_by_id, unique_records
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_ns, to_ns
-from kpicore.results import Breakdown, fields_to_dict, freeze
+from kpicore.results import Breakdown, Result, freeze
 from kpicore.summary import Summary
 
 __all__ = [
@@ -146,8 +146,8 @@ def _cutoff(as_of: date | datetime | None, tz: tzinfo | None) -> int:
 # --------------------------------------------------------------------------- cancelled credits
 
 
-@attrs.frozen
-class CancelledCreditsGroup:
+@attrs.frozen(repr=False)
+class CancelledCreditsGroup(Result):
     """Cancelled credits of one group.
 
     Attributes
@@ -161,13 +161,9 @@ class CancelledCreditsGroup:
     count: int
     value: Mapping[str, Money] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CancelledCredits:
+@attrs.frozen(repr=False)
+class CancelledCredits(Result):
     """Result of :func:`cancelled_credits` (*Créditos Cancelados*).
 
     Attributes
@@ -194,10 +190,6 @@ class CancelledCredits:
     count_by_status: Mapping[str, int] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CancelledCreditsGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _check_statuses(statuses: Iterable[CreditStatus | str]) -> tuple[CreditStatus, ...]:
@@ -335,8 +327,8 @@ def cancelled_credits(
 # --------------------------------------------------------------------------- utilisation
 
 
-@attrs.frozen
-class CreditUtilisationGroup:
+@attrs.frozen(repr=False)
+class CreditUtilisationGroup(Result):
     """Utilisation of the credits of one group.
 
     Attributes
@@ -354,13 +346,9 @@ class CreditUtilisationGroup:
     used: Mapping[str, Money] = attrs.field(converter=freeze)
     rate: Mapping[str, float | None] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CreditUtilisation:
+@attrs.frozen(repr=False)
+class CreditUtilisation(Result):
     """Result of :func:`credit_utilisation`.
 
     Attributes
@@ -379,10 +367,6 @@ class CreditUtilisation:
     rate: Mapping[str, float | None] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CreditUtilisationGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _utilisation(cols: _Columns, abs_ix: npt.NDArray[np.int64]) -> CreditUtilisationGroup:
@@ -471,8 +455,8 @@ def credit_utilisation(
 # --------------------------------------------------------------------------- frequency
 
 
-@attrs.frozen
-class CreditFrequencyGroup:
+@attrs.frozen(repr=False)
+class CreditFrequencyGroup(Result):
     """Credits offered within one group.
 
     Attributes
@@ -492,13 +476,9 @@ class CreditFrequencyGroup:
     per_customer: float | None
     offered: Mapping[str, Money] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CreditFrequency:
+@attrs.frozen(repr=False)
+class CreditFrequency(Result):
     """Result of :func:`credit_frequency`.
 
     Attributes
@@ -521,10 +501,6 @@ class CreditFrequency:
     credits_per_customer: Summary
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CreditFrequencyGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _frequency(cols: _Columns, abs_ix: npt.NDArray[np.int64]) -> CreditFrequencyGroup:

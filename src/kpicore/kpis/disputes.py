@@ -107,7 +107,7 @@ from kpicore.kpis.dso import invoice_dso
 from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result, fields_to_dict
 from kpicore.sketch import QuantileSketch
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
@@ -196,8 +196,8 @@ def _dispute_keys(
 # --------------------------------------------------------------------------- episodes
 
 
-@attrs.frozen(eq=False)
-class DisputeEpisodes:
+@attrs.frozen(eq=False, repr=False)
+class DisputeEpisodes(Result):
     """Every dispute known as of an instant (result of :func:`dispute_episodes`).
 
     Arrays are read-only and aligned, one entry per dispute, in (invoice,
@@ -323,8 +323,8 @@ def dispute_episodes(
 # --------------------------------------------------------------------------- resolution
 
 
-@attrs.frozen
-class DisputeResolutionGroup:
+@attrs.frozen(repr=False)
+class DisputeResolutionGroup(Result):
     """Resolution time of the disputes of one group.
 
     Attributes
@@ -351,13 +351,9 @@ class DisputeResolutionGroup:
             open=self.open + other.open,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DisputeResolution:
+@attrs.frozen(repr=False)
+class DisputeResolution(Result):
     """Result of :func:`dispute_resolution`.
 
     Attributes
@@ -413,10 +409,6 @@ class DisputeResolution:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, DisputeResolutionGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def dispute_resolution(
@@ -538,8 +530,8 @@ def dispute_resolution(
 # --------------------------------------------------------------------------- open disputes
 
 
-@attrs.frozen
-class OpenDisputesGroup:
+@attrs.frozen(repr=False)
+class OpenDisputesGroup(Result):
     """Open disputes of one group.
 
     Attributes
@@ -570,13 +562,9 @@ class OpenDisputesGroup:
             amount=_merge.add_money(self.amount, other.amount),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class OpenDisputes:
+@attrs.frozen(repr=False)
+class OpenDisputes(Result):
     """Result of :func:`open_disputes`.
 
     Attributes
@@ -638,10 +626,6 @@ class OpenDisputes:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, OpenDisputesGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def open_disputes(
@@ -750,8 +734,8 @@ def open_disputes(
 # --------------------------------------------------------------------------- dispute rate
 
 
-@attrs.frozen
-class DisputeRateGroup:
+@attrs.frozen(repr=False)
+class DisputeRateGroup(Result):
     """Dispute rate of one group.
 
     Attributes
@@ -774,13 +758,9 @@ class DisputeRateGroup:
         n, k = self.invoices + other.invoices, self.disputed + other.disputed
         return DisputeRateGroup(invoices=n, disputed=k, rate=ratio(k, n))
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DisputeRate:
+@attrs.frozen(repr=False)
+class DisputeRate(Result):
     """Result of :func:`dispute_rate`.
 
     Attributes
@@ -828,10 +808,6 @@ class DisputeRate:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, DisputeRateGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _disputed_flags(log: EventLog, roles: Roles, limit: int) -> _B:

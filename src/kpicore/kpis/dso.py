@@ -53,7 +53,7 @@ from kpicore.grouping import By
 from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq, add_months, as_of_date, as_of_ns, business_days_between_arrays
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result
 from kpicore.summary import DEFAULT_PERCENTILES
 from kpicore.threads import run_all
 
@@ -600,8 +600,8 @@ def invoice_dso(
 # ================================================================================ accounting
 
 
-@attrs.frozen
-class DSOFigure:
+@attrs.frozen(repr=False)
+class DSOFigure(Result):
     """Standard or best possible DSO of one currency.
 
     Attributes
@@ -647,13 +647,9 @@ class DSOFigure:
             code, standard_dso_from_totals(ar.minor, sales.minor, days), ar, sales, days
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class AccountingDSO:
+@attrs.frozen(repr=False)
+class AccountingDSO(Result):
     """Result of :func:`standard_dso` and :func:`best_possible_dso`.
 
     Attributes
@@ -732,10 +728,6 @@ class AccountingDSO:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, _merge_figures),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _check_additive(receivables_basis: str, months: int) -> None:
@@ -1051,8 +1043,8 @@ def best_possible_dso(
     return acc.result("best_possible", current_within, by, customers, roles)
 
 
-@attrs.frozen
-class DelinquencyFigure:
+@attrs.frozen(repr=False)
+class DelinquencyFigure(Result):
     """Average days delinquent of one currency.
 
     Attributes
@@ -1072,13 +1064,9 @@ class DelinquencyFigure:
     current_receivables: Money
     sales: Money
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class AverageDaysDelinquent:
+@attrs.frozen(repr=False)
+class AverageDaysDelinquent(Result):
     """Result of :func:`average_days_delinquent` (fields as in :class:`AccountingDSO`)."""
 
     as_of: _dt.date
@@ -1135,10 +1123,6 @@ class AverageDaysDelinquent:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, figures),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _merge_delinquency(
@@ -1245,8 +1229,8 @@ def average_days_delinquent(
     )
 
 
-@attrs.frozen
-class CountbackFigure:
+@attrs.frozen(repr=False)
+class CountbackFigure(Result):
     """Countback DSO of one currency.
 
     Attributes
@@ -1274,13 +1258,9 @@ class CountbackFigure:
     months_used: int
     history_exhausted: bool
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CountbackDSO:
+@attrs.frozen(repr=False)
+class CountbackDSO(Result):
     """Result of :func:`countback_dso`.
 
     Attributes
@@ -1300,10 +1280,6 @@ class CountbackDSO:
     by_currency: Mapping[str, CountbackFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, CountbackFigure]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def countback_dso(
@@ -1408,8 +1384,8 @@ def countback_dso(
     )
 
 
-@attrs.frozen
-class EffectivenessFigure:
+@attrs.frozen(repr=False)
+class EffectivenessFigure(Result):
     """CEI of one currency.
 
     Attributes
@@ -1429,13 +1405,9 @@ class EffectivenessFigure:
     end_receivables: Money
     end_current_receivables: Money
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CollectionEffectiveness:
+@attrs.frozen(repr=False)
+class CollectionEffectiveness(Result):
     """Result of :func:`collection_effectiveness_index`.
 
     Attributes
@@ -1502,10 +1474,6 @@ class CollectionEffectiveness:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, figures),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _merge_effectiveness(
@@ -1615,8 +1583,8 @@ def collection_effectiveness_index(
 # ================================================================================ timing
 
 
-@attrs.frozen
-class TimingFigure:
+@attrs.frozen(repr=False)
+class TimingFigure(Result):
     """Payment timing of the settled invoices of one currency.
 
     Attributes
@@ -1651,13 +1619,9 @@ class TimingFigure:
     weighted_days_to_pay: float | None
     weight_total: Money | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class PaymentTiming:
+@attrs.frozen(repr=False)
+class PaymentTiming(Result):
     """Result of :func:`payment_timing`.
 
     Attributes
@@ -1677,10 +1641,6 @@ class PaymentTiming:
     by_currency: Mapping[str, TimingFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, TimingFigure]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def payment_timing(

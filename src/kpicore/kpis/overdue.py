@@ -50,7 +50,7 @@ from kpicore.grouping import By
 from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_date, as_of_ns, days_past_due, days_settled_late
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result
 from kpicore.summary import DEFAULT_PERCENTILES
 
 from ._ledger import (
@@ -366,8 +366,8 @@ def days_to_settle(
 # ============================================================================ aging
 
 
-@attrs.frozen
-class AgingBucket:
+@attrs.frozen(repr=False)
+class AgingBucket(Result):
     """One age bucket of an aging report.
 
     Attributes
@@ -414,10 +414,6 @@ class AgingBucket:
             amount=_merge.add_money(self.amount, other.amount),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
-
 
 def _merge_buckets(
     a: tuple[AgingBucket, ...], b: tuple[AgingBucket, ...]
@@ -426,8 +422,8 @@ def _merge_buckets(
     return tuple(x.merge(y) for x, y in zip(a, b, strict=True))
 
 
-@attrs.frozen
-class AgingTable:
+@attrs.frozen(repr=False)
+class AgingTable(Result):
     """The buckets of one group (by ``by=``) and their totals."""
 
     buckets: tuple[AgingBucket, ...]
@@ -449,13 +445,9 @@ class AgingTable:
             amount=_merge.add_money(self.amount, other.amount),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class Aging:
+@attrs.frozen(repr=False)
+class Aging(Result):
     """Result of :func:`aging`.
 
     Attributes
@@ -528,10 +520,6 @@ class Aging:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, AgingTable.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _check_edges(buckets: object) -> tuple[int, ...]:
@@ -718,8 +706,8 @@ def _money(
 # ============================================================================ past due
 
 
-@attrs.frozen
-class PastDueGroup:
+@attrs.frozen(repr=False)
+class PastDueGroup(Result):
     """Past-due figures of one group.
 
     Attributes
@@ -770,13 +758,9 @@ class PastDueGroup:
             amount_ratio=ratio,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class PastDueRatio:
+@attrs.frozen(repr=False)
+class PastDueRatio(Result):
     """Result of :func:`past_due_ratio` (fields of :class:`PastDueGroup` over all invoices).
 
     Attributes
@@ -843,10 +827,6 @@ class PastDueRatio:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, PastDueGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def past_due_ratio(

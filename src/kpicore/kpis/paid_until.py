@@ -69,7 +69,7 @@ from kpicore.model import (
 )
 from kpicore.model.enums import enum_members
 from kpicore.periods import Period, as_of_date
-from kpicore.results import Breakdown, fields_to_dict, freeze
+from kpicore.results import Breakdown, Result, fields_to_dict, freeze
 
 __all__ = [
     "ContractPaidUntil",
@@ -372,8 +372,8 @@ def _first_anchor_month(
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen
-class ContractPaidUntil:
+@attrs.frozen(repr=False)
+class ContractPaidUntil(Result):
     """The *pago até* evaluation of one contract (a row of :class:`PaidUntilReport`).
 
     Attributes
@@ -437,8 +437,8 @@ class ContractPaidUntil:
         return out
 
 
-@attrs.frozen
-class PaidUntilSummary:
+@attrs.frozen(repr=False)
+class PaidUntilSummary(Result):
     """Counts of a set of evaluated contracts (the whole report or one ``by=`` group).
 
     Attributes
@@ -485,8 +485,8 @@ class PaidUntilSummary:
         }
 
 
-@attrs.frozen
-class PaidUntilReport:
+@attrs.frozen(repr=False)
+class PaidUntilReport(Result):
     """Result of :func:`paid_until_status`.
 
     Attributes
@@ -532,8 +532,8 @@ class PaidUntilReport:
         return fields_to_dict(self)
 
 
-@attrs.frozen
-class PaidUntilBin:
+@attrs.frozen(repr=False)
+class PaidUntilBin(Result):
     """Contracts whose *pago até* falls in one month, relative to the ``as_of`` month.
 
     Attributes
@@ -561,8 +561,8 @@ class PaidUntilBin:
         return fields_to_dict(self)
 
 
-@attrs.frozen
-class PaidUntilDistribution:
+@attrs.frozen(repr=False)
+class PaidUntilDistribution(Result):
     """Result of :func:`paid_until_distribution` (the *pago até* dashboard as data).
 
     Attributes

@@ -85,6 +85,36 @@ class CaseTable(Result, Mapping[str, npt.NDArray[Any]]):
         i = int(hits[0])
         return {k: _label(v[i]) for k, v in self.columns.items()}
 
+    def merge(self, other: CaseTable) -> CaseTable:
+        """The table of both logs' cases (disjoint), rows in case-id order: exact.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``as_of`` or different columns, or a case present
+            in both (its events were split between two partitions).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> a = CaseTable(np.array(["b"], dtype=object), {"n": np.array([2])}, None)
+        >>> b = CaseTable(np.array(["a"], dtype=object), {"n": np.array([1])}, None)
+        >>> m = a.merge(b)
+        >>> m.case_ids.tolist(), m["n"].tolist()
+        (['a', 'b'], [1, 2])
+        """
+        from kpicore import _merge
+
+        _merge.check_type(self, other)
+        _merge.same(self.as_of, other.as_of, "as_of")
+        _merge.same(list(self.columns), list(other.columns), "columns")
+        ids, order = _merge.case_order(self.case_ids, other.case_ids, "case-table")
+        if not other.case_ids.shape[0] or not self.case_ids.shape[0]:
+            full = self if self.case_ids.shape[0] else other
+            return CaseTable(full.case_ids, dict(full.columns), self.as_of)
+        cols = {k: np.concatenate([v, other.columns[k]])[order] for k, v in self.columns.items()}
+        return CaseTable(ids, cols, self.as_of)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"as_of", "case_ids", "columns": {name: list}}``.
 

@@ -45,6 +45,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError, MissingDataError
 from kpicore.eventlog import EventLog
 from kpicore.kpis._events import check_roles, freeze, limit_ns, plain, ro
@@ -193,6 +194,41 @@ class InvoiceCaseTable(Result):
         NaN as None)."""
         lists = {k: [_cell(x) for x in v] for k, v in self._data.items()}
         return [dict(zip(lists, vals, strict=True)) for vals in zip(*lists.values(), strict=True)]
+
+    def merge(self, other: InvoiceCaseTable) -> InvoiceCaseTable:
+        """The table of both invoice sets (disjoint), rows in invoice-number order: exact.
+
+        Rows are concatenated and ordered as the cases of the union (sorted
+        invoice numbers, as an EventLog orders them); coverage is added.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``as_of`` or columns, or an invoice present in
+            both (its events were split between two partitions).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice
+        >>> from kpicore.money import Money
+        >>> invs = [Invoice(f"F-{i}", "C1", "2024-03-01", "2024-03-31", Money.of(10, "BRL"))
+        ...         for i in (1, 2, 3)]
+        >>> d = dt.date(2024, 4, 30)
+        >>> m = case_table(invs[2:], as_of=d).merge(case_table(invs[:2], as_of=d))
+        >>> m.case_ids.tolist(), m.row("F-3")["DaysOverdue"], dict(m.coverage)["rows"]
+        (['F-1', 'F-2', 'F-3'], 30.0, 3)
+        """
+        _merge.check_type(self, other)
+        _merge.same(self.as_of, other.as_of, "as_of")
+        _merge.same(list(self._data), list(other._data), "columns")
+        _, order = _merge.case_order(self.case_ids, other.case_ids, "case-table")
+        coverage = _merge.add_counts(self.coverage, other.coverage)
+        if not len(self) or not len(other):
+            full = self if len(self) else other
+            return InvoiceCaseTable(self.as_of, dict(full._data), coverage)
+        data = {k: np.concatenate([v, other._data[k]])[order] for k, v in self._data.items()}
+        return InvoiceCaseTable(self.as_of, data, coverage)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"as_of", "coverage", "columns": {name: list}}``."""

@@ -46,6 +46,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError, MissingDataError
 from kpicore.eventlog import EventLog
 from kpicore.grouping import By, make_grouping, resolve_by
@@ -169,6 +170,27 @@ class WriteOffRatioGroup(Result):
     written_off_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
 
+    def merge(self, other: WriteOffRatioGroup) -> WriteOffRatioGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; ratios recomputed.
+
+        Examples
+        --------
+        >>> from kpicore.money import Money
+        >>> a = WriteOffRatioGroup(2, 1, 0.5, {"BRL": Money.of(100, "BRL")},
+        ...                        {"BRL": Money.of(10, "BRL")}, {"BRL": 0.1})
+        >>> b = WriteOffRatioGroup(2, 0, 0.0, {"BRL": Money.of(300, "BRL")}, {}, {"BRL": 0.0})
+        >>> m = a.merge(b)
+        >>> m.invoices, m.count_ratio, m.amount_ratio["BRL"]  # 1 / 4, 10 / 400
+        (4, 0.25, 0.025)
+        """
+        _merge.check_type(self, other)
+        return _write_off_totals(
+            self.invoices + other.invoices,
+            self.written_off + other.written_off,
+            _merge.add_money(self.sales, other.sales),
+            _merge.add_money(self.written_off_amount, other.written_off_amount),
+        )
+
 
 @attrs.frozen(repr=False)
 class WriteOffRatio(Result):
@@ -196,6 +218,66 @@ class WriteOffRatio(Result):
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[WriteOffRatioGroup] | None = None
+
+    def merge(self, other: WriteOffRatio) -> WriteOffRatio:
+        """The ratio over both invoice sets (disjoint), equal to that of their union.
+
+        Counts, coverage and amounts (per currency) are added, ratios
+        recomputed from the sums, groups merged key-wise. Both results must
+        have the same ``as_of`` (not stored, so not checked).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different grouping.
+
+        Examples
+        --------
+        >>> from kpicore.model import Invoice
+        >>> from kpicore.money import Money
+        >>> a = [Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(100, "BRL"),
+        ...              written_off_at="2024-05-01")]
+        >>> b = [Invoice("F-2", "C2", "2024-01-01", "2024-01-31", Money.of(300, "BRL"))]
+        >>> m = write_off_ratio(a).merge(write_off_ratio(b))
+        >>> m == write_off_ratio(a + b), m.amount_ratio["BRL"]
+        (True, 0.25)
+        """
+        _merge.check_type(self, other)
+        total = self._total().merge(other._total())
+        return WriteOffRatio(
+            invoices=total.invoices,
+            written_off=total.written_off,
+            count_ratio=total.count_ratio,
+            sales=total.sales,
+            written_off_amount=total.written_off_amount,
+            amount_ratio=total.amount_ratio,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, WriteOffRatioGroup.merge),
+        )
+
+    def _total(self) -> WriteOffRatioGroup:
+        return WriteOffRatioGroup(
+            self.invoices, self.written_off, self.count_ratio, self.sales,
+            self.written_off_amount, self.amount_ratio,
+        )  # fmt: skip
+
+
+def _write_off_totals(
+    n: int, k: int, sales: Mapping[str, Money], written: Mapping[str, Money]
+) -> WriteOffRatioGroup:
+    amount_ratio = {}
+    for code in sorted(set(sales) | set(written)):
+        den = sales[code].minor if code in sales else 0
+        num = written[code].minor if code in written else 0
+        amount_ratio[code] = ratio(num, den)
+    return WriteOffRatioGroup(
+        invoices=n,
+        written_off=k,
+        count_ratio=ratio(k, n),
+        sales=sales,
+        written_off_amount=written,
+        amount_ratio=amount_ratio,
+    )
 
 
 def _write_off_group(
@@ -362,6 +444,22 @@ class EventLag(Result):
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Summary] | None = None
 
+    def merge(self, other: EventLag) -> EventLag:
+        """The lags of both invoice sets (disjoint): summaries merged, coverage added.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different metric or grouping, or an exact summary with a sketch.
+        """
+        _merge.check_type(self, other)
+        return EventLag(
+            metric=_merge.same(self.metric, other.metric, "metrics"),
+            summary=_merge.merge_stat(self.summary, other.summary),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, _merge.merge_stat),
+        )
+
 
 def posting_lag(
     data: InvoiceData,
@@ -489,6 +587,17 @@ class CashApplicationGroup(Result):
     applied_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_rate: Mapping[str, float | None] = attrs.field(converter=freeze)
 
+    def merge(self, other: CashApplicationGroup) -> CashApplicationGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; lags merged."""
+        _merge.check_type(self, other)
+        return _cash_group(
+            _merge.merge_stat(self.lag, other.lag),
+            self.receipts + other.receipts,
+            self.applied + other.applied,
+            _merge.add_money(self.received_amount, other.received_amount),
+            _merge.add_money(self.applied_amount, other.applied_amount),
+        )
+
 
 @attrs.frozen(repr=False)
 class CashApplication(Result):
@@ -519,6 +628,61 @@ class CashApplication(Result):
     pairing: str
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CashApplicationGroup] | None = None
+
+    def merge(self, other: CashApplication) -> CashApplication:
+        """Cash application of both invoice sets (disjoint), equal to that of their union.
+
+        Counts, amounts (per currency) and coverage are added, rates
+        recomputed, lag summaries merged, groups key-wise. Both must have the
+        same ``as_of`` (not stored, so not checked).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different pairing or grouping.
+        """
+        _merge.check_type(self, other)
+        pairing = _merge.same(self.pairing, other.pairing, "pairings")
+        total = self._total().merge(other._total())
+        return CashApplication(
+            lag=total.lag,
+            receipts=total.receipts,
+            applied=total.applied,
+            rate=total.rate,
+            received_amount=total.received_amount,
+            applied_amount=total.applied_amount,
+            amount_rate=total.amount_rate,
+            pairing=pairing,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, CashApplicationGroup.merge),
+        )
+
+    def _total(self) -> CashApplicationGroup:
+        return CashApplicationGroup(
+            self.lag, self.receipts, self.applied, self.rate, self.received_amount,
+            self.applied_amount, self.amount_rate,
+        )  # fmt: skip
+
+
+def _cash_group(
+    lag: Summary,
+    n_rec: int,
+    n_app: int,
+    received: Mapping[str, Money],
+    applied_amt: Mapping[str, Money],
+) -> CashApplicationGroup:
+    return CashApplicationGroup(
+        lag=lag,
+        receipts=n_rec,
+        applied=n_app,
+        rate=ratio(n_app, n_rec),
+        received_amount=received,
+        applied_amount=applied_amt,
+        amount_rate={
+            k: ratio(applied_amt[k].minor if k in applied_amt else 0, v.minor)
+            for k, v in received.items()
+        },
+    )
 
 
 def cash_application_lag(
@@ -674,6 +838,18 @@ class PromiseKeptRateGroup(Result):
     broken: int
     kept_rate: float | None
 
+    def merge(self, other: PromiseKeptRateGroup) -> PromiseKeptRateGroup:
+        """The group over both invoice sets (disjoint): counts added, rate recomputed."""
+        _merge.check_type(self, other)
+        k, b = self.kept + other.kept, self.broken + other.broken
+        return PromiseKeptRateGroup(
+            promises=self.promises + other.promises,
+            kept=k,
+            pending=self.pending + other.pending,
+            broken=b,
+            kept_rate=ratio(k, k + b),
+        )
+
 
 @attrs.frozen(repr=False)
 class PromiseKeptRate(Result):
@@ -701,6 +877,38 @@ class PromiseKeptRate(Result):
     require_amount: bool
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PromiseKeptRateGroup] | None = None
+
+    def merge(self, other: PromiseKeptRate) -> PromiseKeptRate:
+        """Promises of both invoice sets (disjoint), equal to those of their union.
+
+        Both must cover the same window: pass the same explicit ``as_of``
+        (without it each ends at its own log's last event, which this method
+        cannot check; :func:`kpicore.dask.promise_kept_rate` supplies it).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``require_amount`` or grouping.
+        """
+        _merge.check_type(self, other)
+        req = _merge.same(self.require_amount, other.require_amount, "require_amount")
+        mine = PromiseKeptRateGroup(self.promises, self.kept, self.pending, self.broken,
+                                    self.kept_rate)  # fmt: skip
+        total = mine.merge(
+            PromiseKeptRateGroup(
+                other.promises, other.kept, other.pending, other.broken, other.kept_rate
+            )
+        )
+        return PromiseKeptRate(
+            promises=total.promises,
+            kept=total.kept,
+            pending=total.pending,
+            broken=total.broken,
+            kept_rate=total.kept_rate,
+            require_amount=req,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, PromiseKeptRateGroup.merge),
+        )
 
 
 def _promise_rows(

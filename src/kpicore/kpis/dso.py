@@ -64,6 +64,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError
 from kpicore.grouping import By
 from kpicore.model import Customer
@@ -779,6 +780,29 @@ class DSOFigure(Result):
     sales: Money
     days: float
 
+    def merge(self, other: DSOFigure) -> DSOFigure:
+        """The figure of both invoice sets (disjoint): amounts added, DSO recomputed.
+
+        Exact for end-of-period receivables (``receivables="end"``, or one
+        month); :meth:`AccountingDSO.merge` refuses averaged month-end
+        balances, whose rounded average cannot be added.
+
+        Examples
+        --------
+        >>> a = DSOFigure("BRL", 30.0, Money.of(100, "BRL"), Money.of(300, "BRL"), 90.0)
+        >>> b = DSOFigure("BRL", None, Money.of(50, "BRL"), Money.of(0, "BRL"), 90.0)
+        >>> a.merge(b).dso  # 150 / 300 × 90
+        45.0
+        """
+        _merge.check_type(self, other)
+        code = _merge.same(self.currency, other.currency, "currencies")
+        days = _merge.same(self.days, other.days, "period days")
+        ar = self.receivables + other.receivables
+        sales = self.sales + other.sales
+        return DSOFigure(
+            code, standard_dso_from_totals(ar.minor, sales.minor, days), ar, sales, days
+        )
+
 
 @attrs.frozen(repr=False)
 class AccountingDSO(Result):
@@ -816,6 +840,64 @@ class AccountingDSO(Result):
     by_currency: Mapping[str, DSOFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, DSOFigure]] | None = None
+
+    def merge(self, other: AccountingDSO) -> AccountingDSO:
+        """The DSO of both invoice sets (disjoint), equal to that of their union.
+
+        Receivables and sales are added per currency, the DSO recomputed
+        from the sums (:func:`standard_dso_from_totals`), coverage added,
+        groups merged key-wise.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different method, period, days basis or grouping, and for
+            ``receivables="average"`` over more than one month: each result
+            holds its average balance rounded to the minor unit, and the sum
+            of rounded averages is not the rounded average of the sums.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice
+        >>> a = [Invoice("F-1", "C1", "2024-03-01", "2024-03-31", Money.of(300, "BRL"))]
+        >>> b = [Invoice("F-2", "C1", "2024-03-10", "2024-04-09", Money.of(600, "BRL"))]
+        >>> d = dt.date(2024, 3, 31)
+        >>> merged = standard_dso(a, as_of=d).merge(standard_dso(b, as_of=d))
+        >>> merged == standard_dso(a + b, as_of=d)
+        True
+        """
+        _merge.check_type(self, other)
+        key = (self.method, self.as_of, self.period_start, self.months, self.days_basis)
+        _merge.same(key, (other.method, other.as_of, other.period_start, other.months,
+                          other.days_basis), "methods or periods")  # fmt: skip
+        basis = _merge.same(self.receivables_basis, other.receivables_basis, "receivables")
+        _check_additive(basis, self.months)
+        return AccountingDSO(
+            method=self.method,
+            as_of=self.as_of,
+            period_start=self.period_start,
+            months=self.months,
+            days_basis=self.days_basis,
+            receivables_basis=basis,
+            by_currency=_merge_figures(self.by_currency, other.by_currency),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, _merge_figures),
+        )
+
+
+def _check_additive(receivables_basis: str, months: int) -> None:
+    if receivables_basis == "average" and months > 1:
+        raise InvalidParameterError(
+            f"cannot merge results with receivables='average' over {months} months: each "
+            "holds its average month-end balance rounded to the minor unit, which does not "
+            "add exactly; compute with receivables='end', or on the whole data"
+        )
+
+
+def _merge_figures(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-currency figures merged with their own ``merge`` (currencies sorted)."""
+    return _merge.merge_mapping(a, b, lambda x, y: x.merge(y))
 
 
 class _Window:
@@ -1152,6 +1234,68 @@ class AverageDaysDelinquent(Result):
     by_currency: Mapping[str, DelinquencyFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, DelinquencyFigure]] | None = None
+
+    def merge(self, other: AverageDaysDelinquent) -> AverageDaysDelinquent:
+        """ADD of both invoice sets (disjoint): amounts added, DSO, BPDSO and ADD recomputed.
+
+        Raises
+        ------
+        InvalidParameterError
+            As :meth:`AccountingDSO.merge` (different periods or groupings,
+            averaged receivables over several months).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice
+        >>> a = [Invoice("F-1", "C1", "2024-01-10", "2024-02-09", Money.of(300, "BRL"))]
+        >>> b = [Invoice("F-2", "C1", "2024-03-10", "2024-04-09", Money.of(600, "BRL"))]
+        >>> d = dt.date(2024, 3, 31)
+        >>> m = average_days_delinquent(a, as_of=d).merge(average_days_delinquent(b, as_of=d))
+        >>> m == average_days_delinquent(a + b, as_of=d)
+        True
+        """
+        _merge.check_type(self, other)
+        key = (self.as_of, self.period_start, self.months, self.days_basis, self.days)
+        _merge.same(key, (other.as_of, other.period_start, other.months, other.days_basis,
+                          other.days), "periods")  # fmt: skip
+        basis = _merge.same(self.receivables_basis, other.receivables_basis, "receivables")
+        _check_additive(basis, self.months)
+        days = self.days
+
+        def figures(
+            a: Mapping[str, DelinquencyFigure], b: Mapping[str, DelinquencyFigure]
+        ) -> dict[str, DelinquencyFigure]:
+            return _merge.merge_mapping(a, b, lambda x, y: _merge_delinquency(x, y, days))
+
+        return AverageDaysDelinquent(
+            as_of=self.as_of,
+            period_start=self.period_start,
+            months=self.months,
+            days_basis=self.days_basis,
+            receivables_basis=basis,
+            days=days,
+            by_currency=figures(self.by_currency, other.by_currency),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, figures),
+        )
+
+
+def _merge_delinquency(
+    a: DelinquencyFigure, b: DelinquencyFigure, days: float
+) -> DelinquencyFigure:
+    code = _merge.same(a.currency, b.currency, "currencies")
+    ar, cur, sales = (
+        a.receivables + b.receivables,
+        a.current_receivables + b.current_receivables,
+        a.sales + b.sales,
+    )
+    dso = standard_dso_from_totals(ar.minor, sales.minor, days)
+    best = best_possible_dso_from_totals(cur.minor, sales.minor, days)
+    add = None
+    if dso is not None and best is not None:
+        add = average_days_delinquent_from_totals(dso, best)
+    return DelinquencyFigure(code, dso, best, add, ar, cur, sales)
 
 
 def _add_figures(total: AccountingDSO, best: AccountingDSO) -> dict[str, DelinquencyFigure]:
@@ -1495,6 +1639,63 @@ class CollectionEffectiveness(Result):
     by_currency: Mapping[str, EffectivenessFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, EffectivenessFigure]] | None = None
+
+    def merge(self, other: CollectionEffectiveness) -> CollectionEffectiveness:
+        """CEI of both invoice sets (disjoint): the four amounts added, CEI recomputed.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different period, sales basis, ``current_within`` or grouping.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice, Payment
+        >>> a = [Invoice("F-1", "C1", "2024-01-10", "2024-02-09", Money.of(300, "BRL"),
+        ...              payments=[Payment("2024-02-01", Money.of(300, "BRL"))])]
+        >>> b = [Invoice("F-2", "C1", "2024-03-10", "2024-03-20", Money.of(600, "BRL"))]
+        >>> d = dt.date(2024, 3, 31)
+        >>> m = collection_effectiveness_index(a, as_of=d, sales_basis="full").merge(
+        ...     collection_effectiveness_index(b, as_of=d, sales_basis="full"))
+        >>> whole = collection_effectiveness_index(a + b, as_of=d, sales_basis="full")
+        >>> m == whole, round(m.by_currency["BRL"].cei, 2)  # (0 + 900 − 600) / (0 + 900 − 0)
+        (True, 33.33)
+        """
+        _merge.check_type(self, other)
+        key = (self.as_of, self.period_start, self.months, self.sales_basis, self.current_within)
+        _merge.same(key, (other.as_of, other.period_start, other.months, other.sales_basis,
+                          other.current_within), "periods or options")  # fmt: skip
+        per = self.months if self.sales_basis == "per_month" else None
+
+        def figures(
+            a: Mapping[str, EffectivenessFigure], b: Mapping[str, EffectivenessFigure]
+        ) -> dict[str, EffectivenessFigure]:
+            return _merge.merge_mapping(a, b, lambda x, y: _merge_effectiveness(x, y, per))
+
+        return CollectionEffectiveness(
+            as_of=self.as_of,
+            period_start=self.period_start,
+            months=self.months,
+            sales_basis=self.sales_basis,
+            current_within=self.current_within,
+            by_currency=figures(self.by_currency, other.by_currency),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, figures),
+        )
+
+
+def _merge_effectiveness(
+    a: EffectivenessFigure, b: EffectivenessFigure, per: int | None
+) -> EffectivenessFigure:
+    code = _merge.same(a.currency, b.currency, "currencies")
+    beg, sales = a.begin_receivables + b.begin_receivables, a.sales + b.sales
+    end, cur = (
+        a.end_receivables + b.end_receivables,
+        a.end_current_receivables + b.end_current_receivables,
+    )
+    cei = cei_from_totals(beg.minor, sales.minor, end.minor, cur.minor, months=per)
+    return EffectivenessFigure(code, cei, beg, sales, end, cur)
 
 
 def collection_effectiveness_index(

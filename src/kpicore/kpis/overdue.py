@@ -974,6 +974,36 @@ class PastDueGroup(Result):
     past_due_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
 
+    def merge(self, other: PastDueGroup) -> PastDueGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; ratios recomputed.
+
+        Examples
+        --------
+        >>> a = PastDueGroup(2, 1, 0.5, {"BRL": Money.of(100, "BRL")},
+        ...                  {"BRL": Money.of(40, "BRL")}, {"BRL": 0.4})
+        >>> b = PastDueGroup(2, 0, 0.0, {"BRL": Money.of(300, "BRL")}, {}, {"BRL": 0.0})
+        >>> m = a.merge(b)
+        >>> m.count_ratio, m.amount_ratio["BRL"]  # 1 / 4, 40 / 400
+        (0.25, 0.1)
+        """
+        _merge.check_type(self, other)
+        n_open = self.open_count + other.open_count
+        n_past = self.past_due_count + other.past_due_count
+        open_amount = _merge.add_money(self.open_amount, other.open_amount)
+        past = _merge.add_money(self.past_due_amount, other.past_due_amount)
+        ratio: dict[str, float | None] = {}
+        for code, m in open_amount.items():
+            pm = past[code].minor if code in past else 0
+            ratio[code] = pm / m.minor if m.minor else None
+        return PastDueGroup(
+            open_count=n_open,
+            past_due_count=n_past,
+            count_ratio=n_past / n_open if n_open else None,
+            open_amount=open_amount,
+            past_due_amount=past,
+            amount_ratio=ratio,
+        )
+
 
 @attrs.frozen(repr=False)
 class PastDueRatio(Result):
@@ -1000,6 +1030,49 @@ class PastDueRatio(Result):
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PastDueGroup] | None = None
+
+    def merge(self, other: PastDueRatio) -> PastDueRatio:
+        """The past-due ratio of both invoice sets (disjoint), equal to that of their union.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``as_of``, grace or grouping.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice
+        >>> a = [Invoice("F-1", "C1", "2024-03-01", "2024-03-31", Money.of(100, "BRL"))]
+        >>> b = [Invoice("F-2", "C1", "2024-04-01", "2024-05-31", Money.of(300, "BRL"))]
+        >>> d = dt.date(2024, 4, 30)
+        >>> m = past_due_ratio(a, as_of=d).merge(past_due_ratio(b, as_of=d))
+        >>> m == past_due_ratio(a + b, as_of=d), m.amount_ratio["BRL"]
+        (True, 0.25)
+        """
+        _merge.check_type(self, other)
+        _merge.same((self.as_of, self.grace_days), (other.as_of, other.grace_days), "as_of/grace")
+        mine = PastDueGroup(
+            self.open_count, self.past_due_count, self.count_ratio, self.open_amount,
+            self.past_due_amount, self.amount_ratio,
+        )  # fmt: skip
+        theirs = PastDueGroup(
+            other.open_count, other.past_due_count, other.count_ratio, other.open_amount,
+            other.past_due_amount, other.amount_ratio,
+        )  # fmt: skip
+        total = mine.merge(theirs)
+        return PastDueRatio(
+            as_of=self.as_of,
+            grace_days=self.grace_days,
+            open_count=total.open_count,
+            past_due_count=total.past_due_count,
+            count_ratio=total.count_ratio,
+            open_amount=total.open_amount,
+            past_due_amount=total.past_due_amount,
+            amount_ratio=total.amount_ratio,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, PastDueGroup.merge),
+        )
 
 
 def past_due_ratio(

@@ -1666,12 +1666,14 @@ class CollectionEffectiveness(Result):
         key = (self.as_of, self.period_start, self.months, self.sales_basis, self.current_within)
         _merge.same(key, (other.as_of, other.period_start, other.months, other.sales_basis,
                           other.current_within), "periods or options")  # fmt: skip
-        per = self.months if self.sales_basis == "per_month" else None
+        basis: SalesBasis = "per_month" if self.sales_basis == "per_month" else "full"
 
         def figures(
             a: Mapping[str, EffectivenessFigure], b: Mapping[str, EffectivenessFigure]
         ) -> dict[str, EffectivenessFigure]:
-            return _merge.merge_mapping(a, b, lambda x, y: _merge_effectiveness(x, y, per))
+            return _merge.merge_mapping(
+                a, b, lambda x, y: _merge_effectiveness(x, y, self.months, basis)
+            )
 
         return CollectionEffectiveness(
             as_of=self.as_of,
@@ -1686,7 +1688,7 @@ class CollectionEffectiveness(Result):
 
 
 def _merge_effectiveness(
-    a: EffectivenessFigure, b: EffectivenessFigure, per: int | None
+    a: EffectivenessFigure, b: EffectivenessFigure, months: int, basis: SalesBasis
 ) -> EffectivenessFigure:
     code = _merge.same(a.currency, b.currency, "currencies")
     beg, sales = a.begin_receivables + b.begin_receivables, a.sales + b.sales
@@ -1694,7 +1696,9 @@ def _merge_effectiveness(
         a.end_receivables + b.end_receivables,
         a.end_current_receivables + b.end_current_receivables,
     )
-    cei = cei_from_totals(beg.minor, sales.minor, end.minor, cur.minor, months=per)
+    cei = cei_from_totals(
+        beg.minor, sales.minor, end.minor, cur.minor, months=months, sales_basis=basis
+    )
     return EffectivenessFigure(code, cei, beg, sales, end, cur)
 
 

@@ -1317,10 +1317,15 @@ class EventLog:
             lo = np.datetime64(int(self._ts.min()), "ns")
             hi = np.datetime64(int(self._ts.max()), "ns")
             span = f", from {lo}Z to {hi}Z"
-        return (
-            f"EventLog({self.n_events} events, {self.n_cases} cases, "
-            f"{len(self._act_labels)} activities{span})"
+        counts = ", ".join(
+            f"{n:,} {one if n == 1 else many}"
+            for n, one, many in (
+                (self.n_events, "event", "events"),
+                (self.n_cases, "case", "cases"),
+                (len(self._act_labels), "activity", "activities"),
+            )
         )
+        return f"EventLog({counts}{span})"
 
     # ------------------------------------------------------------------ activity roles
 

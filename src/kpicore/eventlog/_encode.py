@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError, InvalidRecordError
 
+from ._arrow import arrow_attribute_parts, arrow_column, arrow_keys, check_pyarrow_type
 from ._timestamps import NAT, parse_timestamps
 
 __all__ = ["Column", "ColumnKind", "Encoded", "encode_attribute", "encode_keys", "to_array"]
@@ -481,6 +482,13 @@ def encode_keys(values: Any, *, field: str) -> Encoded:
 
 
 def _encode_keys(values: Any, *, field: str) -> Encoded:
+    arrow = arrow_column(values)
+    if arrow is not None:  # pyarrow, or pandas backed by pyarrow: Arrow's hash kernel
+        got_arrow = arrow_keys(arrow, field=field)
+        if got_arrow is not None:
+            return Encoded(*got_arrow)
+        check_pyarrow_type(arrow, field=field)
+        values = arrow.to_numpy()
     for special in (_pandas_encode, _polars_categorical):
         got = special(values, field=field)
         if got is not None:
@@ -759,6 +767,16 @@ def encode_attribute(
     >>> encode_attribute(["x", None], field="reason").decode().tolist()
     ['x', None]
     """
+    arrow = arrow_column(values)
+    if arrow is not None:  # pyarrow, or pandas backed by pyarrow
+        parts = arrow_attribute_parts(arrow, field=field, tz=tz)
+        if parts is not None:
+            kind_a, data_a, labels_a = parts
+            if kind_a == "int":
+                data_a = _int_data(data_a, copy=True)
+            return Column(kind_a, data_a, labels_a)  # type: ignore[arg-type]
+        check_pyarrow_type(arrow, field=field)
+        values = arrow.to_numpy()
     dtype = getattr(values, "dtype", None)
     mod = _module_of(values)
     if mod == "pandas" and getattr(dtype, "name", None) == "category":

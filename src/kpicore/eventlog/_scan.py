@@ -138,8 +138,9 @@ def _by_case_then_time(case: _I64, ts: _I64, n_cases: int) -> _I64:
     The key is ``case << b | (ts - min) / unit`` where ``unit`` is the coarsest
     of 1 s, 1 ms, 1 us, 1 ns dividing every timestamp, with the row number in
     the low bits when all three fit 62 bits (a unique key: numpy's fast unstable
-    sort is then stable), else sorted by :func:`stable_argsort_key`; when it does not fit 62 bits, a stable sort by
-    time then a stable radix sort by case.
+    sort is then stable), else sorted by :func:`stable_argsort_key`; when the
+    key does not fit 62 bits, a stable sort by time then a stable radix sort by
+    case.
     """
     if ts.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)

@@ -214,7 +214,9 @@ def _columns(part: Any) -> dict[str, Any]:
     for name in part.columns:
         col = part[name]
         dtype = col.dtype
-        if isinstance(dtype, pd.CategoricalDtype):
+        if isinstance(dtype, pd.CategoricalDtype | pd.ArrowDtype) or (
+            isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+        ):  # categorical codes, or Arrow data: encoded by their own kernels
             out[str(name)] = col
         elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
             out[str(name)] = col.to_numpy(dtype=object, na_value=None)
@@ -359,6 +361,18 @@ def to_eventlogs(
     }
     build = functools.partial(_partition_log, case=case, options=options)
     return [dask.delayed(build, pure=True)(part) for part in ddf.to_delayed()]
+
+
+def _eventlog_of_frame(ddf: Any, **options: Any) -> EventLog:
+    """One EventLog from a Dask DataFrame: partition logs built on the workers, concatenated.
+
+    What :meth:`EventLog.from_frame <kpicore.eventlog.EventLog.from_frame>` does with a
+    Dask DataFrame (the options are :func:`to_eventlogs`'s).
+    """
+    from kpicore.eventlog import concat
+
+    dask = _dask()
+    return concat(dask.compute(*to_eventlogs(ddf, **options)))
 
 
 # ================================================================================ map / reduce

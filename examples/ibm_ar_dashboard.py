@@ -1,6 +1,6 @@
 """An accounts-receivable dashboard on real data: IBM's public accounts-receivable sample.
 
-Reads the CSV with pandas, hands the invoices to kpicore and writes the charts
+Reads the CSV with pandas, builds kpicore's event log from the frame and writes the charts
 as PNG files (one per KPI, and the four of them on one page)::
 
     python examples/ibm_ar_dashboard.py [--lang en|pt-BR] [--out DIR] [CSV]
@@ -34,40 +34,43 @@ DEFAULT = Path(__file__).resolve().parent / "data" / "ibm-accounts-receivable.cs
 AS_OF = date(2013, 6, 30)  # inside the data's period: some invoices are open, some late
 
 
-def load(path: Path) -> list[kc.Invoice]:
-    """The CSV's invoices (amounts read as USD: the file states no currency)."""
+def load(path: Path) -> kc.EventLog:
+    """The CSV's invoices as an event log (amounts read as USD: the file states no currency).
+
+    A disputed invoice's dispute is taken as opened on its invoice date and resolved
+    when it was settled (the file has only the flag).
+    """
     import pandas as pd
 
-    frame = pd.read_csv(path, dtype={"invoiceNumber": str, "customerID": str})
-    for col in ("InvoiceDate", "DueDate", "SettledDate"):
-        frame[col] = pd.to_datetime(frame[col], format="%m/%d/%Y").dt.date
-    invoices = []
-    for row in frame.to_dict("records"):
-        amount = kc.Money.of(f"{row['InvoiceAmount']:.2f}", "USD")
-        issued, settled = row["InvoiceDate"], row["SettledDate"]
-        disputes = [kc.Dispute(issued, resolved_at=settled)] if row["Disputed"] == "Yes" else []
-        invoices.append(
-            kc.Invoice(
-                row["invoiceNumber"],
-                row["customerID"],
-                issued,
-                row["DueDate"],
-                amount,
-                payments=[kc.Payment(settled, amount)],
-                disputes=disputes,
-            )
-        )
-    return invoices
+    df = pd.read_csv(
+        path,
+        dtype={"invoiceNumber": str, "customerID": str},
+        parse_dates=["InvoiceDate", "DueDate", "SettledDate"],
+        date_format="%m/%d/%Y",
+    )
+    disputed = df["Disputed"].eq("Yes")
+    return kc.EventLog.from_invoice_table(
+        df,
+        invoice="invoiceNumber",
+        customer="customerID",
+        issued="InvoiceDate",
+        due="DueDate",
+        amount="InvoiceAmount",
+        currency_code="USD",
+        settled="SettledDate",
+        disputed=disputed,
+        dispute_opened=df["InvoiceDate"].where(disputed),
+        dispute_resolved=df["SettledDate"].where(disputed),
+    )
 
 
-def dashboard(invoices: list[kc.Invoice], out: Path, lang: Lang = "en") -> dict[str, Any]:
+def dashboard(log: kc.EventLog, out: Path, lang: Lang = "en") -> dict[str, Any]:
     """Compute the KPIs, write the PNGs into ``out``; returns the numbers drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    log = kc.EventLog.from_invoices(invoices)
     ag = aging(log, as_of=AS_OF)
     to_settle = invoice_dso(log, until="settlement")
     trend = invoice_dso(log, until="settlement", freq="month")

@@ -194,3 +194,12 @@ def test_bad_parameters() -> None:
         anatel_compliance([], rules=3)  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="BankCalendar"):
         anatel_compliance([], calendar="BR")  # type: ignore[arg-type]
+
+
+def test_customers_as_an_iterator_serve_both_the_check_and_by() -> None:
+    inv = _inv("F-1", "C1", "2026-02-10", (1, "2026-02-12"), (2, "2026-02-20"))
+    cs = iter([Customer("C1", "Ana", segment="residencial")])
+    r = anatel_compliance([inv], customers=cs, by="segment", as_of=AS_OF)
+    assert r.groups is not None
+    g = r.groups["residencial"]
+    assert (g.actions, g.early, g.without_usable_contact) == (2, 1, 1)

@@ -438,8 +438,8 @@ def anatel_compliance(
     no_contact = np.zeros(m, dtype=bool)
     unknown = 0
     checked = customers is not None
+    index = customers_by_id(customers)  # once: an iterator of customers is read here only
     if checked:
-        index = customers_by_id(customers)
         first_usable = _first_usable_ns(index)
         act = np.flatnonzero(~base)
         if act.shape[0]:
@@ -493,8 +493,8 @@ def anatel_compliance(
         )
     g = item_grouping(
         log if invoices is None else invoices, log, fc, by=by, freq=freq,
-        when=fday.view("datetime64[D]") if freq else None, tz=None, customers=customers,
-        roles=roles, invoices=invoices,
+        when=fday.view("datetime64[D]") if freq else None, tz=None,
+        customers=index if checked else None, roles=roles, invoices=invoices,
     )  # fmt: skip
     cov = lg.coverage
     return AnatelCompliance(

@@ -55,10 +55,8 @@ from kpicore.kpis._events import (
     check_pairing,
     check_percentiles,
     check_roles,
-    day_start_ns,
     event_values,
     freeze,
-    has_event_attribute,
     horizon_ns,
     limit_ns,
     next_at_or_after,
@@ -76,7 +74,6 @@ from kpicore.kpis._ledger import (
     Roles,
     as_log,
     as_log_with_invoices,
-    epoch_days,
     group_keys,
     item_grouping,
     ledger_of,
@@ -84,6 +81,7 @@ from kpicore.kpis._ledger import (
     money_totals,
     to_day,
 )
+from kpicore.kpis._promises import promise_statuses
 from kpicore.model import Customer, unique_records
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_date
@@ -911,35 +909,6 @@ class PromiseKeptRate(Result):
         )
 
 
-def _promise_rows(
-    log: EventLog, roles: Roles, limit: int
-) -> tuple[_I64, _I64, _I64, _I64, _B, int]:
-    """Known promises: (case, created ns, promised day, amount, has amount, after bound).
-
-    From the log's ``roles.promised_date`` event attribute (written by
-    :meth:`EventLog.from_invoices` for invoice input: one path for both kinds).
-    """
-    if not has_event_attribute(log, roles.promised_date):
-        raise MissingDataError(
-            f"no event attribute {roles.promised_date!r} (the promised date of "
-            f"{roles.promise!r} events); event attributes: {list(log.attribute_names)}"
-        )
-    idx = role_events(log, roles.promise, "promise")
-    ts = log.timestamps[idx]
-    known = ts < limit
-    after = int(idx.shape[0] - np.count_nonzero(known))
-    idx = idx[known]
-    case = log.case_codes[idx].astype(np.int64)
-    amount, has_amount = _event_minor(log, roles.payment_amount, idx)
-    days = epoch_days(
-        event_values(log, roles.promised_date, idx),
-        field=roles.promised_date,
-        record=lambda i: plain(log.case_ids[case[i]]),
-        expected="a promised date (date or ISO 'YYYY-MM-DD' string)",
-    )
-    return case, ts[known], days, amount, has_amount, after
-
-
 def promise_kept_rate(
     data: InvoiceData,
     *,
@@ -1027,30 +996,9 @@ def promise_kept_rate(
     check_roles(roles)
     log, invoices = as_log_with_invoices(data)
     limit = horizon_ns(log, as_of, tz)
-    case, created, pdays, p_amount, p_has_amount, after = _promise_rows(log, roles, limit)
-    has_date = pdays != MISSING
-    missing_date = int(np.count_nonzero(~has_date))
-    case, created, pdays = case[has_date], created[has_date], pdays[has_date]
-    p_amount, p_has_amount = p_amount[has_date], p_has_amount[has_date]
-    deadline = day_start_ns(pdays + 1, tz)
-    pidx = role_events(log, roles.payment, "payment")
-    pidx = pidx[log.timestamps[pidx] < limit]
-    pc = log.case_codes[pidx].astype(np.int64)
-    pts = log.timestamps[pidx]
-    case_end = np.searchsorted(pc, case, side="right")
-    lo = next_at_or_after(case, created, pc, pts)
-    lo = np.where(lo >= 0, lo, case_end)
-    hi = next_at_or_after(case, deadline, pc, pts)
-    hi = np.where(hi >= 0, hi, case_end)
-    hi = np.maximum(hi, lo)
-    kept = hi > lo
-    amounts, present = _event_minor(log, roles.payment_amount, pidx)
-    if require_amount:
-        csum = np.concatenate([[0], np.cumsum(np.where(present, amounts, 0), dtype=np.int64)])
-        window = csum[hi] - csum[lo]
-        kept = np.where(p_has_amount, window >= p_amount, kept)
-    over = deadline <= limit
-    status = np.where(kept, 0, np.where(over, 2, 1))  # 0 kept, 1 pending, 2 broken
+    pr = promise_statuses(log, roles, limit, tz, require_amount=require_amount)
+    case, pdays, p_has_amount, status = pr.case, pr.promised_day, pr.has_amount, pr.status
+    missing_date, after = pr.missing_date, pr.after_bound
 
     def compute(ix: _I64) -> PromiseKeptRateGroup:
         cnt = np.bincount(status[ix], minlength=3)

@@ -57,6 +57,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpicore import _merge
+from kpicore.bankcalendar import BankCalendar, check_calendar
 from kpicore.errors import InvalidParameterError, InvalidRecordError
 from kpicore.eventlog import EventLog
 from kpicore.grouping import By
@@ -376,6 +377,7 @@ def dunning_rate(
     letters_window: LettersWindow = "period",
     customers: _Customers = None,
     roles: Roles = DEFAULT_ROLES,
+    calendar: BankCalendar | None = None,
 ) -> DunningRate:
     """Dunning rate: share of the overdue invoices that received a collection letter.
 
@@ -403,6 +405,10 @@ def dunning_rate(
         For ``by=`` on customer attributes.
     roles : Roles
         Activities and attribute names.
+    calendar : BankCalendar, optional
+        Roll each due date to the next business day first
+        (:class:`kpicore.bankcalendar.BankCalendar`, Lei 7.089/1983): an
+        invoice due on a holiday is overdue only after the next business day.
 
     Returns
     -------
@@ -448,6 +454,7 @@ def dunning_rate(
             f"letters_window={letters_window!r}: expected 'period' or 'to_date'"
         )
     check_roles(roles)
+    cal = check_calendar(calendar)
     log = as_log(data)
     limit = horizon_ns(log, as_of, tz)
     lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)  # as_of None: all events < horizon
@@ -466,7 +473,8 @@ def dunning_rate(
             found["dunned"] = found["per_case"] > 0
 
     def due_dates() -> None:
-        found["due_end"] = day_end_ns(lg.due_days, tz)
+        due = lg.due_days if cal is None else cal.roll_days(lg.due_days)
+        found["due_end"] = day_end_ns(due, tz)
 
     # independent work at once, taken by whichever thread is free (kpicore.threads):
     # the covering payments, the letters, the settlement and issue events (what the
@@ -1551,6 +1559,7 @@ def dunning_adherence(
     customers: _Customers = None,
     percentiles: Iterable[float] = DEFAULT_PERCENTILES,
     roles: Roles = DEFAULT_ROLES,
+    calendar: BankCalendar | None = None,
 ) -> DunningAdherence:
     """Dunning policy adherence: letters on time, early or late, and missed levels.
 
@@ -1584,6 +1593,9 @@ def dunning_adherence(
         Percentiles of the delay summaries.
     roles : Roles
         Activities and attribute names.
+    calendar : BankCalendar, optional
+        Count the schedule from the due date rolled to the next business day
+        (:class:`kpicore.bankcalendar.BankCalendar`, Lei 7.089/1983).
 
     Returns
     -------
@@ -1636,6 +1648,7 @@ def dunning_adherence(
     levels_pct = tuple(percentiles)
     Summary.of([], percentiles=levels_pct)
     check_roles(roles)
+    cal = check_calendar(calendar)
     log = as_log(data)
     n = log.n_cases
     lg = ledger_of(log, as_of=as_of, tz=tz, roles=roles)
@@ -1643,7 +1656,7 @@ def dunning_adherence(
     let = _letters(log, roles, limit)
     pop_mask = lg.is_issued & lg.has_due_date
     pop = np.flatnonzero(pop_mask).astype(np.int64, copy=False)
-    due = lg.due_days
+    due = lg.due_days if cal is None else cal.roll_days(lg.due_days)
     step_levels = np.array([st.level for st in sched.steps], dtype=np.int64)
     step_days = np.array([st.days for st in sched.steps], dtype=np.int64)
     k_steps = step_levels.shape[0]

@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kpicore import _merge
+from kpicore.bankcalendar import BankCalendar, check_calendar
 from kpicore.errors import InvalidParameterError
 from kpicore.grouping import By
 from kpicore.model import Customer
@@ -112,6 +113,11 @@ def _as_of_day(as_of: _dt.date | _dt.datetime, tz: _dt.tzinfo | None) -> int:
     return (as_of_date(as_of, tz=tz) - _EPOCH).days
 
 
+def _due(due_days: _I64, calendar: BankCalendar | None) -> _I64:
+    """Due days, rolled to the next business day when a bank calendar is given."""
+    return due_days if calendar is None else calendar.roll_days(due_days)
+
+
 # ============================================================================ per invoice
 
 
@@ -127,6 +133,7 @@ def days_overdue(
     roles: Roles = DEFAULT_ROLES,
     activity_map: Mapping[str, str] | None = None,
     percentiles: Iterable[float] = DEFAULT_PERCENTILES,
+    calendar: BankCalendar | None = None,
 ) -> InvoiceDays:
     """Days overdue of each invoice as of a date.
 
@@ -149,6 +156,11 @@ def days_overdue(
     customers, roles, activity_map
         See :func:`kpicore.kpis.dso.invoice_dso`.
     percentiles : iterable of float
+    calendar : BankCalendar, optional
+        Roll each due date to the next business day first
+        (:class:`kpicore.bankcalendar.BankCalendar`, Lei 7.089/1983): a bill
+        due on a Saturday is not overdue until the Monday has passed. None
+        (default): the due date as recorded.
 
     Returns
     -------
@@ -182,14 +194,25 @@ def days_overdue(
     {'F-1': 1.0}
     >>> days_overdue([inv], as_of=dt.date(1997, 3, 13), grace_days=3).to_mapping()
     {'F-1': 0.0}
+
+    Due on Good Friday 2026 (3 April): with the bank calendar it is payable
+    on Monday 6 April, so on Tuesday 7 April it is 1 day overdue, not 4.
+
+    >>> from kpicore.bankcalendar import BankCalendar
+    >>> gf = Invoice("F-2", "C1", "2026-03-20", "2026-04-03", Money.of(99, "BRL"))
+    >>> days_overdue([gf], as_of=dt.date(2026, 4, 7)).to_mapping()
+    {'F-2': 4.0}
+    >>> days_overdue([gf], as_of=dt.date(2026, 4, 7), calendar=BankCalendar()).to_mapping()
+    {'F-2': 1.0}
     """
     grace = check_int(grace_days, "grace_days", 0)
+    cal = check_calendar(calendar)
     log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
     day = _as_of_day(as_of, tz)
     ix = lg.issued_index
     open_ = lg.is_open[ix]
     due_ok = lg.has_due_date[ix]
-    values = days_past_due(lg.due_days[ix], day, open_, grace_days=grace)
+    values = days_past_due(_due(lg.due_days[ix], cal), day, open_, grace_days=grace)
     over = values > 0
     cov = lg.coverage
     coverage = {
@@ -223,7 +246,9 @@ def _settled_days(
     roles: Roles,
     activity_map: Mapping[str, str] | None,
     percentiles: Iterable[float],
+    calendar: BankCalendar | None = None,
 ) -> InvoiceDays:
+    cal = check_calendar(calendar)
     log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
     issued = lg.is_issued
     ix = np.flatnonzero(issued).astype(np.int64, copy=False)
@@ -232,7 +257,7 @@ def _settled_days(
     s_day = to_day(lg.settled_ns[ix], tz=tz)
     missing_due = np.zeros(ix.shape[0], dtype=bool)
     if kind == "late":
-        due = lg.due_days[ix]
+        due = _due(lg.due_days[ix], cal)
         missing_due = due == MISSING
         ok = settled & ~missing_due
         values = days_settled_late(due, s_day, signed=signed)
@@ -277,6 +302,7 @@ def days_late(
     roles: Roles = DEFAULT_ROLES,
     activity_map: Mapping[str, str] | None = None,
     percentiles: Iterable[float] = DEFAULT_PERCENTILES,
+    calendar: BankCalendar | None = None,
 ) -> InvoiceDays:
     """Days late at settlement: settlement date − due date, per settled invoice.
 
@@ -294,6 +320,10 @@ def days_late(
         Calendar of the settlement date (UTC by default).
     customers, roles, activity_map, percentiles
         See :func:`days_overdue`.
+    calendar : BankCalendar, optional
+        Count from the due date rolled to the next business day (see
+        :func:`days_overdue`): a bill due on Saturday and paid on Monday is
+        0 days late.
 
     Returns
     -------
@@ -322,7 +352,7 @@ def days_late(
     return _settled_days(
         "late", data, as_of=as_of, signed=check_bool(signed, "signed"), by=by, freq=freq,
         tz=tz, customers=customers, roles=roles, activity_map=activity_map,
-        percentiles=percentiles,
+        percentiles=percentiles, calendar=calendar,
     )  # fmt: skip
 
 
@@ -811,6 +841,7 @@ def aging(
     customers: Customers = None,
     roles: Roles = DEFAULT_ROLES,
     activity_map: Mapping[str, str] | None = None,
+    calendar: BankCalendar | None = None,
 ) -> Aging:
     """Accounts-receivable aging: open amount and count per age bucket, per currency.
 
@@ -837,6 +868,9 @@ def aging(
         Calendar of ``as_of`` and of issue dates.
     customers, roles, activity_map
         See :func:`days_overdue`.
+    calendar : BankCalendar, optional
+        With ``anchor="due"``, age from the due date rolled to the next
+        business day (see :func:`days_overdue`).
 
     Returns
     -------
@@ -873,6 +907,7 @@ def aging(
     """
     edges = _check_edges(buckets)
     check_choice(anchor, "anchor", ("due", "invoice"))
+    cal = check_calendar(calendar)
     log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
     day = _as_of_day(as_of, tz)
     open_ = lg.is_open
@@ -880,7 +915,7 @@ def aging(
     usable = open_ & lg.has_amount & lg.has_currency
     if anchor == "due":
         usable &= has_due
-        ref = lg.due_days
+        ref = _due(lg.due_days, cal)
     else:
         ref = to_day(lg.issued_ns, tz=tz)
     ix = np.flatnonzero(usable).astype(np.int64, copy=False)
@@ -1085,6 +1120,7 @@ def past_due_ratio(
     customers: Customers = None,
     roles: Roles = DEFAULT_ROLES,
     activity_map: Mapping[str, str] | None = None,
+    calendar: BankCalendar | None = None,
 ) -> PastDueRatio:
     """Past-due share of the open receivables: by amount (per currency) and by count.
 
@@ -1098,6 +1134,9 @@ def past_due_ratio(
         Overdue by segment, collector, customer...
     tz, customers, roles, activity_map
         See :func:`aging`.
+    calendar : BankCalendar, optional
+        Past due from the due date rolled to the next business day (see
+        :func:`days_overdue`).
 
     Returns
     -------
@@ -1125,12 +1164,13 @@ def past_due_ratio(
     True
     """
     grace = check_int(grace_days, "grace_days", 0)
+    cal = check_calendar(calendar)
     log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
     day = _as_of_day(as_of, tz)
     open_ = lg.is_open
     usable = open_ & lg.has_amount & lg.has_currency & lg.has_due_date
     ix = np.flatnonzero(usable).astype(np.int64, copy=False)
-    past = (day - lg.due_days[ix]) > grace
+    past = (day - _due(lg.due_days[ix], cal)) > grace
     codes = lg.currency_code[ix]
     amounts = lg.open_minor_of(ix)  # ix: open, with an amount
     currencies = lg.currencies

@@ -107,10 +107,10 @@ def test_aging_bucket_edges_by_hand() -> None:
     invs = [_inv("F-1", "2026-11-20"), _inv("F-2", "2026-10-23")]
     r = aging(invs, as_of=D(2026, 11, 23))
     keys = {b.key: b.count for b in r.buckets}
-    assert keys == {"current": 0, "1-30": 1, "31-60": 1, "61-90": 0, "90+": 0}
+    assert keys == {"current": 0, "1-30": 1, "31-60": 1, "61-90": 0, "91+": 0}
     r2 = aging(invs, as_of=D(2026, 11, 23), calendar=CAL)
     assert {b.key: b.count for b in r2.buckets} == {
-        "current": 1, "1-30": 0, "31-60": 1, "61-90": 0, "90+": 0,
+        "current": 1, "1-30": 0, "31-60": 1, "61-90": 0, "91+": 0,
     }  # fmt: skip
     assert str(r2.buckets[0].amount["BRL"]) == "BRL 99.90"
     p = past_due_ratio(invs, as_of=D(2026, 11, 23), calendar=CAL)

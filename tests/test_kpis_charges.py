@@ -117,7 +117,7 @@ def test_equals_decimal_arithmetic(
 
 def test_to_dict() -> None:
     d = late_charges(Money.of(1000, BRL), "2026-01-10", "2026-02-10").to_dict()
-    assert d["multa"] == {"amount": "20.00", "currency": "BRL"}
+    assert d["multa"] == {"amount": 20.0, "minor": 2000, "currency": "BRL"}
     assert d["multa_rate"] == "0.02"
     assert d["paid_date"] == "2026-02-10"
 

@@ -57,7 +57,7 @@ import numpy.typing as npt
 from dateutil.easter import easter
 
 from kpicore.errors import InvalidParameterError, InvalidRecordError
-from kpicore.results import fields_to_dict, freeze
+from kpicore.results import Result, freeze
 
 __all__ = [
     "BankCalendar",
@@ -257,8 +257,8 @@ def _check_bool(value: object, name: str) -> bool:
     return value
 
 
-@attrs.frozen
-class BankCalendar:
+@attrs.frozen(repr=False)
+class BankCalendar(Result):
     """Business days for Brazilian bank payments, and the due-date roll.
 
     Parameters
@@ -453,10 +453,6 @@ class BankCalendar:
         rolled = np.busday_offset(vals.view("datetime64[D]"), 0, roll="forward", busdaycal=cal)
         out[ok] = rolled.astype(np.int64)
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 @functools.lru_cache(maxsize=64)

@@ -68,7 +68,7 @@ from kpicore.model import (
     Payment,
 )
 from kpicore.money import Money
-from kpicore.results import fields_to_dict, freeze
+from kpicore.results import Result, freeze
 
 __all__ = [
     "DEFAULT_IXC_VOCABULARY",
@@ -327,8 +327,8 @@ def _flag_map(value: Mapping[str, bool]) -> Mapping[str, bool]:
     return out
 
 
-@attrs.frozen
-class IxcVocabulary:
+@attrs.frozen(repr=False)
+class IxcVocabulary(Result):
     """The IXC codes and what they mean in kpicore: override any table.
 
     Parameters
@@ -384,10 +384,6 @@ class IxcVocabulary:
         factory=lambda: {"F": "individual", "J": "company"},
         converter=_kind_map,
     )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 #: The IXC Provedor codes as documented (see :class:`IxcVocabulary`).
@@ -522,8 +518,8 @@ def ixc_rows(data: object) -> list[Row]:
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen
-class IxcRejected:
+@attrs.frozen(repr=False)
+class IxcRejected(Result):
     """One IXC row that could not be mapped (``errors="report"``).
 
     Attributes
@@ -559,13 +555,9 @@ class IxcRejected:
             )
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class IxcImport(Generic[_T]):
+@attrs.frozen(repr=False)
+class IxcImport(Result, Generic[_T]):
     """Mapped records, the rows rejected and the counts of everything read.
 
     Attributes
@@ -583,10 +575,6 @@ class IxcImport(Generic[_T]):
     records: tuple[_T, ...]
     rejected: tuple[IxcRejected, ...]
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _check_errors(errors: object) -> Errors:
@@ -833,8 +821,8 @@ def billing_mode_from_ixc(row: Row, *, row_index: int | None = None) -> BillingM
     return None
 
 
-@attrs.frozen
-class BillingModes:
+@attrs.frozen(repr=False)
+class BillingModes(Result):
     """Result of :func:`billing_modes_from_ixc`.
 
     Attributes
@@ -851,10 +839,6 @@ class BillingModes:
     modes: Mapping[str, BillingMode] = attrs.field(converter=freeze)
     conflicting: tuple[str, ...]
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def billing_modes_from_ixc(rows: object) -> BillingModes:

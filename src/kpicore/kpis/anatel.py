@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Final
 
 import attrs
 import numpy as np
@@ -61,7 +61,7 @@ from kpicore.kpis.contacts import is_usable_contact
 from kpicore.kpis.dunning import DunningSchedule, rgc_2014_schedule, rgc_2023_schedule
 from kpicore.model import Customer, customers_by_id
 from kpicore.periods import Freq, to_ns
-from kpicore.results import Breakdown, fields_to_dict, freeze, plain
+from kpicore.results import Breakdown, Result, freeze, plain
 
 __all__ = [
     "ANATEL_ISSUES",
@@ -89,8 +89,8 @@ ANATEL_ISSUES: Final[Mapping[str, str]] = freeze(
 )
 
 
-@attrs.frozen
-class AnatelRules:
+@attrs.frozen(repr=False)
+class AnatelRules(Result):
     """The minimum waits of an Anatel resolution, as a dunning schedule.
 
     Attributes
@@ -115,10 +115,6 @@ class AnatelRules:
     schedule: DunningSchedule
     notice_level: int
     notice_min_days: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def anatel_rules(name: str = "rgc_2023", *, notice_min_days: int = 1) -> AnatelRules:
@@ -175,8 +171,8 @@ def _resolve(rules: AnatelRules | str) -> AnatelRules:
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen
-class AnatelFlag:
+@attrs.frozen(repr=False)
+class AnatelFlag(Result):
     """One action (letter) that breaks the rules.
 
     Attributes
@@ -201,13 +197,9 @@ class AnatelFlag:
     earliest_allowed: _dt.date | None
     issues: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class AnatelComplianceGroup:
+@attrs.frozen(repr=False)
+class AnatelComplianceGroup(Result):
     """Compliance of the actions of one group.
 
     Attributes
@@ -233,13 +225,9 @@ class AnatelComplianceGroup:
     violations: int
     compliance_rate: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class AnatelCompliance:
+@attrs.frozen(repr=False)
+class AnatelCompliance(Result):
     """Result of :func:`anatel_compliance`.
 
     Attributes
@@ -276,10 +264,6 @@ class AnatelCompliance:
     contacts_checked: bool
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[AnatelComplianceGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 # --------------------------------------------------------------------------- computation

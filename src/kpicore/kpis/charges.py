@@ -25,14 +25,14 @@ import contextlib
 import datetime as _dt
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import attrs
 
 from kpicore.bankcalendar import BankCalendar, check_calendar
 from kpicore.errors import InvalidParameterError, InvalidRecordError
 from kpicore.money import Money
-from kpicore.results import fields_to_dict
+from kpicore.results import Result
 
 __all__ = ["MAX_JUROS_MONTHLY", "MAX_MULTA", "LateCharges", "late_charges"]
 
@@ -81,8 +81,8 @@ def _round_half_up(value: Fraction) -> int:
     return q + (1 if 2 * r >= value.denominator else 0)
 
 
-@attrs.frozen
-class LateCharges:
+@attrs.frozen(repr=False)
+class LateCharges(Result):
     """Result of :func:`late_charges`.
 
     Attributes
@@ -125,10 +125,6 @@ class LateCharges:
     def charges(self) -> Money:
         """``multa + juros``."""
         return self.multa + self.juros
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def late_charges(

@@ -69,7 +69,7 @@ from kpicore.kpis._promises import BROKEN, KEPT, PENDING, event_minor, promise_s
 from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_date
-from kpicore.results import Breakdown, fields_to_dict, freeze
+from kpicore.results import Breakdown, Result, freeze
 
 __all__ = [
     "RIGHT_PARTY_OUTCOMES",
@@ -118,8 +118,8 @@ def _bucket_keys(edges: tuple[int, ...]) -> list[str]:
 # =========================================================================== promises
 
 
-@attrs.frozen
-class PromisePerformanceGroup:
+@attrs.frozen(repr=False)
+class PromisePerformanceGroup(Result):
     """Promises to pay of one group.
 
     Attributes
@@ -163,13 +163,9 @@ class PromisePerformanceGroup:
             broken_by_age=_merge.add_counts(self.broken_by_age, other.broken_by_age),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class PromisePerformance:
+@attrs.frozen(repr=False)
+class PromisePerformance(Result):
     """Result of :func:`promise_performance`.
 
     Attributes
@@ -205,10 +201,6 @@ class PromisePerformance:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, PromisePerformanceGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def promise_performance(
@@ -337,8 +329,8 @@ def promise_performance(
 # =========================================================================== contacts
 
 
-@attrs.frozen
-class ContactPerformanceGroup:
+@attrs.frozen(repr=False)
+class ContactPerformanceGroup(Result):
     """Contact attempts of one group.
 
     Attributes
@@ -400,13 +392,9 @@ class ContactPerformanceGroup:
             self.contacts_on_recovered + other.contacts_on_recovered,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class ContactPerformance:
+@attrs.frozen(repr=False)
+class ContactPerformance(Result):
     """Result of :func:`contact_performance`.
 
     Attributes
@@ -431,10 +419,6 @@ class ContactPerformance:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, ContactPerformanceGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _outcomes(values: Iterable[str]) -> frozenset[str]:
@@ -600,8 +584,8 @@ def contact_performance(
 # =========================================================================== recovery
 
 
-@attrs.frozen
-class DunningRecoveryGroup:
+@attrs.frozen(repr=False)
+class DunningRecoveryGroup(Result):
     """Recovery after each dunning step, in one group.
 
     Attributes
@@ -635,13 +619,9 @@ class DunningRecoveryGroup:
             },
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DunningRecovery:
+@attrs.frozen(repr=False)
+class DunningRecovery(Result):
     """Result of :func:`recovery_by_dunning_level`.
 
     Attributes
@@ -666,10 +646,6 @@ class DunningRecovery:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, DunningRecoveryGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def recovery_by_dunning_level(

@@ -163,12 +163,30 @@ def demo(*, invoices: int = 5_000, customers: int = 800, seed: int = 7) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m kpicore``."""
-    parser = argparse.ArgumentParser(prog="python -m kpicore", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="print a KPI report on deterministic synthetic data")
-    p_demo.add_argument("--invoices", type=int, default=5_000)
-    p_demo.add_argument("--customers", type=int, default=800)
-    p_demo.add_argument("--seed", type=int, default=7)
+    parser = argparse.ArgumentParser(
+        prog="python -m kpicore",
+        description=(
+            "kpicore command line. 'python -m kpicore demo' prints a KPI report on a"
+            " deterministic synthetic portfolio: the same output on every machine, as of a"
+            " fixed date (no clock read)."
+        ),
+        epilog="Documentation: the 'Getting started' and 'KPI reference' pages of the docs.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p_demo = sub.add_parser(
+        "demo",
+        help="print a KPI report on deterministic synthetic data",
+        description="Print a KPI report on a deterministic synthetic portfolio.",
+    )
+    p_demo.add_argument(
+        "--invoices", type=int, default=5_000, help="number of invoices (default: 5000)"
+    )
+    p_demo.add_argument(
+        "--customers", type=int, default=800, help="number of customers (default: 800)"
+    )
+    p_demo.add_argument(
+        "--seed", type=int, default=7, help="random seed of the synthetic data (default: 7)"
+    )
     args = parser.parse_args(argv)
     commands: dict[str, Callable[[], None]] = {
         "demo": lambda: demo(invoices=args.invoices, customers=args.customers, seed=args.seed),

@@ -25,14 +25,14 @@ the columnar log).
 
 References
 ----------
-Definitions and worked numbers: ``/work/shared/notes/ar-kpi-definitions.md``
-sections 1 (DSO), 2 (CEI) and 8 (disagreements, here parameters). Source
-keys: [CGA] CreditGuru, [CRF] Credit Research Foundation, [JDE]/[JDEC]/[JDEA]
-Oracle JD Edwards, [HFM] Oracle Hyperion Financial Management, [ANA] Anaplan
-community, [BENJI] Benjipays, [HACK] The Hackett Group, [WIZ] wizedu,
-[CGC] CreditGuru CEI, [ORAC] Oracle EBS, [PSH] PeopleSoft, [SNOW] weighted
-days-to-pay calculator, [CODAT] Codat, [M3] Infor M3, [TT] transtutors,
-[SAPBW] SAP BW.
+Definitions and worked numbers (titles and URLs: the documentation's
+References page; where the sources disagree, the choice is a parameter). Source
+keys: [CGA]_ CreditGuru, [CRF]_ Credit Research Foundation, [JDE]_/[JDEC]_/[JDEA]_
+Oracle JD Edwards, [HFM]_ Oracle Hyperion Financial Management, [ANA]_ Anaplan
+community, [BENJI]_ Benjipays, [HACK]_ The Hackett Group, [WIZ]_ wizedu,
+[CGC]_ CreditGuru CEI, [ORAC]_ Oracle EBS, [PSH]_ PeopleSoft, [SNOW]_ weighted
+days-to-pay calculator, [CODAT]_ Codat, [M3]_ Infor M3, [TT]_ transtutors,
+[SAPBW]_ SAP BW.
 """
 
 from __future__ import annotations
@@ -144,11 +144,11 @@ def standard_dso_from_totals(
 
     Notes
     -----
-    ``DSO = AR / credit sales × days`` [CGA]. The CRF quarterly form
+    ``DSO = AR / credit sales × days`` [CGA]_. The CRF quarterly form
     ``(AR_m1 + AR_m2 + AR_m3) × 30 / quarter sales`` is this formula with the
-    three month-end balances averaged and ``days = 90`` [CRF]; SAP BW and
-    Oracle use the end balance × 30 / the previous month's sales [SAPBW]
-    [ORAC]; JD Edwards the end balance × 90 / three months' sales [JDE].
+    three month-end balances averaged and ``days = 90`` [CRF]_; SAP BW and
+    Oracle use the end balance × 30 / the previous month's sales [SAPBW]_
+    [ORAC]_; JD Edwards the end balance × 90 / three months' sales [JDE]_.
 
     Examples
     --------
@@ -182,7 +182,7 @@ def best_possible_dso_from_totals(
 
     Notes
     -----
-    ``BPDSO = current AR / credit sales × days`` [CGA][HACK][CRF]. None when
+    ``BPDSO = current AR / credit sales × days`` [CGA]_ [HACK]_ [CRF]_. None when
     ``sales <= 0``.
 
     Examples
@@ -200,7 +200,7 @@ def average_days_delinquent_from_totals(dso: Number, best_possible_dso: Number) 
 
     Notes
     -----
-    [CGA]; JD Edwards calls it Delinquent DSO [JDE].
+    [CGA]_; JD Edwards calls it Delinquent DSO [JDE]_.
 
     Examples
     --------
@@ -245,8 +245,8 @@ def countback_dso_from_totals(
     monthly_sales : sequence of numbers
         Sales of the current month first, then earlier months.
     days_in_months : sequence of numbers or number, default 30
-        Days of each month (actual days [HFM][ANA]) or one number for all
-        (30-day months [BENJI]).
+        Days of each month (actual days [HFM]_ [ANA]_) or one number for all
+        (30-day months [BENJI]_).
 
     Returns
     -------
@@ -260,7 +260,7 @@ def countback_dso_from_totals(
     Subtract the current month's sales from the receivables and count its
     days; continue with earlier months while the remainder exceeds the
     month's sales; the last month adds ``remainder / sales × days``. The walk
-    stops at a month with sales ≤ 0 [HFM]; when the receivables exceed all
+    stops at a month with sales ≤ 0 [HFM]_; when the receivables exceed all
     the months given, the result is the days of all the months walked (a
     lower bound; :func:`countback_dso` reports ``history_exhausted``).
 
@@ -314,7 +314,7 @@ def cei_from_totals(
         Credit sales of the period.
     months : int, optional
         Divide ``sales`` by the number of months first (the CRF / CreditGuru /
-        Oracle EBS monthly form); None: full-period sales [WIZ].
+        Oracle EBS monthly form); None: full-period sales [WIZ]_.
 
     Returns
     -------
@@ -324,8 +324,8 @@ def cei_from_totals(
     Notes
     -----
     ``CEI = (BegAR + S − EndTotalAR) / (BegAR + S − EndCurrentAR) × 100``
-    [CRF][CGC][ORAC]. The notes' disagreement 4: S = sales / N months
-    [CGC][CRF] vs full-period sales [WIZ], 55.9 % vs 79.63 % on the same data.
+    [CRF]_ [CGC]_ [ORAC]_. The sources disagree on S: sales / N months
+    [CGC]_ [CRF]_ vs full-period sales [WIZ]_, 55.9 % vs 79.63 % on the same data.
 
     Examples
     --------
@@ -378,8 +378,8 @@ def weighted_average_days(
     Notes
     -----
     WADL with days late and invoice (or paid, or receipt) amounts as the
-    weights [ORAC][PSH][JDEA]; weighted days to pay with days to pay [SNOW]
-    [CODAT].
+    weights [ORAC]_ [PSH]_ [JDEA]_; weighted days to pay with days to pay [SNOW]_
+    [CODAT]_.
 
     Examples
     --------
@@ -494,8 +494,8 @@ def invoice_dso(
     *Invoice Generated* of invoice ``i`` (Celonis-style ``CALC_THROUGHPUT``
     from the first occurrence to the first end after it, as
     :meth:`EventLog.case_durations`); the summary averages over invoices
-    [M3] ("Per-invoice DSO (days to pay)" in the notes). Codat counts only
-    fully paid invoices [CODAT]: use ``until="settlement"``. An end at the
+    [M3]_ (days to pay: invoice date to final payment). Codat counts only
+    fully paid invoices [CODAT]_: use ``until="settlement"``. An end at the
     very instant of the issue counts (0 days).
 
     Examples
@@ -868,11 +868,11 @@ def standard_dso(
         (calendar months when ``as_of`` is a month end).
     days_basis : {"actual", 360, 365}
         Days of the period: the actual calendar days, 30 per month (360-day
-        year), or 365/12 per month [TT].
+        year), or 365/12 per month [TT]_.
     receivables : {"end", "average"}
         Numerator: receivables at the end of the period, or the average of
         the ``months`` month-end balances (``as_of``, one month earlier, ...)
-        as the CRF quarterly form [CRF].
+        as the CRF quarterly form [CRF]_.
     by : str, callable or sequence, optional
         Split by a dimension.
     tz : tzinfo, optional
@@ -887,11 +887,11 @@ def standard_dso(
 
     Notes
     -----
-    ``DSO = AR / credit sales × days`` [CGA]. AR = sum of the open amounts
+    ``DSO = AR / credit sales × days`` [CGA]_. AR = sum of the open amounts
     (amount − payments, 0 once settled or written off) of invoices issued
     before the end of ``as_of``; credit sales = amounts of the invoices
     issued in the period (gross: credit notes, allowances and refunds are not
-    netted, disagreement 1 in the notes). Invoices without an amount or a
+    netted; the sources disagree on this). Invoices without an amount or a
     currency are left out and counted in ``coverage``.
 
     Examples
@@ -934,7 +934,7 @@ def best_possible_dso(
     ----------
     current_within : int, default 0
         An open invoice is *current* when ``as_of − due date ≤ current_within``
-        days: 0 = not yet past due [CRF][HACK]; 30 [VCALC] or 60 [GAV] for the
+        days: 0 = not yet past due [CRF]_ [HACK]_; 30 [VCALC]_ or 60 [GAV]_ for the
         looser readings (disagreement 3). Invoices without a due date are not
         current (counted in ``coverage["missing_due_date"]``).
     data, as_of, months, days_basis, receivables, by, tz, customers, roles, activity_map
@@ -947,7 +947,7 @@ def best_possible_dso(
 
     Notes
     -----
-    ``BPDSO = current AR / credit sales × days`` [CGA][HACK]. An invoice due
+    ``BPDSO = current AR / credit sales × days`` [CGA]_ [HACK]_. An invoice due
     on ``as_of`` itself is current.
 
     Examples
@@ -1059,8 +1059,8 @@ def average_days_delinquent(
 
     Notes
     -----
-    ``ADD = DSO − BPDSO = past-due AR / credit sales × days`` [CGA]; JD
-    Edwards' Delinquent DSO [JDE].
+    ``ADD = DSO − BPDSO = past-due AR / credit sales × days`` [CGA]_; JD
+    Edwards' Delinquent DSO [JDE]_.
 
     Examples
     --------
@@ -1185,7 +1185,7 @@ def countback_dso(
     max_months : int, default 24
         How far back the walk may go.
     days_basis : {"actual", 360}
-        Actual days of each month [HFM][ANA] or 30-day months [BENJI][HIGH].
+        Actual days of each month [HFM]_ [ANA]_ or 30-day months [BENJI]_ [HIGH]_.
     by, tz, customers, roles, activity_map
         See :func:`standard_dso`.
 
@@ -1342,8 +1342,8 @@ def collection_effectiveness_index(
         Last day of the period.
     months : int, default 3
     sales_basis : {"per_month", "full"}
-        ``S`` = the period's credit sales ÷ ``months`` [CRF][CGC][ORAC], or the
-        full period's sales [WIZ] (disagreement 4).
+        ``S`` = the period's credit sales ÷ ``months`` [CRF]_ [CGC]_ [ORAC]_, or the
+        full period's sales [WIZ]_ (disagreement 4).
     current_within : int, default 0
         Days past due still counted as current (see :func:`best_possible_dso`).
     by, tz, customers, roles, activity_map
@@ -1434,7 +1434,7 @@ class TimingFigure:
     average_days_to_pay : float or None
         Unweighted mean of settled date − issue date.
     weighted_days_to_pay : float or None
-        ``Σ(w × days to pay) / Σ w`` [SNOW]. Equal to WADP when days late
+        ``Σ(w × days to pay) / Σ w`` [SNOW]_. Equal to WADP when days late
         are signed.
     weight_total : Money or None
         ``Σ w`` (None for ``weight="none"``).
@@ -1503,11 +1503,11 @@ def payment_timing(
     as_of : date or aware datetime, optional
         Invoices settled before it (None: all settled invoices).
     weight : {"invoice_amount", "paid_amount", "none"}
-        Weights: the invoice amount [SNOW][ORAC], the amount paid (as of
-        ``as_of``, overpayments included) [CODAT][JDEA], or 1 per invoice.
+        Weights: the invoice amount [SNOW]_ [ORAC]_, the amount paid (as of
+        ``as_of``, overpayments included) [CODAT]_ [JDEA]_, or 1 per invoice.
     signed : bool, default False
         Days late as ``settled − due`` with negatives for early payment
-        [JDEA]; default clamped at 0 [DATA] (disagreement 6).
+        [JDEA]_; default clamped at 0 [DATA]_ (disagreement 6).
     by : optional
         Split by a dimension; ``freq`` splits by the settlement period.
     freq : {"day", "week", "month", "quarter", "year"}, optional
@@ -1522,11 +1522,11 @@ def payment_timing(
 
     Notes
     -----
-    Population: fully paid (settled) invoices [CODAT][JDEA] (disagreement 8);
+    Population: fully paid (settled) invoices [CODAT]_ [JDEA]_ (disagreement 8);
     written-off ones are left out and counted. Days are calendar days between
     dates (the settlement instant's date in ``tz`` and the due / issue date).
     ``WADL = Σ(w × days late)/Σ w``, ``WAT = Σ(w × terms)/Σ w``,
-    ``WADP = WAT + WADL`` [ORAC][PSH]. Weights are money, so every figure is
+    ``WADP = WAT + WADL`` [ORAC]_ [PSH]_. Weights are money, so every figure is
     per currency.
 
     Examples

@@ -137,7 +137,7 @@ def disputes(log: EventLog, p: Params) -> TaskResult:
 
 
 _BUCKET_KEYS = {"current": "current", "1-30": "d1_30", "31-60": "d31_60", "61-90": "d61_90",
-                "90+": "d90_plus"}  # fmt: skip
+                "91+": "d90_plus"}  # fmt: skip
 
 
 def aging(log: EventLog, p: Params) -> TaskResult:

@@ -17,8 +17,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 import kpicore as kc
 
 DEFAULT = Path(__file__).resolve().parent / "data" / "ibm-accounts-receivable.csv"
@@ -68,8 +66,20 @@ def report(invoices: list[kc.Invoice], expected: dict[str, tuple[int, int]]) -> 
     )
     print(f"{log.n_cases:,} invoices, {log.n_events:,} events")
     print(f"Days to settle: mean {settle.summary.mean:.2f}, median {settle.summary.median:.1f}")
-    n_late = int(np.count_nonzero(late.days > 0))
-    print(f"Late invoices: {n_late:,}; days late mean {late.summary.mean:.2f}")
+    lp = kc.late_payments(log).figures
+    n_late = lp.late_count
+    share_count = 100 * (lp.count_share or 0.0)
+    share_amount = 100 * (lp.amount_share["USD"] or 0.0)
+    print(
+        f"Paid late: {n_late:,} of {lp.settled_count:,} invoices ({share_count:.1f}%),"
+        f" {lp.late_amount['USD'].format()} ({share_amount:.1f}% of the amount)"
+    )
+    print(
+        f"Days late: {lp.total_days_late:,} in total; late payers {lp.average_days_late:.2f} on"
+        f" average; all settled invoices {late.summary.mean:.2f}"
+    )
+    bins = ", ".join(f"{k} {v}" for k, v in lp.days_to_settle_bins.items())
+    print(f"Days to settle by range: {bins}")
     print(f"Invoices whose days differ from the file's DaysToSettle/DaysLate: {mismatches}")
 
     as_of = date(2013, 6, 30)

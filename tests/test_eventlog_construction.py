@@ -95,7 +95,7 @@ def test_repr_and_equality() -> None:
     assert a == b
     assert a != c
     assert a.__eq__(1) is NotImplemented
-    assert "1 events, 1 cases" in repr(a)
+    assert "1 event, 1 case, 1 activity" in repr(a)
 
 
 def test_pm4py_named_dict_with_resource() -> None:

@@ -117,7 +117,7 @@ def test_to_jsonable_and_breakdown_mapping() -> None:
     assert b.to_dict() == {
         "by": "currency",
         "freq": None,
-        "groups": {"BRL": {"amount": "1.50", "currency": "BRL"}},
+        "groups": {"BRL": {"amount": 1.5, "minor": 150, "currency": "BRL"}},
     }
     stamp = dt.datetime(2024, 1, 2, 3, 4, tzinfo=dt.UTC)
     assert to_jsonable((stamp, float("nan"), np.int64(3), Period.quarter(2024, 2))) == [

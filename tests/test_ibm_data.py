@@ -145,7 +145,7 @@ def _aging_expected(rows: list[Row], as_of: dt.date) -> tuple[dict[str, int], di
     """Open invoices and cents per aging bucket as of D, from the CSV alone."""
     # open as of D iff InvoiceDate <= D < SettledDate (the data README); age from DueDate
     edges = (0, 30, 60, 90)
-    keys = ["current", "1-30", "31-60", "61-90", "90+"]
+    keys = ["current", "1-30", "31-60", "61-90", "91+"]
     counts = dict.fromkeys(keys, 0)
     cents = dict.fromkeys(keys, 0)
     for r in rows:

@@ -166,3 +166,31 @@ def test_shuffled_log_gives_the_same_table() -> None:
     shuffled = EventLog.from_columns(mixed, attributes="all", order="lifecycle_rank")
     a = case_table(base, as_of=date(2024, 9, 30)).to_dict()
     assert a == case_table(shuffled, as_of=date(2024, 9, 30)).to_dict()
+
+
+def test_to_pandas_is_numeric_exact_and_time_zone_aware() -> None:
+    custs = [Customer("C1", "Ana Lima", credit_limit=Money.of(500, "BRL"))]
+    invs = [
+        Invoice(
+            "F-1",
+            "C1",
+            "2024-03-01",
+            "2024-03-10",
+            Money.of("99.90", "BRL"),
+            payments=[Payment("2024-03-21T13:30:00Z", Money.of("99.90", "BRL"))],
+        ),
+        Invoice("F-2", "C9", "2024-03-02", "2024-03-12", Money.of("1234.56", "BRL")),
+    ]
+    table = case_table(invs, customers=custs, as_of=date(2024, 3, 31))
+    assert table.tables[0] == "invoices"
+    df = table.to_pandas()
+    # exact minor units beside a float for plotting; no Decimal objects in the frame
+    assert df["InvoiceAmount_minor"].tolist() == [9990, 123456]
+    assert df["InvoiceAmount"].tolist() == [99.9, 1234.56]
+    assert df["CreditLimit_minor"].tolist()[0] == 50000
+    assert pd.isna(df["CreditLimit"].iloc[1])  # unknown customer: no limit
+    assert not any(isinstance(v, Decimal) for col in df.columns for v in df[col].tolist())
+    # the last event keeps its instant and its zone (UTC)
+    assert df["LastDataUpdate"].iloc[0] == pd.Timestamp("2024-03-21T13:30:00Z")
+    assert str(df["LastDataUpdate"].dt.tz) == "UTC"
+    assert df["InvoiceNumber"].tolist() == ["F-1", "F-2"]

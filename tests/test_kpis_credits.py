@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import credit_strategy
 
-from kpicore.errors import InvalidParameterError, InvalidRecordError
+from kpicore.errors import InvalidParameterError, InvalidRecordError, KpiError
 from kpicore.kpis.credits import cancelled_credits, credit_frequency, credit_utilisation
 from kpicore.model import Credit, CreditStatus, Customer
 from kpicore.money import Money, totals_by_currency
@@ -89,6 +89,8 @@ def test_cancelled_default_statuses() -> None:
         "ended_after_as_of": 0,
     }
     assert r.groups is None
+    # none of them records why it ended: all under None, none dropped
+    assert {k: g.count for k, g in r.by_cancellation_reason.items()} == {None: 4}
 
 
 def test_cancelled_including_expired() -> None:
@@ -205,8 +207,8 @@ def test_cancelled_by_customer_attribute() -> None:
 def test_cancelled_to_dict() -> None:
     d = cancelled_credits(CREDITS, freq="month").to_dict()
     json.dumps(d)
-    assert d["value"]["BRL"] == {"amount": "72.00", "currency": "BRL"}
-    assert d["groups"]["groups"]["2024-02"]["value"]["BRL"]["amount"] == "60.00"
+    assert d["value"]["BRL"] == {"amount": 72.0, "minor": 7200, "currency": "BRL"}
+    assert d["groups"]["groups"]["2024-02"]["value"]["BRL"]["minor"] == 6000
     assert d["statuses"] == ["cancelled", "refunded"]
 
 
@@ -419,3 +421,106 @@ def test_property_utilisation_and_frequency(
     assert f.groups is not None
     assert sum(g.count for g in f.groups.values()) == f.count
     assert sum(g.count for g in u.groups.values()) == u.count
+
+
+# ---------------------------------------------------------------------------------------
+# cancellation reason and date of use
+# ---------------------------------------------------------------------------------------
+
+REASONED = [
+    # granted as a bonus, cancelled because the contract ended: unused 40.00
+    Credit("R1", "C1", brl("50.00"), brl("10.00"), "2024-01-05", "cancelled",
+           cancelled_at="2024-02-01", reason="bônus", cancellation_reason="contrato cancelado",
+           used_at="2024-01-20"),
+    # granted as a bonus, refunded at the customer's request: unused 25.00
+    Credit("R2", "C2", brl("25.00"), brl("0"), "2024-01-10", "refunded",
+           cancelled_at="2024-02-03", reason="bônus", cancellation_reason="pedido do cliente"),
+    # granted for an outage, cancelled because the contract ended: unused 5.00
+    Credit("R3", "C3", brl("30.00"), brl("25.00"), "2024-01-10", "cancelled",
+           cancelled_at="2024-03-01", reason="queda de sinal",
+           cancellation_reason="contrato cancelado", used_at="2024-02-15"),
+    # cancelled without a recorded reason: unused 8.00
+    Credit("R4", "C3", brl("8.00"), brl("0"), "2024-01-10", "cancelled",
+           cancelled_at="2024-03-02", reason="queda de sinal"),
+    # used up: not ended
+    Credit("R5", "C1", brl("9.00"), brl("9.00"), "2024-01-10", "used", used_at="2024-01-11"),
+]  # fmt: skip
+
+
+def test_cancelled_credits_grouped_by_their_own_cancellation_reason() -> None:
+    r = cancelled_credits(REASONED)
+    assert (r.count, dict(r.value)) == (4, {"BRL": brl("78.00")})
+    got = {k: (g.count, str(g.value["BRL"])) for k, g in r.by_cancellation_reason.items()}
+    # R1 40.00 + R3 5.00; R2 25.00; R4 (no reason) 8.00 -- None last
+    assert got == {
+        "contrato cancelado": (2, "BRL 45.00"),
+        "pedido do cliente": (1, "BRL 25.00"),
+        None: (1, "BRL 8.00"),
+    }
+    assert list(r.by_cancellation_reason) == ["contrato cancelado", "pedido do cliente", None]
+    # by= the cancellation reason gives the same split; by="reason" is the grant reason
+    by_cancel = cancelled_credits(REASONED, by="cancellation_reason").groups
+    assert by_cancel is not None
+    assert {k: g.count for k, g in by_cancel.items()} == {
+        k: g.count for k, g in r.by_cancellation_reason.items()
+    }
+    by_grant = cancelled_credits(REASONED, by="reason").groups
+    assert by_grant is not None
+    assert {k: str(g.value["BRL"]) for k, g in by_grant.items()} == {
+        "bônus": "BRL 65.00",  # R1 40 + R2 25
+        "queda de sinal": "BRL 13.00",  # R3 5 + R4 8
+    }
+    json.dumps(r.to_dict())
+    assert r.to_dict()["by_cancellation_reason"]["groups"]["None"]["count"] == 1
+
+
+def test_cancelled_by_reason_as_of_and_partition() -> None:
+    # by 1 March (end of day): R1, R2, R3; R4 ended on 2 March
+    r = cancelled_credits(REASONED, as_of=date(2024, 3, 1))
+    assert {k: g.count for k, g in r.by_cancellation_reason.items()} == {
+        "contrato cancelado": 2,
+        "pedido do cliente": 1,
+    }
+    assert sum(g.count for g in r.by_cancellation_reason.values()) == r.count
+    assert r.coverage["ended_after_as_of"] == 1
+
+
+def test_credit_carries_cancellation_reason_and_used_at() -> None:
+    cr = REASONED[0]
+    assert (cr.reason, cr.cancellation_reason) == ("bônus", "contrato cancelado")
+    assert cr.used_at == datetime(2024, 1, 20, tzinfo=UTC)
+    assert REASONED[4].used_at == datetime(2024, 1, 11, tzinfo=UTC)
+    assert REASONED[1].used_at is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        # a cancellation reason on a credit that has not ended
+        ({"status": "open", "cancellation_reason": "x"}, "cancellation_reason"),
+        ({"status": "used", "cancellation_reason": "x"}, "cancellation_reason"),
+        # a date of use on a credit with nothing used
+        ({"used_amount": brl("0"), "used_at": "2024-01-20"}, "used_at"),
+        # used before it was granted, or after it ended
+        ({"used_at": "2024-01-04"}, "used_at"),
+        (
+            {"status": "cancelled", "cancelled_at": "2024-02-01", "used_at": "2024-02-02"},
+            "used_at",
+        ),
+        ({"used_at": "2024-01-20T10:00:00"}, "used_at"),  # naive
+        (
+            {"status": "cancelled", "cancelled_at": "2024-02-01", "cancellation_reason": 7},
+            "cancellation_reason",
+        ),
+    ],
+)
+def test_credit_cancellation_reason_and_used_at_validation(
+    kwargs: dict[str, Any], field: str
+) -> None:
+    base: dict[str, Any] = {
+        "id": "V1", "customer_id": "C1", "amount": brl("50.00"), "used_amount": brl("10.00"),
+        "issued_at": "2024-01-05", "status": "open",
+    }  # fmt: skip
+    base.update(kwargs)
+    with pytest.raises(KpiError, match=f"'V1'.*'{field}'"):
+        Credit(**base)

@@ -24,6 +24,7 @@ from kpicore.kpis.dso import (
     collection_effectiveness_index,
     countback_dso,
     countback_dso_from_totals,
+    countback_walk_from_totals,
     invoice_dso,
     payment_timing,
     standard_dso,
@@ -70,22 +71,35 @@ def test_hfm_countback() -> None:
     # (31) Apr 2,250 (30). Working: 12,000 − 2,500 − 1,750 − 2,250 − 2,500 − 2,000 = 1,000 left
     # after 153 days; 1,000/2,250 × 30 = 13.33 -> 166.33. The published table's last row reads
     # 2,000/2,250 (26.7) and totals 179.7, which is what AR 13,000 gives.
-    sales = [2_500, 1_750, 2_250, 2_500, 2_000, 2_250]
+    sales = [2_500, 1_750, 2_250, 2_500, 2_000, 2_250]  # as published: newest first
     days = [30, 31, 31, 30, 31, 30]
-    assert countback_dso_from_totals(12_000, sales, days) == pytest.approx(153 + 1000 / 2250 * 30)
-    assert round(countback_dso_from_totals(13_000, sales, days), 1) == 179.7  # type: ignore[arg-type]
+    got = countback_dso_from_totals(12_000, sales, days, order="newest_first")
+    assert got == pytest.approx(153 + 1000 / 2250 * 30)
+    got = countback_dso_from_totals(13_000, sales, days, order="newest_first")
+    assert round(got, 1) == 179.7  # type: ignore[arg-type]
+    # the default order is oldest first: the same table reversed gives the same days
+    assert countback_dso_from_totals(13_000, sales[::-1], days[::-1]) == pytest.approx(
+        153 + 2000 / 2250 * 30
+    )
 
 
 def test_anaplan_countback_129() -> None:
     # AR 2,000; Jan 200 (31), Dec 400 (31), Nov 600 (30), Oct 700 (31), Sep 500 (30):
     # 31 + 31 + 30 + 31 + 100/500 × 30 = 129 [ANA]
-    got = countback_dso_from_totals(2_000, [200, 400, 600, 700, 500], [31, 31, 30, 31, 30])
+    got = countback_dso_from_totals(2_000, [500, 700, 600, 400, 200], [30, 31, 30, 31, 31])
     assert got == 129.0
+    newest = countback_dso_from_totals(
+        2_000, [200, 400, 600, 700, 500], [31, 31, 30, 31, 30], order="newest_first"
+    )
+    assert newest == 129.0
 
 
 def test_benjipays_countback_73_71() -> None:
     # 30-day months: 212,000 − 100,000 − 80,000 = 32,000 -> 60 + 32/70 × 30 = 73.71 [BENJI]
-    assert round(countback_dso_from_totals(212_000, [100_000, 80_000, 70_000], 30), 2) == 73.71  # type: ignore[arg-type]
+    # months 1, 2, 3 = 70k, 80k, 100k (oldest first, month 3 the current one)
+    got = countback_dso_from_totals(212_000, [70_000, 80_000, 100_000], 30)
+    assert round(got, 2) == 73.71  # type: ignore[arg-type]
+    assert got == pytest.approx(60 + 32_000 / 70_000 * 30)
 
 
 def test_cga_bpdso_12_and_add_33() -> None:
@@ -96,6 +110,8 @@ def test_cga_bpdso_12_and_add_33() -> None:
 def test_crf_cei_71_54() -> None:
     got = cei_from_totals(12_327_157, 47_881_064, 13_663_598, 7_846_547, months=3)
     assert round(got, 2) == 71.54  # type: ignore[arg-type]
+    # the default is the CRF monthly form over 3 months, as collection_effectiveness_index
+    assert cei_from_totals(12_327_157, 47_881_064, 13_663_598, 7_846_547) == got
 
 
 def test_wiz_cei_55_9_and_79_63() -> None:
@@ -104,8 +120,14 @@ def test_wiz_cei_55_9_and_79_63() -> None:
         3490 / 6240 * 100
     )
     assert round(cei_from_totals(6_200, 10_890, 6_340, 3_590, months=3), 1) == 55.9  # type: ignore[arg-type]
-    # full sales: 10,750 / 13,500
-    assert round(cei_from_totals(6_200, 10_890, 6_340, 3_590), 2) == 79.63  # type: ignore[arg-type]
+    # default: per month over 3 months (the same figure)
+    assert cei_from_totals(6_200, 10_890, 6_340, 3_590) == pytest.approx(3490 / 6240 * 100)
+    # full sales: (6,200 + 10,890 − 6,340) / (6,200 + 10,890 − 3,590) = 10,750 / 13,500
+    full = cei_from_totals(6_200, 10_890, 6_340, 3_590, sales_basis="full")
+    assert full == pytest.approx(10_750 / 13_500 * 100)
+    assert round(full, 2) == 79.63  # type: ignore[arg-type]
+    # months are ignored for the full basis
+    assert cei_from_totals(6_200, 10_890, 6_340, 3_590, months=7, sales_basis="full") == full
 
 
 def test_psh_average_days_late_3_67_weighted_4_0() -> None:
@@ -138,15 +160,56 @@ def test_standard_dso_zero_sales_is_none_not_an_error() -> None:
 def test_countback_edges() -> None:
     assert countback_dso_from_totals(0, [100], [30]) == 0.0
     assert countback_dso_from_totals(-5, [100], [30]) == 0.0
-    # receivables exceed every month: the days of all months (a lower bound)
-    assert countback_dso_from_totals(1_000, [100, 100], [31, 28]) == 59.0
-    # the walk stops at a month without sales (HFM)
-    assert countback_dso_from_totals(1_000, [100, 0, 500], [31, 28, 31]) == 31.0
-    # no sales in the current month: nothing to count back against
-    assert countback_dso_from_totals(1_000, [0, 500], [31, 28]) is None
-    assert countback_dso_from_totals(1_000, [], []) is None
-    # exactly used up: 100 of 100 -> the whole month
-    assert countback_dso_from_totals(100, [100, 50], [31, 28]) == 31.0
+    # exactly used up: 100 of 100 (the current month, oldest first: last) -> the whole month
+    assert countback_dso_from_totals(100, [50, 100], [28, 31]) == 31.0
+
+
+def test_countback_calendar_days_54_33_not_55() -> None:
+    # AR 1,100 at 31 March 2025; March sales 600 (31 d), February 600 (28 d):
+    # 31 + (1,100 − 600)/600 × 28 = 31 + 23.33 = 54.33; with 30-day months 30 + 25 = 55.0
+    sales = [600, 600]  # February, March
+    got = countback_dso_from_totals(1_100, sales, [28, 31])
+    assert got == pytest.approx(31 + 500 / 600 * 28)
+    assert round(got, 2) == 54.33  # type: ignore[arg-type]
+    assert countback_dso_from_totals(1_100, sales, 30) == 55.0
+    # the invoice route's default (calendar days) gives the same 54.33
+    invs = [
+        Invoice("F-2", "C1", "2025-02-10", "2025-03-12", brl(600)),
+        Invoice("F-3", "C1", "2025-03-10", "2025-04-09", brl(500)),
+        Invoice("F-3b", "C1", "2025-03-20", "2025-04-19", brl(100),
+                payments=[Payment("2025-03-25", brl(100))]),
+    ]  # fmt: skip
+    f = countback_dso(invs, as_of=dt.date(2025, 3, 31)).by_currency["BRL"]
+    assert (f.receivables, f.monthly_sales, f.month_days) == (
+        brl(1_100),
+        (brl(600), brl(600)),
+        (28.0, 31.0),
+    )
+    assert f.dso == pytest.approx(got)
+    f30 = countback_dso(invs, as_of=dt.date(2025, 3, 31), days_basis=360).by_currency["BRL"]
+    assert f30.dso == 55.0
+
+
+def test_countback_undeterminable_is_none_with_reason() -> None:
+    # AR 1,000 > 100 + 100 of sales: the months given cannot explain it
+    assert countback_dso_from_totals(1_000, [100, 100], [28, 31]) is None
+    w = countback_walk_from_totals(1_000, [100, 100], [28, 31])
+    assert (w.dso, w.months_used, w.reason) == (None, 2, "history_exhausted")
+    # the case: three 30-day months, AR above all their sales, used to return 90.0
+    assert countback_dso_from_totals(10_000, [1_000, 1_000, 1_000], 30) is None
+    # a month without sales (January) before the receivables are used up, older sales follow
+    w = countback_walk_from_totals(1_000, [500, 0, 100], [31, 31, 28])
+    assert (w.dso, w.months_used, w.reason) == (None, 1, "month_without_sales")
+    # no sales in the current month, nothing older: history exhausted
+    w = countback_walk_from_totals(1_000, [0], [31])
+    assert (w.dso, w.reason) == (None, "history_exhausted")
+    w = countback_walk_from_totals(1_000, [500, 0], [28, 31])
+    assert (w.dso, w.months_used, w.reason) == (None, 0, "month_without_sales")
+    assert countback_walk_from_totals(1_000, [], []).reason == "history_exhausted"
+    # determined: reason None
+    w = countback_walk_from_totals(150, [100, 100], [28, 31])
+    assert (w.dso, w.months_used, w.reason) == (31 + 50 / 100 * 28, 2, None)
+    assert w.to_dict() == {"dso": 45.0, "months_used": 2, "reason": None}
 
 
 def test_cei_zero_denominator_is_none() -> None:
@@ -168,7 +231,13 @@ def test_weighted_average_edges() -> None:
         (lambda: standard_dso_from_totals(1, math.inf, 1), "sales must be finite"),
         (lambda: standard_dso_from_totals(1, 1, True), "days must be a number"),
         (lambda: countback_dso_from_totals(1, [1, 2], [30]), "1 values for 2 months"),
+        (lambda: countback_dso_from_totals(1, [1, "2"], [30, 31]), r"monthly_sales\[1\]"),  # type: ignore[list-item]
+        (lambda: countback_dso_from_totals(1, [1, 2], [30, 0]), r"days_in_months\[1\] = 0"),
+        (lambda: countback_dso_from_totals(1, 5, 30), "monthly_sales must be a sequence"),  # type: ignore[arg-type]
+        (lambda: countback_dso_from_totals(1, [1], 30, order="latest"), "order"),  # type: ignore[arg-type]
         (lambda: cei_from_totals(1, 1, 1, 1, months=0), "months"),
+        (lambda: cei_from_totals(1, 1, 1, 1, months=None), "sales_basis='full'"),  # type: ignore[arg-type]
+        (lambda: cei_from_totals(1, 1, 1, 1, sales_basis="annual"), "sales_basis"),  # type: ignore[arg-type]
         (lambda: weighted_average_days([1], [1, 2]), "1 days for 2 weights"),
         (lambda: weighted_average_days([1], [-1]), "negative"),
         (lambda: weighted_average_days([np.nan], [1]), "finite"),
@@ -445,7 +514,8 @@ def test_standard_dso_by(book: list[Invoice]) -> None:
     assert set(r.groups) == {"C1", "C2"}  # type: ignore[arg-type]
     assert list(r.groups["C2"]) == ["USD"]  # type: ignore[index]
     assert r.groups["C1"]["BRL"].dso == pytest.approx(850 / 1100 * 91)  # type: ignore[index]
-    assert r.to_dict()["by_currency"]["BRL"]["sales"] == {"amount": "1100.00", "currency": "BRL"}
+    sales = r.to_dict()["by_currency"]["BRL"]["sales"]
+    assert sales == {"amount": 1100.0, "minor": 110000, "currency": "BRL"}
 
 
 def test_standard_dso_excludes_invoices_issued_after_as_of(book: list[Invoice]) -> None:
@@ -490,22 +560,55 @@ def test_countback_dso_from_invoices(book: list[Invoice]) -> None:
     assert f.dso == pytest.approx(31 + 29 + 50 / 300 * 31)
     assert f.months_used == 3
     assert not f.history_exhausted
-    assert f.monthly_sales == (brl(600), brl(200), brl(300))
+    assert f.reason is None
+    assert f.monthly_sales == (brl(300), brl(200), brl(600))  # oldest first
     assert f.month_days == (31.0, 29.0, 31.0)
+    assert r.max_months is None
+    assert r.coverage["undetermined"] == 0
     r30 = countback_dso(book, as_of=dt.date(2024, 3, 31), days_basis=360)
     assert r30.by_currency["BRL"].dso == pytest.approx(60 + 50 / 300 * 30)
 
 
 def test_countback_dso_history_exhausted(book: list[Invoice]) -> None:
     # only two months of history allowed: AR 850 > 600 + 200
-    f = countback_dso(book, as_of=dt.date(2024, 3, 31), max_months=2).by_currency["BRL"]
-    assert f.dso == 60.0
+    r = countback_dso(book, as_of=dt.date(2024, 3, 31), max_months=2)
+    f = r.by_currency["BRL"]
+    assert f.dso is None  # not the 60 days walked: undetermined
     assert f.history_exhausted
+    assert f.reason == "history_exhausted"
     assert f.months_used == 2
-    # April has no sales: nothing to count back against
+    assert f.monthly_sales == (brl(200), brl(600))
+    assert (r.max_months, r.months_available) == (2, 2)
+    assert r.coverage["undetermined"] == len([c for c in r.by_currency.values() if c.dso is None])
+    # April has no sales, older months do: the walk stops there (HFM)
     f = countback_dso(book, as_of=dt.date(2024, 4, 30)).by_currency["BRL"]
     assert f.dso is None
-    assert f.history_exhausted
+    assert f.reason == "month_without_sales"
+    assert not f.history_exhausted
+
+
+def test_countback_dso_walks_the_whole_history_by_default() -> None:
+    # 30 monthly invoices of 100, 10 April 2022 .. 10 September 2024, all open: AR 3,000
+    # uses up all 30 months exactly -> the calendar days from 1 April 2022 to 30 September 2024
+    invs = []
+    for k in range(30):
+        year, month = divmod(2022 * 12 + 3 + k, 12)
+        issued = dt.date(year, month + 1, 10)
+        invs.append(inv(f"M-{k}", issued.isoformat(), issued.isoformat(), brl(100)))
+    r = countback_dso(invs, as_of=dt.date(2024, 9, 30))
+    f = r.by_currency["BRL"]
+    assert f.dso == float((dt.date(2024, 10, 1) - dt.date(2022, 4, 1)).days)
+    assert (f.months_used, r.months_available, f.reason) == (30, 30, None)
+    assert f.monthly_sales == (brl(100),) * 30
+    assert f.month_days[:3] == (30.0, 31.0, 30.0)  # April, May, June 2022: oldest first
+    assert sum(f.month_days) == f.dso
+    # the former default stopped at 24 months and returned their days; now: None
+    f24 = countback_dso(invs, as_of=dt.date(2024, 9, 30), max_months=24).by_currency["BRL"]
+    assert (f24.dso, f24.reason, f24.months_used) == (None, "history_exhausted", 24)
+    # one invoice more before the first: one more month available
+    invs.append(inv("M-x", "2022-03-31", "2022-03-31", brl(1)))
+    r = countback_dso(invs, as_of=dt.date(2024, 9, 30))
+    assert r.months_available == 31
 
 
 def test_cei_from_invoices(book: list[Invoice]) -> None:
@@ -735,3 +838,58 @@ def test_synth_columns_and_synth_invoices_agree() -> None:
     )
     assert aging(invs, as_of=as_of).to_dict() == aging(log, as_of=as_of).to_dict()
     assert standard_dso(invs, as_of=as_of).to_dict() == standard_dso(log, as_of=as_of).to_dict()
+
+
+# ============================================================ countback twins agree
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(-50, 5_000),
+    st.lists(st.integers(-20, 1_000), max_size=8),
+    st.lists(st.integers(28, 31), min_size=8, max_size=8),
+)
+def test_countback_orders_agree_and_match_a_walk(
+    ar: int, sales: list[int], days_all: list[int]
+) -> None:
+    days = days_all[: len(sales)]
+    oldest = countback_walk_from_totals(ar, sales, days)
+    newest = countback_walk_from_totals(ar, sales[::-1], days[::-1], order="newest_first")
+    assert oldest == newest
+    # definition: walk back from the current (last) month
+    if ar <= 0:
+        assert oldest.dso == 0.0
+        return
+    remaining, total, expected = float(ar), 0.0, None
+    for s, d in zip(reversed(sales), reversed(days), strict=True):
+        if s <= 0:
+            break
+        if remaining > s:
+            remaining -= s
+            total += d
+            continue
+        expected = total + remaining / s * d
+        break
+    assert oldest.dso == (None if expected is None else pytest.approx(expected))
+    assert (oldest.reason is None) == (oldest.dso is not None)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(invoice_lists(max_size=8, currencies_=("BRL",)))
+def test_countback_invoice_route_equals_its_twin(invoices: list[Invoice]) -> None:
+    as_of = dt.date(2024, 6, 30)
+    for basis in ("actual", 360):
+        f = countback_dso(invoices, as_of=as_of, days_basis=basis).by_currency.get("BRL")
+        if f is None:
+            continue
+        # the twin on the route's own months (oldest first) gives the same DSO; undetermined
+        # on the route stays undetermined on the months it reports
+        w = countback_walk_from_totals(
+            f.receivables.minor, [m.minor for m in f.monthly_sales], list(f.month_days)
+        )
+        if f.reason is None:
+            assert w.dso == pytest.approx(f.dso)
+            assert w.months_used == f.months_used
+        else:
+            assert (f.dso, w.dso) == (None, None)
+            assert f.reason in ("history_exhausted", "month_without_sales")

@@ -233,13 +233,13 @@ def _amounts(b: object) -> dict[str, str]:
 def test_aging_default_buckets(book: list[Invoice]) -> None:
     r = aging(book, as_of=AS_OF)
     got = [(b.key, b.count, _amounts(b)) for b in r.buckets]
-    # current: F-2 50 + F-7 5; 1-30: F-8 8; 31-60: F-1 70 open; 90+: F-3 20 USD
+    # current: F-2 50 + F-7 5; 1-30: F-8 8; 31-60: F-1 70 open; 91+: F-3 20 USD
     assert got == [
         ("current", 2, {"BRL": "BRL 55.00"}),
         ("1-30", 1, {"BRL": "BRL 8.00"}),
         ("31-60", 1, {"BRL": "BRL 70.00"}),
         ("61-90", 0, {}),
-        ("90+", 1, {"USD": "USD 20.00"}),
+        ("91+", 1, {"USD": "USD 20.00"}),
     ]
     assert r.count == 5
     assert r.amount == {"BRL": brl("133.00"), "USD": usd(20)}
@@ -271,7 +271,7 @@ def test_aging_default_buckets(book: list[Invoice]) -> None:
     with pytest.raises(InvalidParameterError, match="no bucket"):
         r.bucket("0-30")
     d = r.to_dict()
-    assert d["buckets"][0]["amount"] == {"BRL": {"amount": "55.00", "currency": "BRL"}}
+    assert d["buckets"][0]["amount"] == {"BRL": {"amount": 55.0, "minor": 5500, "currency": "BRL"}}
 
 
 def test_aging_boundaries() -> None:
@@ -280,7 +280,12 @@ def test_aging_boundaries() -> None:
     invs = [inv(f"A{a}", "2023-01-01", str(AS_OF - dt.timedelta(days=a)), brl(1)) for a in ages]
     r = aging(invs, as_of=AS_OF)
     assert [b.count for b in r.buckets] == [1, 2, 1, 1, 1]
-    assert r.bucket("90+").count == 1  # 91 days: over 90
+    assert r.bucket("91+").count == 1  # 91 days: over 90
+    # the last bucket is named for what it holds: ages from its lower bound up
+    last = r.buckets[-1]
+    assert (last.key, last.label, last.lower, last.upper) == ("91+", "91+", 91, None)
+    with pytest.raises(InvalidParameterError, match="no bucket"):
+        r.bucket("90+")
 
 
 def test_aging_custom_buckets_and_invoice_anchor(book: list[Invoice]) -> None:
@@ -289,7 +294,7 @@ def test_aging_custom_buckets_and_invoice_anchor(book: list[Invoice]) -> None:
         ("current", 2),
         ("1-15", 1),
         ("16-45", 1),
-        ("45+", 1),
+        ("46+", 1),
     ]
     # invoice-date anchor (ERPNext 0-30 ...): ages F-1 74, F-2 14, F-3 166, F-7 29, F-8 30
     r = aging(book, as_of=AS_OF, anchor="invoice")
@@ -297,7 +302,7 @@ def test_aging_custom_buckets_and_invoice_anchor(book: list[Invoice]) -> None:
         ("0-30", 3),
         ("31-60", 0),
         ("61-90", 1),
-        ("90+", 1),
+        ("91+", 1),
     ]
     assert r.buckets[0].label_pt == "0–30 dias"
     assert r.anchor == "invoice"

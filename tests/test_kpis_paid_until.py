@@ -116,6 +116,52 @@ def test_advance_anchor_day_keeps_anchor_across_clipped_month() -> None:
     assert advance_paid_until(date(2023, 2, 28), 1, anchor_day=28) == date(2023, 3, 28)
 
 
+def test_advance_uses_the_billing_day_not_the_end_of_month_guess() -> None:
+    # the case: paid until 30 Nov 2026, billed on day 30 -> +2 periods = 30 Jan 2027
+    assert advance_paid_until(date(2026, 11, 30), 2, anchor_day=30) == date(2027, 1, 30)
+    # without the billing day, 30 November (a month's last day) is read as end of month
+    assert advance_paid_until(date(2026, 11, 30), 2) == date(2027, 1, 31)
+    # the billing day is taken from the contract
+    k30 = _k("K30", "prepaid", date(2026, 11, 30), billing_day=30)
+    assert advance_paid_until(k30, 2) == date(2027, 1, 30)
+    # day 30 in February 2027 (28 days) clips to the 28th, then back to the 30th in March
+    assert advance_paid_until(k30, 3) == date(2027, 2, 28)
+    assert advance_paid_until(k30, 4) == date(2027, 3, 30)
+    assert advance_paid_until(k30, -1) == date(2026, 10, 30)  # a reversal
+    # billing day 31: end-of-month clipping (28 Feb 2027, 30 Apr 2027)
+    k31 = _k("K31", "postpaid", date(2026, 11, 30), billing_day=31)
+    assert advance_paid_until(k31, 3) == date(2027, 2, 28)
+    assert advance_paid_until(k31, 5) == date(2027, 4, 30)
+    assert advance_paid_until(k31, 2) == date(2027, 1, 31)
+    # an explicit anchor_day wins over the contract's
+    assert advance_paid_until(k31, 2, anchor_day=30) == date(2027, 1, 30)
+    # a contract without billing day: the date's day (end of month -> 31)
+    k_none = _k("KN", "prepaid", date(2026, 11, 30))
+    assert advance_paid_until(k_none, 2) == date(2027, 1, 31)
+    # a contract never paid: its activation date places the first period
+    k_new = _k("KA", "prepaid", None, billing_day=10, activation_date=date(2024, 5, 10))
+    assert advance_paid_until(k_new, 1) == date(2024, 6, 10)
+    with pytest.raises(InvalidParameterError, match="activation_date"):
+        advance_paid_until(_k("KB", "prepaid", None), 1)
+
+
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+    st.integers(1, 31),
+    st.integers(-40, 40),
+)
+def test_advance_with_billing_day_matches_a_calendar_loop(
+    start: date, billing_day: int, n: int
+) -> None:
+    # definition: the billing day of the month n months after start's, clipped to its length
+    year, month0 = divmod(start.year * 12 + start.month - 1 + n, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    expected = start if n == 0 else date(year, month0 + 1, min(billing_day, last))
+    k = _k("K", "prepaid", start, billing_day=billing_day)
+    assert advance_paid_until(k, n) == advance_paid_until(start, n, anchor_day=billing_day)
+    assert advance_paid_until(k, n) == expected
+
+
 def test_advance_off_anchor_date_snaps_to_anchor() -> None:
     # a proportional bill left pago até on 15 Mar while the contract's anchor is 10:
     # one period later is the anchor day of April

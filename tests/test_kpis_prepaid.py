@@ -152,10 +152,10 @@ def test_to_dict_and_pt_rows() -> None:
     rep = prepaid_customers_report(CONTRACTS, CUSTOMERS, by="plan")
     d = rep.to_dict()
     json.dumps(d)
-    assert d["rows"][0]["value"] == {"amount": "129.90", "currency": "BRL"}
+    assert d["rows"][0]["value"] == {"amount": 129.9, "minor": 12990, "currency": "BRL"}
     assert d["rows"][0]["billing_mode"] == "prepaid"
     assert d["rows"][0]["activation_date"] == "2023-06-01"
-    assert d["totals"]["value"]["BRL"] == {"amount": "289.70", "currency": "BRL"}
+    assert d["totals"]["value"]["BRL"] == {"amount": 289.7, "minor": 28970, "currency": "BRL"}
     assert d["groups"]["groups"]["Rádio 10M"]["contracts"] == 1
     pt = rep.to_rows_pt()
     assert pt[0]["Cliente"] == "ana lima"

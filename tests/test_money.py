@@ -364,9 +364,10 @@ def test_exponent_and_signs() -> None:
 
 
 def test_to_dict() -> None:
-    assert Money(150075, "BRL").to_dict() == {"amount": "1500.75", "currency": "BRL"}
-    assert Money(-5, "KWD").to_dict() == {"amount": "-0.005", "currency": "KWD"}
-    assert Money(7, "JPY").to_dict() == {"amount": "7", "currency": "JPY"}
+    expected = {"amount": 1500.75, "minor": 150075, "currency": "BRL"}
+    assert Money(150075, "BRL").to_dict() == expected
+    assert Money(-5, "KWD").to_dict() == {"amount": -0.005, "minor": -5, "currency": "KWD"}
+    assert Money(7, "JPY").to_dict() == {"amount": 7.0, "minor": 7, "currency": "JPY"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -652,7 +653,7 @@ def test_prop_any_mixed_pair_raises(a: Money, b: Money, op: str) -> None:
 @given(money_strategy())
 def test_prop_format_parse_round_trip(m: Money) -> None:
     assert Money.of(m.format().split()[1], m.currency) == m
-    assert Money.of(m.to_dict()["amount"], m.to_dict()["currency"]) == m
+    assert Money(m.to_dict()["minor"], m.to_dict()["currency"]) == m
     assert Money.of(m.amount, m.currency) == m
 
 

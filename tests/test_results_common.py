@@ -46,6 +46,7 @@ NOT_KPIS = frozenset(
         "best_possible_dso_from_totals",
         "cei_from_totals",
         "countback_dso_from_totals",
+        "countback_walk_from_totals",
         "standard_dso_from_totals",
         "weighted_average_days",
         "isp_typical_schedule",

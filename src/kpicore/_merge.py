@@ -19,6 +19,7 @@ from kpicore.sketch import QuantileSketch
 from kpicore.summary import Summary
 
 T = TypeVar("T")
+K = TypeVar("K")
 S = TypeVar("S", Summary, QuantileSketch, Summary | QuantileSketch)
 
 
@@ -104,3 +105,35 @@ def merge_by_key(
     for k, v in b.items():
         out[k] = merge(out[k], v) if k in out else v
     return {k: out[k] for k in sorted(out)}
+
+
+def merge_mapping(a: Mapping[K, T], b: Mapping[K, T], merge: Callable[[T, T], T]) -> dict[K, T]:
+    """Two mappings merged key-wise (keys sorted: currencies, variant keys...)."""
+    out: dict[K, T] = dict(a)
+    for k, v in b.items():
+        out[k] = merge(out[k], v) if k in out else v
+    return {k: out[k] for k in sorted(out)}  # type: ignore[type-var]
+
+
+def case_order(a: Any, b: Any, what: str) -> Any:
+    """The concatenated case ids of ``a`` and ``b`` sorted, and the permutation that sorts them.
+
+    Per-case results of two partitions merge only when no case is in both (a
+    case whose events were split between partitions would otherwise appear
+    twice, each time with part of its events): InvalidParameterError then,
+    naming the case. Returns ``(ids, order)``: ``concat(a, b)[order] == ids``,
+    in the order of an EventLog's cases (sorted labels).
+    """
+    import numpy as np
+
+    ids = np.concatenate([np.asarray(a), np.asarray(b)])
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    dup = np.flatnonzero(ids[1:] == ids[:-1])
+    if dup.shape[0]:
+        raise InvalidParameterError(
+            f"cannot merge {what} results: case {ids[int(dup[0])]!r} is in both (with "
+            f"{dup.shape[0] - 1} more); its events were split between partitions: partition "
+            "the events by case id (kpicore.dask.to_eventlogs with shuffle='auto' or True)"
+        )
+    return ids, order

@@ -11,17 +11,27 @@ How it works
    case -- and turns each partition into an :class:`~kpicore.eventlog.EventLog`
    (lazily: one ``dask.delayed`` object per partition).
 2. A KPI function of this module (:func:`invoice_dso`, :func:`days_overdue`,
-   :func:`aging`, :func:`dispute_resolution`, :func:`dunning_rate`,
-   :func:`dunning_effectiveness`, or any function through :func:`map_reduce`)
-   calls the *same* single-machine KPI of :mod:`kpicore.kpis` on each
-   partition's log, on the workers.
+   :func:`aging`, :func:`past_due_ratio`, :func:`days_late`,
+   :func:`days_to_settle`, :func:`dispute_resolution`, :func:`dispute_rate`,
+   :func:`open_disputes`, :func:`dso_by_dispute`,
+   :func:`dunning_rate`, :func:`dunning_effectiveness`,
+   :func:`write_off_ratio`, :func:`cash_application_lag`,
+   :func:`promise_kept_rate`, :func:`posting_lag`, :func:`standard_dso`, :func:`best_possible_dso`,
+   :func:`average_days_delinquent`, :func:`collection_effectiveness_index`,
+   :func:`case_table`; the event-log primitives :func:`case_durations`,
+   :func:`variants`, :func:`directly_follows`, :func:`quality`; or any
+   function through :func:`map_reduce`) calls the *same* single-machine
+   function on each partition's log, on the workers.
+   :func:`filter_variants` returns filtered partitions (lazily).
 3. The partial results are merged pairwise in a tree on the workers
    (:func:`merge_results`, ``split_every`` at a time); only the merged result
    reaches the driver.
 
 Counts, coverage, money totals, sums, means, minima and maxima are exact in
-every mode, and so are ratios (recomputed from the merged counts). Quantiles
-depend on ``quantiles=``:
+every mode, and so are ratios (recomputed from the merged counts). Per-case
+results (durations, variants, case tables) are concatenated in case-id order
+and refuse to merge when a case is in two partitions. Quantiles depend on
+``quantiles=``:
 
 ``"exact"`` (default)
     Partial :class:`~kpicore.summary.Summary` objects are merged exactly
@@ -71,18 +81,35 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Literal, TypeVar, cast
 
 import attrs
+import numpy as np
 
 from kpicore import _merge
 from kpicore.blocks import merge_results
 from kpicore.errors import InvalidParameterError, MissingDependencyError
-from kpicore.eventlog import ACTIVITY_KEY, CASE_KEY, RESOURCE_KEY, TIMESTAMP_KEY, EventLog
+from kpicore.eventlog import (
+    ACTIVITY_KEY,
+    CASE_KEY,
+    RESOURCE_KEY,
+    TIMESTAMP_KEY,
+    CaseDurations,
+    DirectlyFollows,
+    DroppedReport,
+    EventLog,
+    QualityIssue,
+    QualityReport,
+    Variants,
+)
+from kpicore.eventlog import _variants as _vr
+from kpicore.kpis import collections as _collections
 from kpicore.kpis import disputes as _disputes
 from kpicore.kpis import dso as _dso
 from kpicore.kpis import dunning as _dunning
 from kpicore.kpis import overdue as _overdue
 from kpicore.kpis._ledger import InvoiceDays
+from kpicore.kpis.case_table import InvoiceCaseTable
+from kpicore.kpis.case_table import case_table as _invoice_case_table
 from kpicore.periods import from_ns
-from kpicore.results import Breakdown, FrozenDict, fields_to_dict
+from kpicore.results import Breakdown, FrozenDict, Result, fields_to_dict
 from kpicore.sketch import DEFAULT_RELATIVE_ACCURACY, QuantileSketch
 from kpicore.summary import Summary
 
@@ -90,20 +117,42 @@ __all__ = [
     "DaysSummary",
     "Quantiles",
     "aging",
+    "average_days_delinquent",
+    "best_possible_dso",
+    "case_durations",
+    "case_table",
+    "cash_application_lag",
+    "collection_effectiveness_index",
+    "days_late",
     "days_overdue",
+    "days_to_settle",
+    "directly_follows",
+    "dispute_rate",
     "dispute_resolution",
+    "dso_by_dispute",
     "dunning_effectiveness",
     "dunning_rate",
+    "filter_variants",
     "invoice_dso",
     "map_reduce",
     "merge_results",
+    "open_disputes",
+    "past_due_ratio",
+    "posting_lag",
+    "promise_kept_rate",
+    "quality",
+    "standard_dso",
     "to_eventlogs",
+    "variants",
+    "write_off_ratio",
 ]
 
 T = TypeVar("T")
 
 #: How quantiles are merged: ``"exact"`` (sorted values) or ``"sketch"`` (DDSketch).
 Quantiles = Literal["exact", "sketch"]
+
+_NS_PER_DAY_F: Final[float] = 86_400e9
 
 #: Partial results merged per task of the reduction tree.
 _SPLIT_EVERY: Final[int] = 8
@@ -165,7 +214,9 @@ def _columns(part: Any) -> dict[str, Any]:
     for name in part.columns:
         col = part[name]
         dtype = col.dtype
-        if isinstance(dtype, pd.CategoricalDtype):
+        if isinstance(dtype, pd.CategoricalDtype | pd.ArrowDtype) or (
+            isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+        ):  # categorical codes, or Arrow data: encoded by their own kernels
             out[str(name)] = col
         elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
             out[str(name)] = col.to_numpy(dtype=object, na_value=None)
@@ -312,6 +363,18 @@ def to_eventlogs(
     return [dask.delayed(build, pure=True)(part) for part in ddf.to_delayed()]
 
 
+def _eventlog_of_frame(ddf: Any, **options: Any) -> EventLog:
+    """One EventLog from a Dask DataFrame: partition logs built on the workers, concatenated.
+
+    What :meth:`EventLog.from_frame <kpicore.eventlog.EventLog.from_frame>` does with a
+    Dask DataFrame (the options are :func:`to_eventlogs`'s).
+    """
+    from kpicore.eventlog import concat
+
+    dask = _dask()
+    return concat(dask.compute(*to_eventlogs(ddf, **options)))
+
+
 # ================================================================================ map / reduce
 
 
@@ -417,8 +480,8 @@ def _freeze(mapping: Mapping[Any, Any]) -> Mapping[Any, Any]:
     return FrozenDict(mapping)
 
 
-@attrs.frozen
-class DaysSummary:
+@attrs.frozen(repr=False)
+class DaysSummary(Result):
     """A per-invoice day count (DSO, days overdue...) summarised: no per-invoice values.
 
     The distributed counterpart of :class:`~kpicore.kpis._ledger.InvoiceDays`:
@@ -921,4 +984,969 @@ def dunning_effectiveness(
         relative_accuracy=relative_accuracy,
         split_every=split_every,
     )
+    return result
+
+
+# ================================================================================ more KPIs
+
+
+def _single(
+    data: Any,
+    kpi: Callable[..., Any],
+    options: dict[str, Any],
+    split_every: int,
+    *,
+    days: bool = False,
+) -> Any:
+    """A KPI without quantiles, run per partition and merged exactly."""
+    return _run(
+        data,
+        kpi,
+        options,
+        quantiles="exact",
+        relative_accuracy=DEFAULT_RELATIVE_ACCURACY,
+        split_every=split_every,
+        days=days,
+    )
+
+
+def write_off_ratio(
+    data: Any, *, split_every: int = _SPLIT_EVERY, **options: Any
+) -> _collections.WriteOffRatio:
+    """Write-off ratio (:func:`kpicore.kpis.collections.write_off_ratio` per partition).
+
+    Counts, coverage and amounts (per currency) are added over the
+    partitions and the ratios recomputed from the sums: the result equals the
+    single-machine one. Without ``as_of`` every event counts, on one machine
+    as here.
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+    split_every : int, default 8
+    **options
+        The keyword options of :func:`kpicore.kpis.collections.write_off_ratio`
+        (``as_of``, ``tz``, ``by`` as a name or callable, ``freq``, ``customers``, ``roles``).
+
+    Returns
+    -------
+    WriteOffRatio
+
+    Examples
+    --------
+    Two in-memory partitions (disjoint invoices) give the single-machine result:
+
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> from kpicore.kpis import collections
+    >>> write_off_ratio(parts, freq="quarter") == collections.write_off_ratio(log, freq="quarter")
+    True
+    """
+    result: _collections.WriteOffRatio = _single(
+        data, _collections.write_off_ratio, options, split_every
+    )
+    return result
+
+
+def standard_dso(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _dso.AccountingDSO:
+    """Standard (accounting) DSO (:func:`kpicore.kpis.dso.standard_dso` per partition).
+
+    Receivables and sales are added per currency and the DSO recomputed
+    from the sums (:meth:`AccountingDSO.merge
+    <kpicore.kpis.dso.AccountingDSO.merge>`): equal to the single-machine
+    result. ``receivables="average"`` over several months is refused (each
+    partition's average balance is rounded to the minor unit).
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+    as_of : date or aware datetime
+    split_every : int, default 8
+    **options
+        The keyword options of :func:`kpicore.kpis.dso.standard_dso`
+        (``months``, ``days_basis``, ``receivables``, ``by``, ``tz``...).
+
+    Returns
+    -------
+    AccountingDSO
+
+    Raises
+    ------
+    InvalidParameterError
+        For ``receivables="average"`` with ``months > 1`` (when the partial
+        results are merged).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> standard_dso(parts, as_of=d, by="segment") == _dso.standard_dso(log, as_of=d, by="segment")
+    True
+    """
+    options["as_of"] = as_of
+    result: _dso.AccountingDSO = _single(data, _dso.standard_dso, options, split_every)
+    return result
+
+
+def best_possible_dso(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _dso.AccountingDSO:
+    """Best possible DSO (:func:`kpicore.kpis.dso.best_possible_dso` per partition).
+
+    Merged as :func:`standard_dso`; options as
+    :func:`kpicore.kpis.dso.best_possible_dso` (``current_within``...).
+
+    Returns
+    -------
+    AccountingDSO
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> best_possible_dso(parts, as_of=d) == _dso.best_possible_dso(log, as_of=d)
+    True
+    """
+    options["as_of"] = as_of
+    result: _dso.AccountingDSO = _single(data, _dso.best_possible_dso, options, split_every)
+    return result
+
+
+def average_days_delinquent(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _dso.AverageDaysDelinquent:
+    """Average days delinquent (:func:`kpicore.kpis.dso.average_days_delinquent` per partition).
+
+    Receivables, current receivables and sales are added per currency; DSO,
+    best possible DSO and their difference recomputed from the sums.
+
+    Returns
+    -------
+    AverageDaysDelinquent
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> average_days_delinquent(parts, as_of=d) == _dso.average_days_delinquent(log, as_of=d)
+    True
+    """
+    options["as_of"] = as_of
+    result: _dso.AverageDaysDelinquent = _single(
+        data, _dso.average_days_delinquent, options, split_every
+    )
+    return result
+
+
+def collection_effectiveness_index(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _dso.CollectionEffectiveness:
+    """CEI (:func:`kpicore.kpis.dso.collection_effectiveness_index` per partition).
+
+    The four amounts of the formula (begin receivables, sales, end and end
+    current receivables) are added per currency and the index recomputed.
+
+    Returns
+    -------
+    CollectionEffectiveness
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> mine = collection_effectiveness_index(parts, as_of=d)
+    >>> mine == _dso.collection_effectiveness_index(log, as_of=d)
+    True
+    """
+    options["as_of"] = as_of
+    result: _dso.CollectionEffectiveness = _single(
+        data, _dso.collection_effectiveness_index, options, split_every
+    )
+    return result
+
+
+def dso_by_dispute(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> DaysSummary:
+    """DSO of disputed and undisputed invoices (:func:`kpicore.kpis.disputes.dso_by_dispute`).
+
+    Parameters are those of :func:`invoice_dso`, with the options of
+    :func:`kpicore.kpis.disputes.dso_by_dispute`.
+
+    Returns
+    -------
+    DaysSummary
+        Groups ``"disputed"`` / ``"not_disputed"``, equal to the
+        single-machine result in exact mode.
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> whole = _disputes.dso_by_dispute(log)
+    >>> dict(dso_by_dispute(parts).groups) == dict(whole.groups.groups)
+    True
+    """
+    result: DaysSummary = _run(
+        data,
+        _disputes.dso_by_dispute,
+        options,
+        quantiles=quantiles,
+        relative_accuracy=relative_accuracy,
+        split_every=split_every,
+        days=True,
+    )
+    return result
+
+
+def case_table(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> InvoiceCaseTable:
+    """The template's case table (:func:`kpicore.kpis.case_table.case_table` per partition).
+
+    One row per invoice: the partitions' rows are concatenated in
+    invoice-number order (:meth:`InvoiceCaseTable.merge
+    <kpicore.kpis.case_table.InvoiceCaseTable.merge>`), so the driver holds
+    the whole table, as on one machine.
+
+    Returns
+    -------
+    InvoiceCaseTable
+
+    Raises
+    ------
+    InvalidParameterError
+        When an invoice is in two partitions (``to_eventlogs(shuffle=False)``
+        on data not partitioned by case).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(50, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[30:]), log.filter_cases(log.case_ids[:30])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> mine, whole = case_table(parts, as_of=d), _invoice_case_table(log, as_of=d)
+    >>> mine.rows() == whole.rows(), mine.coverage == whole.coverage
+    (True, True)
+    """
+    options["as_of"] = as_of
+    result: InvoiceCaseTable = _single(data, _invoice_case_table, options, split_every)
+    return result
+
+
+# ========================================================================== event-log primitives
+
+
+def _case_durations(
+    log: EventLog,
+    *,
+    start: Any = None,
+    end: Any = None,
+    start_at: Literal["first", "last"] = "first",
+    end_at: Literal["first_after", "first", "last"] = "first_after",
+) -> Any:
+    return log.case_durations(start, end, start_at=start_at, end_at=end_at)
+
+
+def case_durations(
+    data: Any,
+    start: Any = None,
+    end: Any = None,
+    *,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> CaseDurations:
+    """Per-case durations (:meth:`EventLog.case_durations
+    <kpicore.eventlog.EventLog.case_durations>` per partition), merged exactly.
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+    start, end : activity spec, optional
+        As in ``EventLog.case_durations`` (default: first and last event).
+    split_every : int, default 8
+    **options
+        ``start_at``, ``end_at``.
+
+    Returns
+    -------
+    CaseDurations
+        One entry per case of all partitions, in case-id order: equal to the
+        single-machine result (its ``summary()`` too).
+
+    Raises
+    ------
+    InvalidParameterError
+        When a case is in two partitions.
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(100, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[60:]), log.filter_cases(log.case_ids[:60])]
+    >>> mine = case_durations(parts, "Invoice Generated", "Invoice Settled")
+    >>> mine.summary() == log.case_durations("Invoice Generated", "Invoice Settled").summary()
+    True
+    """
+    options["start"], options["end"] = start, end
+    result: CaseDurations = _single(data, _case_durations, options, split_every)
+    return result
+
+
+def _variants(log: EventLog, *, max_repeats: int | None = None) -> Variants:
+    return log.variants(max_repeats=max_repeats)
+
+
+def variants(
+    data: Any, *, max_repeats: int | None = None, split_every: int = _SPLIT_EVERY
+) -> Variants:
+    """Variants (:meth:`EventLog.variants <kpicore.eventlog.EventLog.variants>` per
+    partition), merged exactly (:meth:`Variants.merge <kpicore.eventlog.Variants.merge>`).
+
+    Returns
+    -------
+    Variants
+        Counts, order (descending count, ties by first case id), case ids and
+        each case's variant equal to the single-machine result.
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(100, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[60:]), log.filter_cases(log.case_ids[:60])]
+    >>> variants(parts).to_dict() == log.variants().to_dict()
+    True
+    """
+    result: Variants = _single(data, _variants, {"max_repeats": max_repeats}, split_every)
+    return result
+
+
+def _as_sequence(spec: object) -> tuple[str, ...]:
+    if isinstance(spec, str):
+        return tuple(spec.split(", ")) if spec else ()
+    if isinstance(spec, tuple | list) and all(isinstance(a, str) for a in spec):
+        return tuple(spec)
+    raise InvalidParameterError(
+        f"a variant is a tuple of activity labels or an 'A, B, C' string, got {spec!r}"
+    )
+
+
+def _wanted(variants: object) -> frozenset[tuple[str, ...]]:
+    if isinstance(variants, str) or (
+        isinstance(variants, tuple) and all(isinstance(a, str) for a in variants)
+    ):
+        return frozenset([_as_sequence(variants)])
+    if isinstance(variants, Variants) or not isinstance(variants, Iterable):
+        raise InvalidParameterError(
+            "variants must be a variant (tuple of labels or 'A, B, C') or an iterable of "
+            f"them, got {type(variants).__name__}"
+        )
+    return frozenset(_as_sequence(v) for v in variants)
+
+
+def _keep_variants(log: EventLog, wanted: Any, *, keep: bool, max_repeats: int | None) -> EventLog:
+    """The cases of ``log`` whose variant is (``keep``) or is not in ``wanted`` (on a worker)."""
+    v = log.variants(max_repeats=max_repeats)
+    chosen = np.array([seq in wanted for seq in v], dtype=bool)  # a loop per variant
+    mask = chosen[v.case_variant] if chosen.shape[0] else np.zeros(log.n_cases, dtype=bool)
+    return log.filter_cases(mask if keep else ~mask)
+
+
+def _top_sequences(merged: Variants, k: int) -> frozenset[tuple[str, ...]]:
+    return frozenset(merged.sequence(i) for i in range(min(k, len(merged))))
+
+
+def filter_variants(
+    data: Any,
+    variants: Any = None,
+    *,
+    top_k: int | None = None,
+    keep: bool = True,
+    max_repeats: int | None = None,
+    split_every: int = _SPLIT_EVERY,
+) -> list[Any]:
+    """Keep (or drop) the cases of some variants in every partition (lazy, like to_eventlogs).
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+    variants : variant or iterable of variants, optional
+        A tuple of activity labels or its ``'A, B, C'`` rendering, or an
+        iterable of them; each partition keeps the cases whose variant is
+        one of them (no global step needed).
+    top_k : int, optional
+        Instead of ``variants``: the ``k`` most frequent variants of *all*
+        partitions (descending count, ties by the first case id, as on one
+        machine): the variants of every partition are merged first (in the
+        same graph), then each partition keeps the cases of the chosen ones.
+    keep : bool, default True
+        ``False`` drops the selected cases instead.
+    max_repeats : int, optional
+        Variants with this cap on repetitions (the cases keep all events).
+    split_every : int, default 8
+
+    Returns
+    -------
+    list of dask.delayed.Delayed
+        One filtered EventLog per partition (the input to this module's KPIs).
+
+    Raises
+    ------
+    InvalidParameterError
+        Unless exactly one of ``variants`` and ``top_k`` is given, for a bad
+        ``top_k`` or ``keep``, or a malformed variant.
+
+    Examples
+    --------
+    >>> import dask
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(100, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[60:]), log.filter_cases(log.case_ids[:60])]
+    >>> kept = dask.compute(*filter_variants(parts, top_k=2))
+    >>> top = set(list(log.variants().to_dict())[:2])
+    >>> sum(p.n_cases for p in kept) == int(log.variants().counts[:2].sum())
+    True
+    >>> all(set(p.variants().to_dict()) <= top for p in kept)
+    True
+    """
+    dask = _dask()
+    every = _check_split_every(split_every)
+    if (variants is None) == (top_k is None):
+        raise InvalidParameterError("give exactly one of variants= and top_k=")
+    if not isinstance(keep, bool):
+        raise InvalidParameterError(f"keep must be a bool, got {keep!r}")
+    if max_repeats is not None and (
+        isinstance(max_repeats, bool) or not isinstance(max_repeats, int) or max_repeats < 1
+    ):
+        raise InvalidParameterError(f"max_repeats must be an int >= 1, got {max_repeats!r}")
+    parts = _as_parts(data)
+    if top_k is not None:
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
+            raise InvalidParameterError(f"top_k must be an int >= 0, got {top_k!r}")
+        task = functools.partial(_variants, max_repeats=max_repeats)
+        partial = [dask.delayed(task, pure=False)(p) for p in parts]
+        merged = _tree(dask, partial, merge_results, every)
+        wanted: Any = dask.delayed(_top_sequences, pure=True)(merged, top_k)
+    else:
+        wanted = _wanted(variants)
+    pick = functools.partial(_keep_variants, keep=keep, max_repeats=max_repeats)
+    return [dask.delayed(pick, pure=False)(p, wanted) for p in parts]
+
+
+@attrs.frozen(eq=False)
+class _Arcs:
+    """Directly-follows partial result: per arc its durations (ns), exact sums; start/end counts.
+
+    :class:`~kpicore.eventlog.DirectlyFollows` itself does not merge (an
+    arc's median needs its durations), so each partition sends this instead:
+    the durations of every arc (8 bytes per directly-follows pair, as an
+    exact Summary), from which the driver computes the same statistics as
+    the single-machine graph.
+    """
+
+    arcs: dict[tuple[str, str], tuple[int, Any]]  # (source, target) -> (exact sum, durations)
+    starts: dict[str, int]
+    ends: dict[str, int]
+
+    @classmethod
+    def of(cls, log: EventLog) -> _Arcs:
+        case, act, ts = log.case_codes, log.activity_codes, log.timestamps
+        labels = log.activities
+        keys, bounds, dur, width = _vr.dfg_arcs(case, act, ts, len(labels))
+        sums = _vr.exact_sums(dur, bounds[:-1]) if keys.shape[0] else []
+        arcs = {}
+        for i, (k, total) in enumerate(zip(keys.tolist(), sums, strict=True)):
+            seg = dur[int(bounds[i]) : int(bounds[i + 1])].copy()
+            arcs[(labels[k // width], labels[k % width])] = (total, seg)
+        starts: dict[str, int] = {}
+        ends: dict[str, int] = {}
+        if case.shape[0]:
+            head = np.ones(case.shape[0], dtype=bool)
+            head[1:] = case[1:] != case[:-1]
+            tail = np.ones(case.shape[0], dtype=bool)
+            tail[:-1] = head[1:]
+            for out, m in ((starts, head), (ends, tail)):
+                c = np.bincount(act[m], minlength=len(labels))
+                out.update({labels[i]: int(c[i]) for i in np.flatnonzero(c).tolist()})
+        return cls(arcs, starts, ends)
+
+    def merge(self, other: _Arcs) -> _Arcs:
+        arcs = dict(self.arcs)
+        for key, (total, seg) in other.arcs.items():
+            if key in arcs:
+                t0, s0 = arcs[key]
+                arcs[key] = (t0 + total, np.concatenate([s0, seg]))
+            else:
+                arcs[key] = (total, seg)
+        return _Arcs(
+            arcs,
+            _merge.add_counts(self.starts, other.starts),
+            _merge.add_counts(self.ends, other.ends),
+        )
+
+    def result(self) -> DirectlyFollows:
+        keys = sorted(self.arcs)
+        n = len(keys)
+        cnt = np.empty(n, dtype=np.int64)
+        mean, median, mins, maxs = (np.empty(n) for _ in range(4))
+        for i, key in enumerate(keys):  # a loop per arc
+            total, seg = self.arcs[key]
+            cnt[i] = seg.shape[0]
+            mean[i] = _vr.mean_days(total, int(seg.shape[0]))
+            median[i] = _vr.arc_median_days(seg)
+            mins[i] = float(seg.min()) / _NS_PER_DAY_F
+            maxs[i] = float(seg.max()) / _NS_PER_DAY_F
+        return DirectlyFollows(
+            tuple(k[0] for k in keys),
+            tuple(k[1] for k in keys),
+            cnt,
+            mean,
+            median,
+            mins,
+            maxs,
+            {k: self.starts[k] for k in sorted(self.starts)},
+            {k: self.ends[k] for k in sorted(self.ends)},
+        )
+
+
+def directly_follows(data: Any, *, split_every: int = _SPLIT_EVERY) -> DirectlyFollows:
+    """The directly-follows graph of all partitions, equal to the single-machine one.
+
+    :class:`~kpicore.eventlog.DirectlyFollows` has no ``merge`` (an arc's
+    median needs all its durations): each partition sends the durations of
+    its arcs (int64 ns, 8 bytes per pair of consecutive events) and their
+    exact integer sums; the driver computes count, mean (exact sum ÷ count,
+    correctly rounded, as the single-machine graph), median, min and max per
+    arc. Arcs never cross partitions, since a case lies in one.
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+    split_every : int, default 8
+
+    Returns
+    -------
+    DirectlyFollows
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(100, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[60:]), log.filter_cases(log.case_ids[:60])]
+    >>> directly_follows(parts).to_dict() == log.directly_follows().to_dict()
+    True
+    """
+    arcs: _Arcs = map_reduce(data, _Arcs.of, merge=_Arcs.merge, split_every=split_every)
+    return arcs.result()
+
+
+@attrs.frozen(eq=False)
+class _Quality:
+    """Quality partial result: the report plus what its detail texts summarise."""
+
+    report: QualityReport
+    examples: int
+    nulls: dict[str, int]  # per event attribute column, in column order
+    conflicts: dict[str, int]  # per case attribute
+    non_canonical: tuple[str, ...]
+    dropped: DroppedReport
+
+    @classmethod
+    def of(cls, log: EventLog, *, examples: int = 5, **options: Any) -> _Quality:
+        report = log.quality(examples=examples, **options)
+        nulls = {n: int(np.count_nonzero(log._attrs[n].null_mask())) for n in log.attribute_names}
+        conflicts = {k: int(np.count_nonzero(m)) for k, m in log._conflicts.items()}
+        canon = log.canonical_activities
+        present = np.bincount(log.activity_codes, minlength=len(log.activities))
+        odd = tuple(a for i, a in enumerate(log.activities) if canon.get(a) is None and present[i])
+        return cls(report, examples, nulls, conflicts, odd, log.dropped)
+
+    def merge(self, other: _Quality) -> _Quality:
+        k = _merge.same(self.examples, other.examples, "examples")
+        a, b = self.report, other.report
+        _merge.same([i.name for i in a.issues], [i.name for i in b.issues], "issues")
+        issues = [
+            QualityIssue(
+                x.name,
+                x.count + y.count,
+                x.cases + y.cases,
+                tuple(sorted(x.examples + y.examples)[:k]),
+                x.detail,
+            )
+            for x, y in zip(a.issues, b.issues, strict=True)
+        ]
+        report = QualityReport(a.n_events + b.n_events, a.n_cases + b.n_cases, tuple(issues))
+        return _Quality(
+            report,
+            k,
+            _merge.add_counts(self.nulls, other.nulls),
+            _merge.add_counts(self.conflicts, other.conflicts),
+            tuple(sorted(set(self.non_canonical) | set(other.non_canonical))),
+            self.dropped.merge(other.dropped),
+        )
+
+    def result(self) -> QualityReport:
+        # the texts that summarise counts, rebuilt from the merged counts as quality() words them
+        per_col = {n: c for n, c in self.nulls.items() if c}
+        detail = {
+            "dropped_rows": "input rows dropped at construction, by column "
+            f"{dict(self.dropped.by_field)}",
+            "null_attribute_values": f"null cells in event attributes, by column {per_col}",
+            "case_attribute_conflicts": "cases whose events disagree on a case attribute, "
+            f"by attribute {self.conflicts}",
+            "non_canonical_activities": "events of activities outside the canonical "
+            f"vocabulary: {list(self.non_canonical)}",
+        }
+        issues = tuple(
+            attrs.evolve(i, detail=detail[i.name]) if i.name in detail else i
+            for i in self.report.issues
+        )
+        return QualityReport(self.report.n_events, self.report.n_cases, issues)
+
+
+def quality(data: Any, *, split_every: int = _SPLIT_EVERY, **options: Any) -> QualityReport:
+    """The data-quality report of all partitions (:meth:`EventLog.quality
+    <kpicore.eventlog.EventLog.quality>` per partition, merged).
+
+    Counts and affected cases are added, the examples are the first
+    ``examples`` case ids of the union (each partition lists its first ones,
+    in case-id order), and the per-column and per-attribute breakdowns of
+    the details are added: equal to the single-machine report -- except the
+    examples of ``dropped_rows``, which are row indices *within their
+    partition* (a shuffled frame has no global row order; the count is
+    exact).
+
+    Parameters
+    ----------
+    data : list of delayed EventLog, or dask DataFrame
+    split_every : int, default 8
+    **options
+        The keyword options of ``EventLog.quality`` (``start``,
+        ``terminal``, ``allowed_after_end``, ``order_rules``, ``examples``).
+
+    Returns
+    -------
+    QualityReport
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(100, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[60:]), log.filter_cases(log.case_ids[:60])]
+    >>> quality(parts) == log.quality()
+    True
+    """
+    _check_options(EventLog.quality, options)
+    task = functools.partial(_Quality.of, **options)
+    merged: _Quality = map_reduce(data, task, merge=_Quality.merge, split_every=split_every)
+    return merged.result()
+
+
+# ================================================================================ further KPIs
+
+
+def days_late(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> DaysSummary:
+    """Days late at settlement (:func:`kpicore.kpis.overdue.days_late` per partition).
+
+    Parameters are those of :func:`invoice_dso`, with the options of
+    :func:`kpicore.kpis.overdue.days_late`.
+
+    Returns
+    -------
+    DaysSummary
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> days_late(parts, signed=True).summary == _overdue.days_late(log, signed=True).summary
+    True
+    """
+    result: DaysSummary = _run(
+        data, _overdue.days_late, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every, days=True,
+    )  # fmt: skip
+    return result
+
+
+def days_to_settle(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> DaysSummary:
+    """Days to settle (:func:`kpicore.kpis.overdue.days_to_settle` per partition).
+
+    Parameters are those of :func:`invoice_dso`, with the options of
+    :func:`kpicore.kpis.overdue.days_to_settle`.
+
+    Returns
+    -------
+    DaysSummary
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> days_to_settle(parts).summary == _overdue.days_to_settle(log).summary
+    True
+    """
+    result: DaysSummary = _run(
+        data, _overdue.days_to_settle, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every, days=True,
+    )  # fmt: skip
+    return result
+
+
+def past_due_ratio(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _overdue.PastDueRatio:
+    """Past-due ratio (:func:`kpicore.kpis.overdue.past_due_ratio` per partition).
+
+    Counts and open / past-due amounts (per currency) are added, the ratios
+    recomputed: equal to the single-machine result.
+
+    Returns
+    -------
+    PastDueRatio
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> past_due_ratio(parts, as_of=d) == _overdue.past_due_ratio(log, as_of=d)
+    True
+    """
+    options["as_of"] = as_of
+    result: _overdue.PastDueRatio = _single(data, _overdue.past_due_ratio, options, split_every)
+    return result
+
+
+def dispute_rate(
+    data: Any, *, split_every: int = _SPLIT_EVERY, **options: Any
+) -> _disputes.DisputeRate:
+    """Dispute rate (:func:`kpicore.kpis.disputes.dispute_rate` per partition), merged exactly.
+
+    Returns
+    -------
+    DisputeRate
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> dispute_rate(parts, by="segment") == _disputes.dispute_rate(log, by="segment")
+    True
+    """
+    result: _disputes.DisputeRate = _single(data, _disputes.dispute_rate, options, split_every)
+    return result
+
+
+def open_disputes(
+    data: Any,
+    *,
+    as_of: _dt.date | _dt.datetime,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _disputes.OpenDisputes:
+    """Open disputes as of a date (:func:`kpicore.kpis.disputes.open_disputes` per partition).
+
+    Counts, invoices and open amounts are added; the age summaries merge
+    exactly (or as sketches with ``quantiles="sketch"``).
+
+    Returns
+    -------
+    OpenDisputes
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> d = dt.date(2024, 6, 30)
+    >>> open_disputes(parts, as_of=d) == _disputes.open_disputes(log, as_of=d)
+    True
+    """
+    options["as_of"] = as_of
+    result: _disputes.OpenDisputes = _run(
+        data, _disputes.open_disputes, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every,
+    )  # fmt: skip
+    return result
+
+
+def cash_application_lag(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _collections.CashApplication:
+    """Cash application lag (:func:`kpicore.kpis.collections.cash_application_lag` per partition).
+
+    Counts and amounts are added, rates recomputed, the lag summaries merged
+    (exactly, or as sketches).
+
+    Returns
+    -------
+    CashApplication
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> cash_application_lag(parts) == _collections.cash_application_lag(log)
+    True
+    """
+    result: _collections.CashApplication = _run(
+        data, _collections.cash_application_lag, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every,
+    )  # fmt: skip
+    return result
+
+
+def promise_kept_rate(
+    data: Any, *, split_every: int = _SPLIT_EVERY, **options: Any
+) -> _collections.PromiseKeptRate:
+    """Promise-to-pay kept rate (:func:`kpicore.kpis.collections.promise_kept_rate`).
+
+    Without ``as_of`` the window ends just after the last event of *all*
+    partitions (found first, as in :func:`dunning_rate`).
+
+    Returns
+    -------
+    PromiseKeptRate
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> cols = synth_event_columns(300, seed=2, promises=True).to_mapping()
+    >>> log = EventLog.from_columns(cols, attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:100]), log.filter_cases(log.case_ids[100:])]
+    >>> mine = promise_kept_rate(parts)
+    >>> mine == _collections.promise_kept_rate(log), mine.promises > 0
+    (True, True)
+    """
+    whole = options.get("as_of") is None
+    result: _collections.PromiseKeptRate = _run(
+        data, _collections.promise_kept_rate, options, quantiles="exact",
+        relative_accuracy=DEFAULT_RELATIVE_ACCURACY, split_every=split_every,
+        global_horizon=whole,
+    )  # fmt: skip
+    return result
+
+
+def posting_lag(
+    data: Any,
+    *,
+    quantiles: Quantiles = "exact",
+    relative_accuracy: float = DEFAULT_RELATIVE_ACCURACY,
+    split_every: int = _SPLIT_EVERY,
+    **options: Any,
+) -> _collections.EventLag:
+    """Payment posting lag (:func:`kpicore.kpis.collections.posting_lag` per partition).
+
+    The lag summaries merge exactly (or as sketches), coverage is added.
+
+    Returns
+    -------
+    EventLag
+
+    Examples
+    --------
+    >>> from kpicore.synth import synth_event_columns
+    >>> log = EventLog.from_columns(synth_event_columns(200, seed=1).to_mapping(),
+    ...                             attributes="all", order="lifecycle_rank")
+    >>> parts = [log.filter_cases(log.case_ids[:120]), log.filter_cases(log.case_ids[120:])]
+    >>> posting_lag(parts, freq="month") == _collections.posting_lag(log, freq="month")
+    True
+    """
+    result: _collections.EventLag = _run(
+        data, _collections.posting_lag, options, quantiles=quantiles,
+        relative_accuracy=relative_accuracy, split_every=split_every,
+    )  # fmt: skip
     return result

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import SupportsIndex
+from typing import Any, SupportsIndex
 
 import attrs
 
@@ -530,21 +530,29 @@ class Money:
     def __str__(self) -> str:
         return self.format()
 
-    def to_dict(self) -> dict[str, str]:
-        """JSON-ready form: the amount as an exact decimal string and the code.
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: numbers, exact in minor units.
 
         Returns
         -------
-        dict of str to str
-            ``{"amount": ..., "currency": ...}``; ``Money.of(d["amount"],
-            d["currency"])`` rebuilds the same Money.
+        dict
+            ``{"amount": float, "minor": int, "currency": str}``: ``amount`` in
+            major units for display and charts (a float: exact for any amount
+            below 2**53 minor units), ``minor`` the exact integer;
+            ``Money(d["minor"], d["currency"])`` rebuilds the same Money.
 
         Examples
         --------
         >>> Money(150075, "BRL").to_dict()
-        {'amount': '1500.75', 'currency': 'BRL'}
+        {'amount': 1500.75, 'minor': 150075, 'currency': 'BRL'}
+        >>> Money(-5, "KWD").to_dict()
+        {'amount': -0.005, 'minor': -5, 'currency': 'KWD'}
         """
-        return {"amount": self.format().split(" ", 1)[1], "currency": self.currency}
+        return {
+            "amount": float(self.amount),
+            "minor": self.minor,
+            "currency": self.currency,
+        }
 
 
 def _decimal_to_minor(

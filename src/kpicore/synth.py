@@ -1562,6 +1562,7 @@ def synth_credits(
     *,
     seed: int = 0,
     as_of: date | None = None,
+    foreign_share: float = 0.03,
 ) -> list[Credit]:
     """Draw synthetic customer credits (*créditos em haver*) as of a date.
 
@@ -1577,6 +1578,9 @@ def synth_credits(
     as_of : date, optional
         Credits were issued during the 400 days before the end of this day and
         ended (if they did) before it. Default 2024-12-31.
+    foreign_share : float, default 0.03
+        Share of credits drawn in USD instead of BRL (to exercise per-currency
+        totals); 0 gives a portfolio in BRL only. In ``[0, 1]``.
 
     Returns
     -------
@@ -1592,8 +1596,8 @@ def synth_credits(
     Statuses open 40 %, used 30 %, cancelled 12 %, refunded 10 %, expired 8 %
     (the lifecycle of :mod:`kpicore.kpis.credits`): an open credit is partly
     used (or not at all), a used one fully, an ended one partly; ended
-    credits have ``cancelled_at``. Amounts R$ 10--300; 3 % are in USD (to
-    exercise per-currency totals), the rest BRL. Reasons: outage abatement
+    credits have ``cancelled_at``. Amounts R$ 10--300; ``foreign_share`` of
+    them (3 % by default) are in USD, the rest BRL. Reasons: outage abatement
     (Anatel), duplicate payment, overpayment, loyalty bonus, manual
     adjustment, equipment return.
 
@@ -1607,6 +1611,12 @@ def synth_credits(
     """
     _check_count(seed, "seed")
     day = _default_as_of() if as_of is None else _check_date(as_of, "as_of")
+    if (
+        isinstance(foreign_share, bool)
+        or not isinstance(foreign_share, int | float)
+        or not 0.0 <= foreign_share <= 1.0
+    ):
+        raise InvalidParameterError(f"foreign_share must be in [0, 1], got {foreign_share!r}")
     people = list(customers)
     for i, customer in enumerate(people):
         if not isinstance(customer, Customer):
@@ -1620,7 +1630,7 @@ def synth_credits(
     size = 2 * count
     end_s = (_epoch_day(day) + 1) * _DAY
     issued = ((_epoch_day(day) - rng.integers(0, 400, size)) * _DAY + _biz(rng, size)).tolist()
-    usd = (rng.random(size) < 0.03).tolist()
+    usd = (rng.random(size) < foreign_share).tolist()
     amount = rng.integers(1_000, 30_001, size).tolist()
     u_status = rng.random(size).tolist()
     u_used = rng.random(size).tolist()

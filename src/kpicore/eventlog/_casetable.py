@@ -22,7 +22,7 @@ from kpicore.activities import (
 )
 from kpicore.errors import InvalidParameterError
 from kpicore.periods import as_of_date, as_of_ns, days_past_due, days_settled_late
-from kpicore.results import freeze, read_only
+from kpicore.results import Result, freeze, read_only
 from kpicore.results import plain as _label
 
 from . import _scan
@@ -40,8 +40,8 @@ def _ro_columns(m: Mapping[str, Any]) -> Mapping[str, npt.NDArray[Any]]:
     return freeze({k: read_only(np.asarray(v)) for k, v in m.items()})
 
 
-@attrs.frozen(eq=False)
-class CaseTable(Mapping[str, npt.NDArray[Any]]):
+@attrs.frozen(eq=False, repr=False)
+class CaseTable(Result, Mapping[str, npt.NDArray[Any]]):
     """Columns of per-case values, aligned with ``case_ids`` (a read-only mapping).
 
     Examples
@@ -84,6 +84,36 @@ class CaseTable(Mapping[str, npt.NDArray[Any]]):
             raise MissingDataError(f"no case {case_id!r} in the table")
         i = int(hits[0])
         return {k: _label(v[i]) for k, v in self.columns.items()}
+
+    def merge(self, other: CaseTable) -> CaseTable:
+        """The table of both logs' cases (disjoint), rows in case-id order: exact.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``as_of`` or different columns, or a case present
+            in both (its events were split between two partitions).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> a = CaseTable(np.array(["b"], dtype=object), {"n": np.array([2])}, None)
+        >>> b = CaseTable(np.array(["a"], dtype=object), {"n": np.array([1])}, None)
+        >>> m = a.merge(b)
+        >>> m.case_ids.tolist(), m["n"].tolist()
+        (['a', 'b'], [1, 2])
+        """
+        from kpicore import _merge
+
+        _merge.check_type(self, other)
+        _merge.same(self.as_of, other.as_of, "as_of")
+        _merge.same(list(self.columns), list(other.columns), "columns")
+        ids, order = _merge.case_order(self.case_ids, other.case_ids, "case-table")
+        if not other.case_ids.shape[0] or not self.case_ids.shape[0]:
+            full = self if self.case_ids.shape[0] else other
+            return CaseTable(full.case_ids, dict(full.columns), self.as_of)
+        cols = {k: np.concatenate([v, other.columns[k]])[order] for k, v in self.columns.items()}
+        return CaseTable(ids, cols, self.as_of)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"as_of", "case_ids", "columns": {name: list}}``.

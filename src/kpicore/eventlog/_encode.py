@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError, InvalidRecordError
 
+from ._arrow import arrow_attribute_parts, arrow_column, arrow_keys, check_pyarrow_type
 from ._timestamps import NAT, parse_timestamps
 
 __all__ = ["Column", "ColumnKind", "Encoded", "encode_attribute", "encode_keys", "to_array"]
@@ -43,6 +44,11 @@ _I32_MAX = int(np.iinfo(np.int32).max)
 #: Low-cardinality encoding: rows sampled, most distinct values in the sample.
 _FEW_SAMPLE = 4096
 _FEW_MAX = 256
+#: Fixed-width factorisation of strings (:func:`_encode_fixed_width`): from this many
+#: values, of at most this many characters, converted this many rows at a time.
+_RADIX_MIN = 4096
+_RADIX_MAX_WIDTH = 64
+_RADIX_BLOCK = 1 << 20
 
 ColumnKind = Literal["float", "int", "bool", "datetime", "date", "category"]
 
@@ -213,11 +219,108 @@ def _encode_hashed(
     return rank[inv], labels
 
 
+def _char_matrix(values: npt.NDArray[Any], lengths: _I64, width: int) -> npt.NDArray[Any] | None:
+    """The code points of ``str`` values as an ``(n, width)`` matrix, zero-padded, in the
+    narrowest unsigned dtype; built :data:`_RADIX_BLOCK` rows at a time (the ``U``
+    temporary of a block is 4 bytes a character). None when a value ends in NUL
+    characters (numpy's ``U`` strings drop them, so two values could look equal)."""
+    n = values.shape[0]
+    blocks: list[npt.NDArray[Any]] = []
+    for a in range(0, n, _RADIX_BLOCK):
+        part = values[a : a + _RADIX_BLOCK]
+        u = part.astype(f"U{width}")
+        if not np.array_equal(np.char.str_len(u), lengths[a : a + _RADIX_BLOCK]):
+            return None
+        mat = u.view(np.uint32).reshape(part.shape[0], width)
+        top = int(mat.max()) if mat.size else 0
+        blocks.append(
+            mat.astype(np.uint8 if top < 256 else np.uint16 if top < 65_536 else mat.dtype)
+        )
+    widest = max((b.dtype.itemsize for b in blocks), default=1)
+    dtype = {1: np.uint8, 2: np.uint16, 4: np.uint32}[widest]
+    return np.concatenate([b.astype(dtype, copy=False) for b in blocks])
+
+
+def _radix_total(mat: npt.NDArray[Any]) -> int:
+    """The product of the column ranges of a character matrix (its key space)."""
+    lo = mat.min(axis=0).astype(np.int64)
+    hi = mat.max(axis=0).astype(np.int64)
+    total = 1
+    for r in (hi - lo + 1).tolist():
+        total *= int(r)
+    return total
+
+
+def _encode_fixed_width(values: npt.NDArray[Any]) -> tuple[_I64, npt.NDArray[Any]] | None:
+    """Many ``str`` values, factorised without hashing or comparing strings in Python.
+
+    The values' code points form a zero-padded matrix; the columns that vary are
+    read as the digits of one mixed-radix integer per value (column ``j`` in base
+    ``max_j - min_j + 1``, the first column most significant), so integer order is
+    the strings' order and equal integers are equal strings. The integers are then
+    ranked by a presence table (a bincount, no sort at all) when their range is
+    small, as ids with a common prefix and a numeric suffix have, else by
+    ``numpy.unique``. The cost is the same for any row order. None when the values
+    do not pack into 62 bits (long free text): the caller hashes them.
+    """
+    m = values.shape[0]
+    sample = values[:: max(1, m // _FEW_SAMPLE)]
+    sample_list = sample.tolist()
+    if len(set(sample_list)) * 8 <= len(sample_list):
+        return None  # few distinct values: a dict of them is cheaper
+    s_width = max(map(len, sample_list))
+    if s_width == 0 or s_width > _RADIX_MAX_WIDTH:
+        return None
+    s_mat = _char_matrix(sample, np.fromiter(map(len, sample_list), np.int64), s_width)
+    if s_mat is None or _radix_total(s_mat) >= 1 << 62:
+        return None  # long free text: not worth a matrix of every value
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=m)
+    width = int(lengths.max()) if m else 0
+    if width == 0 or width > _RADIX_MAX_WIDTH:
+        return None
+    mat = _char_matrix(values, lengths, width)
+    if mat is None:
+        return None
+    lo = mat.min(axis=0).astype(np.int64)
+    hi = mat.max(axis=0).astype(np.int64)
+    total = 1
+    digits: list[tuple[int, int, int]] = []
+    for j in range(width):
+        r = int(hi[j] - lo[j]) + 1
+        if r > 1:
+            total *= r
+            if total >= 1 << 62:
+                return None
+            digits.append((j, int(lo[j]), r))
+    key = np.zeros(m, dtype=np.int64)
+    for j, low, r in digits:
+        key *= r
+        key += mat[:, j]
+        if low:
+            key -= low
+    del mat
+    if total <= max(4 * m, 1 << 20) and total <= 1 << 28:
+        present = np.zeros(total, dtype=bool)
+        present[key] = True
+        rank = np.cumsum(present, dtype=np.int64)
+        rank -= 1
+        codes = rank[key]
+        k = int(rank[-1]) + 1
+    else:
+        _uniq, inv = np.unique(key, return_inverse=True)
+        codes = inv.astype(np.int64, copy=False).reshape(m)
+        k = int(_uniq.shape[0])
+    rep = np.empty(k, dtype=np.int64)
+    rep[codes] = np.arange(m, dtype=np.int64)
+    labels = values[rep]
+    return codes, labels
+
+
 def _encode_heads(
     arr: npt.NDArray[Any], heads_idx: _I64, *, field: str
 ) -> tuple[_I64, npt.NDArray[Any]]:
     """Codes of the run heads and the sorted labels."""
-    heads = arr[heads_idx]
+    heads = arr if heads_idx.shape[0] == arr.shape[0] else arr[heads_idx]
     m = heads.shape[0]
     if m > 1 and _looks_increasing(heads):
         try:
@@ -228,6 +331,10 @@ def _encode_heads(
         if increasing and set(map(type, heads.tolist())) == {str}:
             return np.arange(m, dtype=np.int64), heads.copy()
     head_list = heads.tolist()
+    if m >= _RADIX_MIN and set(map(type, head_list)) == {str}:
+        fixed = _encode_fixed_width(heads)
+        if fixed is not None:
+            return fixed
     if m > 65_536 and _high_cardinality(head_list):
         hashed = _encode_hashed(heads, head_list)
         if hashed is not None:
@@ -481,6 +588,13 @@ def encode_keys(values: Any, *, field: str) -> Encoded:
 
 
 def _encode_keys(values: Any, *, field: str) -> Encoded:
+    arrow = arrow_column(values)
+    if arrow is not None:  # pyarrow, or pandas backed by pyarrow: Arrow's hash kernel
+        got_arrow = arrow_keys(arrow, field=field)
+        if got_arrow is not None:
+            return Encoded(*got_arrow)
+        check_pyarrow_type(arrow, field=field)
+        values = arrow.to_numpy()
     for special in (_pandas_encode, _polars_categorical):
         got = special(values, field=field)
         if got is not None:
@@ -759,6 +873,16 @@ def encode_attribute(
     >>> encode_attribute(["x", None], field="reason").decode().tolist()
     ['x', None]
     """
+    arrow = arrow_column(values)
+    if arrow is not None:  # pyarrow, or pandas backed by pyarrow
+        parts = arrow_attribute_parts(arrow, field=field, tz=tz)
+        if parts is not None:
+            kind_a, data_a, labels_a = parts
+            if kind_a == "int":
+                data_a = _int_data(data_a, copy=True)
+            return Column(kind_a, data_a, labels_a)  # type: ignore[arg-type]
+        check_pyarrow_type(arrow, field=field)
+        values = arrow.to_numpy()
     dtype = getattr(values, "dtype", None)
     mod = _module_of(values)
     if mod == "pandas" and getattr(dtype, "name", None) == "category":

@@ -23,6 +23,7 @@ from kpicore.threads import run_all
 
 from . import _scan
 from ._encode import Column, Encoded, encode_attribute, encode_keys, to_array
+from ._frames import as_table, column_names, frame_kind
 from ._pairs import MATCHES, pair_indices
 from ._results import (
     END_BEFORE_START,
@@ -90,8 +91,8 @@ _EXAMPLES = 5
 def _columns_of(data: Any) -> list[str]:
     if data is None:
         return []
-    if isinstance(data, Mapping):
-        return [str(k) for k in data]
+    if isinstance(data, Mapping) or frame_kind(data) == "arrow":
+        return column_names(data)
     cols = getattr(data, "columns", None)
     if cols is not None:
         return [str(c) for c in list(cols)]
@@ -99,6 +100,19 @@ def _columns_of(data: Any) -> list[str]:
         f"data must be a mapping of column name to column or a DataFrame, "
         f"got {type(data).__name__}"
     )
+
+
+def _wanted_columns(
+    specs: tuple[Any, ...], attributes: Any, case_attributes: Any
+) -> list[str] | None:
+    """The column names a call reads from ``data``; None when it reads them all."""
+    if isinstance(attributes, str):
+        return None
+    names = [s for s in specs if isinstance(s, str)]
+    for group in (attributes, case_attributes):
+        if not isinstance(group, Mapping | str):
+            names.extend(str(n) for n in group)
+    return names
 
 
 def _get(data: Any, spec: Any, *, what: str, required: bool) -> tuple[str, Any] | None:
@@ -536,14 +550,15 @@ class EventLog:
         Parameters
         ----------
         data:
-            Optional mapping of column name to column: a dict, a pandas or a
-            polars DataFrame (anything with ``__getitem__`` and column names).
-            A DataFrame in pm4py's format goes in as it is.
+            Optional mapping of column name to column: a dict, or any table
+            :meth:`from_frame` takes (pandas, polars, pyarrow, Dask, Arrow
+            streams; anything with ``__getitem__`` and column names). A
+            DataFrame in pm4py's format goes in as it is.
         case, activity, timestamp:
             Column names in ``data`` (defaults: the XES / pm4py keys
             ``case:concept:name``, ``concept:name``, ``time:timestamp``) or
-            the columns themselves (any sequence, numpy array, pandas or
-            polars column).
+            the columns themselves (any sequence, numpy array, pandas,
+            polars or pyarrow column).
         resource:
             Resource column (name or column; default ``org:resource``, used
             when present); stored as the attribute ``"org:resource"``.
@@ -604,6 +619,22 @@ class EventLog:
         >>> log.case_ids.tolist(), log.events_per_case().values.tolist()
         (['A', 'B'], [2, 1])
         """
+        if data is not None:
+            kind = frame_kind(data)
+            if kind == "dask":
+                from kpicore.dask import _eventlog_of_frame
+
+                return _eventlog_of_frame(
+                    data, case=case, activity=activity, timestamp=timestamp,
+                    resource=resource, attributes=attributes,
+                    case_attributes=case_attributes, order=order, tz=tz, unit=unit,
+                    activity_map=activity_map, on_invalid=on_invalid,
+                )  # fmt: skip
+            if kind is not None or not hasattr(data, "columns"):
+                wanted = _wanted_columns(
+                    (case, activity, timestamp, resource, order), attributes, case_attributes
+                )
+                data = as_table(data, columns=wanted)
         got_case = _get(data, case, what="case", required=True)
         got_act = _get(data, activity, what="activity", required=True)
         got_ts = _get(data, timestamp, what="timestamp", required=True)
@@ -689,6 +720,233 @@ class EventLog:
             activity_map=activity_map,
             on_invalid=on_invalid,
         )
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: Any,
+        *,
+        case: str = CASE_KEY,
+        activity: str = ACTIVITY_KEY,
+        timestamp: str = TIMESTAMP_KEY,
+        resource: str | None = RESOURCE_KEY,
+        attributes: Sequence[str] | Literal["all"] = "all",
+        case_attributes: Sequence[str] = (),
+        order: str | None = None,
+        tz: _dt.tzinfo | None = None,
+        unit: str | None = None,
+        activity_map: Mapping[str, str] | None = None,
+        on_invalid: Literal["raise", "drop"] = "raise",
+    ) -> EventLog:
+        """Build a log from a table of events, whatever library holds it (no I/O).
+
+        Parameters
+        ----------
+        frame:
+            One row per event: a pandas DataFrame (numpy-, nullable- or
+            pyarrow-backed dtypes), a polars DataFrame or LazyFrame, a pyarrow
+            Table or RecordBatch, a Dask DataFrame, any object exposing the
+            Arrow PyCapsule stream (``__arrow_c_stream__``; read with pyarrow),
+            or a mapping of column name to column. None of these libraries is
+            imported unless such an object is passed.
+        case, activity, timestamp:
+            Column names (defaults: the XES / pm4py keys ``case:concept:name``,
+            ``concept:name``, ``time:timestamp``).
+        resource, attributes, case_attributes, order, tz, unit, activity_map, on_invalid:
+            As in :meth:`from_columns` (column names only).
+
+        Returns
+        -------
+        EventLog
+            The same log, with the same codes and results, whatever the kind of
+            ``frame`` and the order of its rows (ties at one instant keep their
+            input order unless ``order`` is given).
+
+        Raises
+        ------
+        InvalidParameterError
+            When ``frame`` is not a table of a supported kind (the message names
+            its type).
+        InvalidRecordError
+            As :meth:`from_columns` (a null key or timestamp with
+            ``on_invalid="raise"``; with ``"drop"`` such rows are counted in
+            :attr:`dropped`).
+        NaiveDatetimeError
+            For a timestamp column without a time zone when ``tz`` is not given.
+
+        Notes
+        -----
+        Each column is encoded with its own library's machinery: pandas
+        ``factorize`` and categorical codes, polars physical codes, Arrow's
+        ``dictionary_encode`` hash kernel (or the codes of a dictionary column),
+        then only the distinct labels are sorted. Timestamps are read through
+        their int64 values (zero copy for Arrow): aware ones are instants, naive
+        ones wall-clock times in ``tz``. Case and activity codes follow the
+        sorted order of their labels, and events are sorted once by
+        ``(case, timestamp)`` with a stable integer sort, so the built log does
+        not depend on the row order of ``frame``. A Dask DataFrame is built one
+        partition of whole cases at a time (:func:`kpicore.dask.to_eventlogs`)
+        and the parts concatenated.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> frame = pd.DataFrame({
+        ...     "case:concept:name": ["F-2", "F-1", "F-1"],
+        ...     "concept:name": ["Invoice Generated", "Invoice Generated", "Payment Received"],
+        ...     "time:timestamp": pd.to_datetime(
+        ...         ["2024-01-02", "2024-01-01", "2024-01-11"], utc=True)})
+        >>> log = EventLog.from_frame(frame.convert_dtypes(dtype_backend="pyarrow"))
+        >>> log.case_ids.tolist(), log.events_per_case().values.tolist()
+        (['F-1', 'F-2'], [2, 1])
+        >>> EventLog.from_frame([("F-1", "Invoice Generated")])
+        Traceback (most recent call last):
+        ...
+        kpicore.errors.InvalidParameterError: frame must be a mapping of column name ...; got builtins.list
+        """  # noqa: E501
+        if frame_kind(frame) is None:
+            as_table(frame, what="frame")  # raises, naming the type
+        return cls.from_columns(
+            frame, case=case, activity=activity, timestamp=timestamp, resource=resource,
+            attributes=attributes, case_attributes=case_attributes, order=order, tz=tz,
+            unit=unit, activity_map=activity_map, on_invalid=on_invalid,
+        )  # fmt: skip
+
+    @classmethod
+    def from_invoice_table(
+        cls,
+        table: Any = None,
+        *,
+        invoice: Any,
+        issued: Any,
+        amount: Any = None,
+        amount_minor: Any = None,
+        currency: Any = None,
+        currency_code: str | None = None,
+        customer: Any = None,
+        due: Any = None,
+        settled: Any = None,
+        paid_amount: Any = None,
+        disputed: Any = None,
+        dispute_opened: Any = None,
+        dispute_resolved: Any = None,
+        written_off: Any = None,
+        case_attributes: Sequence[str] | Mapping[str, Any] = (),
+        tz: _dt.tzinfo | None = None,
+        activity_map: Mapping[str, str] | None = None,
+        on_invalid: Literal["raise", "drop"] = "raise",
+    ) -> EventLog:
+        """Build the log of a one-row-per-invoice table (an ERP or AR export; no I/O).
+
+        Every argument naming a column takes its name in ``table`` or the column
+        itself (any sequence, numpy, pandas, polars or pyarrow column).
+
+        Parameters
+        ----------
+        table:
+            The invoices, one row each: any table :meth:`from_frame` takes
+            (pandas, polars, pyarrow, Arrow stream, Dask, a mapping of columns).
+        invoice:
+            Invoice number column: the case id (unique; a repeat raises).
+        issued:
+            Issue date (or instant): *Invoice Generated*.
+        amount, amount_minor:
+            The invoice amount, exactly one of: ``amount`` in major units
+            (numbers or decimal strings; ``55.94`` USD is 5594 cents; more
+            decimals than the currency has raise) or ``amount_minor`` (integers).
+        currency, currency_code:
+            Exactly one of: ``currency``, a column of ISO 4217 codes, or
+            ``currency_code``, one code for every row (``"USD"``).
+        customer:
+            Customer id column: case attribute ``customer_id``.
+        due:
+            Due date column: case attribute ``due_date`` (dates).
+        settled:
+            Settlement date: *Payment Received* of ``paid_amount`` then, when
+            that covers the amount, *Invoice Settled*; null for an open invoice.
+        paid_amount:
+            Amount received at ``settled`` (major units, default: the amount).
+        disputed:
+            Boolean column (null: not disputed). A disputed invoice gets *Dispute
+            Registered* at ``dispute_opened`` (default: the issue date) and
+            *Dispute Resolved* at ``dispute_resolved`` (default: the settlement
+            date, when there is one). Without ``disputed``, the rows with a
+            ``dispute_opened`` date are the disputed ones.
+        dispute_opened, dispute_resolved, written_off:
+            Dates of those events (*Invoice Written Off* for ``written_off``).
+        case_attributes:
+            Further columns kept per invoice (names in ``table``, or a mapping of
+            name to column): segment, country, collector...
+        tz:
+            Zone of naive datetimes with a time of day; naive values that are all
+            midnights are calendar dates without it (what
+            ``pandas.read_csv(parse_dates=...)`` gives for a date column).
+        activity_map:
+            As in :meth:`from_columns`.
+        on_invalid:
+            ``"raise"`` (default): a null invoice number, issue date, amount or
+            currency raises :class:`~kpicore.errors.InvalidRecordError` naming
+            the row and column; ``"drop"``: such invoices are left out and
+            counted in :attr:`dropped` (by table row).
+
+        Returns
+        -------
+        EventLog
+            The same log as :meth:`from_invoices` over the equivalent
+            :class:`~kpicore.model.Invoice` objects (events, ``amount_minor``
+            event attribute, case attributes ``customer_id``, ``due_date``,
+            ``amount_minor``, ``currency``), built column-wise.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a table of an unsupported kind, a missing argument, both or
+            neither of ``amount``/``amount_minor`` or of
+            ``currency``/``currency_code``.
+        MissingDataError
+            For a column name not in ``table``.
+        InvalidRecordError
+            For a repeated invoice number, an unknown currency code, an amount
+            finer than the currency's minor unit, an unparsable date or (with
+            ``on_invalid="raise"``) a null required field.
+
+        Notes
+        -----
+        Events of one invoice at one instant keep the lifecycle order
+        generated, dispute registered, dispute resolved, payment, settled,
+        written off. Dates are midnight UTC, as everywhere in kpicore. Amounts:
+        ``minor = round(amount * 10**e)`` where ``e`` is the currency's exponent,
+        accepted only when ``|amount * 10**e - minor| <= 1e-6``.
+
+        Examples
+        --------
+        The IBM accounts-receivable sample (``examples/data``) in a few lines:
+
+        >>> import pandas as pd
+        >>> from kpicore import days_late, days_to_settle
+        >>> dates = ["InvoiceDate", "DueDate", "SettledDate"]
+        >>> df = pd.read_csv("examples/data/ibm-accounts-receivable.csv",
+        ...                  parse_dates=dates, date_format="%m/%d/%Y")
+        >>> log = EventLog.from_invoice_table(
+        ...     df, invoice="invoiceNumber", customer="customerID", issued="InvoiceDate",
+        ...     due="DueDate", amount="InvoiceAmount", currency_code="USD",
+        ...     settled="SettledDate", disputed=df["Disputed"].eq("Yes"))
+        >>> log.n_cases, log.n_events
+        (2466, 8520)
+        >>> bool((days_to_settle(log).days == df.sort_values("invoiceNumber")
+        ...       .DaysToSettle.to_numpy()).all())
+        True
+        """
+        from ._invoice_table import invoice_table_log
+
+        return invoice_table_log(
+            table, invoice=invoice, issued=issued, amount=amount, amount_minor=amount_minor,
+            currency=currency, currency_code=currency_code, customer=customer, due=due,
+            settled=settled, paid_amount=paid_amount, disputed=disputed,
+            dispute_opened=dispute_opened, dispute_resolved=dispute_resolved,
+            written_off=written_off, case_attributes=case_attributes, tz=tz,
+            activity_map=activity_map, on_invalid=on_invalid,
+        )  # fmt: skip
 
     @classmethod
     def from_events(
@@ -1317,10 +1575,15 @@ class EventLog:
             lo = np.datetime64(int(self._ts.min()), "ns")
             hi = np.datetime64(int(self._ts.max()), "ns")
             span = f", from {lo}Z to {hi}Z"
-        return (
-            f"EventLog({self.n_events} events, {self.n_cases} cases, "
-            f"{len(self._act_labels)} activities{span})"
+        counts = ", ".join(
+            f"{n:,} {one if n == 1 else many}"
+            for n, one, many in (
+                (self.n_events, "event", "events"),
+                (self.n_cases, "case", "cases"),
+                (len(self._act_labels), "activity", "activities"),
+            )
         )
+        return f"EventLog({counts}{span})"
 
     # ------------------------------------------------------------------ activity roles
 

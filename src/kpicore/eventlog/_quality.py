@@ -20,6 +20,7 @@ from kpicore.activities import (
     PAYMENT_RECEIVED,
 )
 from kpicore.errors import InvalidParameterError, MissingDataError
+from kpicore.results import Result
 from kpicore.results import plain as _label
 
 from . import _scan
@@ -39,8 +40,8 @@ DEFAULT_ORDER_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-@attrs.frozen
-class QualityIssue:
+@attrs.frozen(repr=False)
+class QualityIssue(Result):
     """One kind of problem, how often it occurs and where.
 
     Attributes
@@ -85,8 +86,8 @@ class QualityIssue:
         }
 
 
-@attrs.frozen
-class QualityReport:
+@attrs.frozen(repr=False)
+class QualityReport(Result):
     """Issues found in a log; ``report[name]`` gives one, ``ok`` says if all are zero.
 
     Examples

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError
+from kpicore.results import Result
 from kpicore.results import freeze as _frozen_map
 from kpicore.results import plain as _label
 from kpicore.results import read_only as _ro
@@ -53,8 +54,8 @@ def _times(ns: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
     return _ro(ns.view("datetime64[ns]"))
 
 
-@attrs.frozen(eq=False)
-class DroppedReport:
+@attrs.frozen(eq=False, repr=False)
+class DroppedReport(Result):
     """What ``on_invalid="drop"`` left out when a log was built.
 
     Attributes
@@ -123,8 +124,8 @@ class DroppedReport:
         }
 
 
-@attrs.frozen(eq=False)
-class CaseValues:
+@attrs.frozen(eq=False, repr=False)
+class CaseValues(Result):
     """One value per case (counts, per-case totals...).
 
     Attributes
@@ -186,8 +187,8 @@ class CaseValues:
         return out
 
 
-@attrs.frozen(eq=False)
-class CaseTimes:
+@attrs.frozen(eq=False, repr=False)
+class CaseTimes(Result):
     """One instant per case: first or last occurrence of an activity.
 
     Attributes
@@ -282,8 +283,8 @@ class CaseTimes:
         }
 
 
-@attrs.frozen(eq=False)
-class CaseDurations:
+@attrs.frozen(eq=False, repr=False)
+class CaseDurations(Result):
     """Per-case durations between a start and an end, with coverage.
 
     Attributes
@@ -313,6 +314,8 @@ class CaseDurations:
     >>> d.summary().mean, d.summary().missing
     (1.5, 1)
     """
+
+    _CASE_CODES: ClassVar[Mapping[str, tuple[str, ...]]] = {"status": STATUS_NAMES}
 
     start: str
     end: str
@@ -355,6 +358,49 @@ class CaseDurations:
         if status not in STATUS_NAMES:
             raise InvalidParameterError(f"status must be one of {STATUS_NAMES}, got {status!r}")
         return _ro(self.case_ids[self.status == STATUS_NAMES.index(status)])
+
+    def merge(self, other: CaseDurations) -> CaseDurations:
+        """The durations of both logs' cases (disjoint), in case order: exact.
+
+        The per-case arrays are concatenated and put in the order of the
+        cases of the union (sorted case ids, as an EventLog orders them).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different start or end, or a case present in both (its
+            events were split between two partitions).
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["a", "a", "b", "b"], activity=["X", "Y", "X", "Y"],
+        ...     timestamp=["2024-01-01T00:00Z", "2024-01-03T00:00Z", "2024-01-02T00:00Z",
+        ...                "2024-01-03T00:00Z"])
+        >>> a, b = (log.filter_cases([c]).case_durations("X", "Y") for c in ("b", "a"))
+        >>> m = a.merge(b)
+        >>> m.case_ids.tolist(), m.days.tolist()
+        (['a', 'b'], [2.0, 1.0])
+        """
+        from kpicore import _merge
+
+        _merge.check_type(self, other)
+        _merge.same((self.start, self.end), (other.start, other.end), "start/end activities")
+        ids, order = _merge.case_order(self.case_ids, other.case_ids, "case-duration")
+
+        def cat(x: npt.NDArray[Any], y: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            out: npt.NDArray[Any] = np.concatenate([x, y])[order]
+            return out
+
+        return CaseDurations(
+            self.start,
+            self.end,
+            ids,
+            cat(self.days, other.days),
+            cat(self.status, other.status),
+            cat(self.start_ns, other.start_ns),
+            cat(self.end_ns, other.end_ns),
+        )
 
     def summary(self, *, percentiles: Iterable[float] = DEFAULT_PERCENTILES) -> Summary:
         """Summary of the used durations; every other case counts as missing.
@@ -401,8 +447,8 @@ class CaseDurations:
         }
 
 
-@attrs.frozen(eq=False)
-class Pairs:
+@attrs.frozen(eq=False, repr=False)
+class Pairs(Result):
     """Every start paired with the next end within its case.
 
     Attributes

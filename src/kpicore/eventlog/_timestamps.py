@@ -467,6 +467,15 @@ def parse_timestamps(
     (np.int64(1704078000000000000), True)
     """
     tz = _check_tz(tz)
+    from ._arrow import arrow_column, arrow_timestamps, check_pyarrow_type
+
+    arrow = arrow_column(values)
+    if arrow is not None:  # pyarrow, or pandas backed by pyarrow: the int64 view
+        got_arrow = arrow_timestamps(arrow, field=field, tz=tz)
+        if got_arrow is not None:
+            return got_arrow
+        check_pyarrow_type(arrow, field=field)
+        values = arrow.to_numpy()
     for special in (_from_pandas, _from_polars):
         got = special(values, field=field, tz=tz)
         if got is not None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError, UnknownActivityError
+from kpicore.results import Result
 from kpicore.results import read_only as _ro
 
 __all__ = ["DirectlyFollows", "Variants", "compute_dfg", "compute_variants"]
@@ -19,8 +20,8 @@ _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-@attrs.frozen(eq=False)
-class Variants:
+@attrs.frozen(eq=False, repr=False)
+class Variants(Result):
     """The distinct activity sequences of a log, with their case counts.
 
     Variants are ordered by descending count, ties by their first case id.
@@ -54,8 +55,23 @@ class Variants:
     _seq_acts: npt.NDArray[np.int16]
     _seq_offsets: npt.NDArray[np.int64]
 
+    _TABLES: ClassVar[tuple[str, ...]] = ("variants",)
+
     def __len__(self) -> int:
         return int(self.counts.shape[0])
+
+    def _table_variants(self) -> dict[str, Any]:
+        """One row per variant, most frequent first: its activities, count and share of cases."""
+        counts = self.counts.astype(np.int64)
+        total = int(counts.sum())
+        share = counts / total if total else counts.astype(np.float64)
+        return {
+            "variant": [", ".join(self.sequence(i)) for i in range(len(self))],
+            "length": np.diff(self._seq_offsets),
+            "count": counts,
+            "share": share,
+            "cumulative_share": np.cumsum(share),
+        }
 
     def __iter__(self) -> Iterator[tuple[str, ...]]:
         return (self.sequence(i) for i in range(len(self)))
@@ -114,6 +130,68 @@ class Variants:
         {'A, B': 1, 'A': 1}
         """
         return self.top(len(self))
+
+    def merge(self, other: Variants) -> Variants:
+        """The variants of both logs' cases (disjoint): exact.
+
+        Cases per variant are added; variants are ordered as on the union
+        (descending count, ties by their first case id), cases in case-id
+        order. Both results must use the same ``max_repeats``.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a case present in both (its events were split between two
+            partitions).
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "1", "2", "2", "3"],
+        ...     activity=["A", "B", "A", "B", "C"], timestamp=["2024-01-01T00:00Z"] * 5)
+        >>> a, b = log.filter_cases(["1", "3"]).variants(), log.filter_cases(["2"]).variants()
+        >>> a.merge(b).to_dict() == log.variants().to_dict(), a.merge(b).case_variant.tolist()
+        (True, [0, 0, 1])
+        """
+        from kpicore import _merge
+
+        _merge.check_type(self, other)
+        ids, order = _merge.case_order(self.case_ids, other.case_ids, "variant")
+        labels = np.array(
+            sorted(set(self._labels.tolist()) | set(other._labels.tolist())), dtype=object
+        )
+        index: dict[bytes, int] = {}
+        seqs: list[npt.NDArray[np.int16]] = []
+        maps: list[npt.NDArray[np.int64]] = []
+        for part in (self, other):  # a loop per variant (not per case or event)
+            codes = np.searchsorted(labels, part._labels).astype(np.int16)
+            acts = codes[part._seq_acts] if part._seq_acts.shape[0] else part._seq_acts
+            off = part._seq_offsets.tolist()
+            m = np.empty(len(part), dtype=np.int64)
+            for i in range(len(part)):
+                seq = acts[off[i] : off[i + 1]]
+                key = seq.tobytes()
+                if key not in index:
+                    index[key] = len(seqs)
+                    seqs.append(seq)
+                m[i] = index[key]
+            maps.append(m)
+        n_groups = len(seqs)
+        counts = np.zeros(n_groups, dtype=np.int64)
+        np.add.at(counts, maps[0], self.counts)
+        np.add.at(counts, maps[1], other.counts)
+        group = np.concatenate([maps[0][self.case_variant], maps[1][other.case_variant]])[order]
+        first = np.full(n_groups, group.shape[0], dtype=np.int64)
+        np.minimum.at(first, group, np.arange(group.shape[0], dtype=np.int64))
+        vorder = np.lexsort((first, -counts))
+        rank = np.empty(n_groups, dtype=np.int64)
+        rank[vorder] = np.arange(n_groups)
+        lens = np.array([seqs[g].shape[0] for g in vorder.tolist()], dtype=np.int64)
+        offsets = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        ordered = [seqs[g] for g in vorder.tolist()]
+        seq_acts = np.concatenate(ordered).astype(np.int16) if ordered else np.zeros(0, np.int16)
+        return Variants(counts[vorder], ids, rank[group], labels, seq_acts, offsets)
 
 
 def compute_variants(
@@ -202,8 +280,8 @@ def compute_variants(
     return Variants(gcount[vorder], case_ids, rank[group], labels, seq_acts, offsets)
 
 
-@attrs.frozen(eq=False)
-class DirectlyFollows:
+@attrs.frozen(eq=False, repr=False)
+class DirectlyFollows(Result):
     """Directly-follows counts and durations (a performance DFG).
 
     An arc ``a -> b`` is counted once for every pair of consecutive events of a
@@ -347,15 +425,34 @@ class DirectlyFollows:
         }
 
 
-def compute_dfg(
+def mean_days(total_ns: int, count: int) -> float:
+    """Mean of ``count`` durations summing to ``total_ns`` (exact int), in days.
+
+    ``total_ns / count`` is correctly rounded (Python's int division), so the
+    mean does not depend on the order of the durations: a merge of partial
+    sums gives the same float as the whole log.
+    """
+    return total_ns / count / _NS_PER_DAY_F
+
+
+def exact_sums(values: npt.NDArray[np.int64], starts: npt.NDArray[np.int64]) -> list[int]:
+    """Exact sums of the int64 runs beginning at ``starts`` (no overflow: 32-bit halves)."""
+    hi = np.add.reduceat(values >> 32, starts)
+    lo = np.add.reduceat(values & 0xFFFFFFFF, starts)
+    return [h * 2**32 + lo_ for h, lo_ in zip(hi.tolist(), lo.tolist(), strict=True)]
+
+
+def dfg_arcs(
     case: npt.NDArray[np.int32],
     act: npt.NDArray[np.int16],
     ts: npt.NDArray[np.int64],
-    starts: npt.NDArray[np.int64],
-    labels: npt.NDArray[Any],
-) -> DirectlyFollows:
-    """Directly-follows arcs with count and mean/median/min/max durations."""
-    n_act = int(labels.shape[0])
+    n_act: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], int]:
+    """Arc durations grouped by arc: ``(keys, gstart, durations, width)``.
+
+    ``durations[gstart[i]:gstart[i + 1]]`` are the durations (ns) of arc
+    ``keys[i] = source * width + target`` (activity codes), keys ascending.
+    """
     same = case[1:] == case[:-1]
     src = act[:-1][same].astype(np.int64)
     dst = act[1:][same].astype(np.int64)
@@ -368,29 +465,47 @@ def compute_dfg(
     key_s = key[order].astype(np.int64)
     dur_s = dur[order]
     m = key_s.shape[0]
-    if m:
-        new = np.empty(m, dtype=bool)
-        new[0] = True
-        new[1:] = key_s[1:] != key_s[:-1]
-        gstart = np.flatnonzero(new)
-        gend = np.append(gstart[1:], m)
-        cnt = (gend - gstart).astype(np.int64)
-        keys = key_s[gstart]
-        sums = np.add.reduceat(dur_s.astype(np.float64), gstart)
-        mean = sums / cnt / _NS_PER_DAY_F
-        n_arcs = gstart.shape[0]
+    if not m:
+        return np.zeros(0, np.int64), np.zeros(1, np.int64), dur_s, width
+    new = np.empty(m, dtype=bool)
+    new[0] = True
+    new[1:] = key_s[1:] != key_s[:-1]
+    gstart = np.append(np.flatnonzero(new), m).astype(np.int64)
+    return key_s[gstart[:-1]], gstart, dur_s, width
+
+
+def arc_median_days(seg: npt.NDArray[np.int64]) -> float:
+    """Median of one arc's durations (ns), in days."""
+    k = seg.shape[0]
+    part = np.partition(seg, [(k - 1) // 2, k // 2]) if k > 2 else np.sort(seg)
+    return (float(part[(k - 1) // 2]) + float(part[k // 2])) / 2.0 / _NS_PER_DAY_F
+
+
+def compute_dfg(
+    case: npt.NDArray[np.int32],
+    act: npt.NDArray[np.int16],
+    ts: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    labels: npt.NDArray[Any],
+) -> DirectlyFollows:
+    """Directly-follows arcs with count and mean/median/min/max durations."""
+    n_act = int(labels.shape[0])
+    keys, bounds, dur_s, width = dfg_arcs(case, act, ts, n_act)
+    n_arcs = keys.shape[0]
+    if n_arcs:
+        gstart = bounds[:-1]
+        cnt = np.diff(bounds).astype(np.int64)
+        sums = exact_sums(dur_s, gstart)
+        mean = np.array([mean_days(t, c) for t, c in zip(sums, cnt.tolist(), strict=True)])
         median = np.empty(n_arcs)
         mins = np.empty(n_arcs)
         maxs = np.empty(n_arcs)
-        for g, (lo_i, hi_i) in enumerate(zip(gstart.tolist(), gend.tolist(), strict=True)):
+        for g, (lo_i, hi_i) in enumerate(zip(gstart.tolist(), bounds[1:].tolist(), strict=True)):
             seg = dur_s[lo_i:hi_i]  # one arc: a loop per arc, O(n) in total
-            k = seg.shape[0]
-            part = np.partition(seg, [(k - 1) // 2, k // 2]) if k > 2 else np.sort(seg)
-            median[g] = (float(part[(k - 1) // 2]) + float(part[k // 2])) / 2.0 / _NS_PER_DAY_F
+            median[g] = arc_median_days(seg)
             mins[g] = float(seg.min()) / _NS_PER_DAY_F
             maxs[g] = float(seg.max()) / _NS_PER_DAY_F
     else:
-        keys = np.zeros(0, dtype=np.int64)
         cnt = keys
         mean = median = mins = maxs = np.zeros(0, dtype=np.float64)
     lab = labels.tolist()

@@ -99,7 +99,7 @@ from kpicore.grouping import By, Grouping, make_grouping, resolve_by
 from kpicore.model import Customer, Invoice, customers_by_id
 from kpicore.money import Money, currency_exponent
 from kpicore.periods import Freq, as_of_ns, bucket
-from kpicore.results import Breakdown, freeze, plain, to_jsonable
+from kpicore.results import Breakdown, Result, freeze, plain, to_jsonable
 from kpicore.results import read_only as ro
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 from kpicore.threads import run_all
@@ -2503,8 +2503,8 @@ def to_day(ns: _I64, *, tz: _dt.tzinfo | None = None) -> _I64:
 # ---------------------------------------------------------------------------------- result
 
 
-@attrs.frozen(eq=False)
-class InvoiceDays:
+@attrs.frozen(eq=False, repr=False)
+class InvoiceDays(Result):
     """A per-invoice day count (DSO per invoice, days overdue, days late, ...).
 
     Attributes

@@ -40,12 +40,13 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError, MissingDataError
 from kpicore.eventlog import EventLog
 from kpicore.kpis._events import check_roles, freeze, limit_ns, plain, ro
@@ -57,7 +58,7 @@ from kpicore.kpis.overdue import days_overdue
 from kpicore.model import Customer, customers_by_id
 from kpicore.money import currency_exponent
 from kpicore.periods import from_ns
-from kpicore.results import to_jsonable
+from kpicore.results import Result, to_jsonable
 
 __all__ = ["CASE_TABLE_COLUMNS", "CASE_TABLE_COLUMNS_PT", "InvoiceCaseTable", "case_table"]
 
@@ -114,8 +115,8 @@ def _columns(value: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, npt.NDArray[
     return freeze({k: ro(np.asarray(v)) for k, v in value.items()})
 
 
-@attrs.frozen(eq=False)
-class InvoiceCaseTable:
+@attrs.frozen(eq=False, repr=False)
+class InvoiceCaseTable(Result):
     """One row per invoice with the template's case attributes (result of :func:`case_table`).
 
     Attributes
@@ -138,9 +139,29 @@ class InvoiceCaseTable:
     (1, {'InvoiceNumber': 'F-1'})
     """
 
+    _TABLES: ClassVar[tuple[str, ...]] = ("invoices",)
+
     as_of: _dt.date | _dt.datetime | None
     _data: Mapping[str, npt.NDArray[Any]] = attrs.field(alias="data", converter=_columns)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
+
+    def _table_invoices(self) -> dict[str, Any]:
+        """One row per invoice, numeric: each exact Decimal column ``X`` becomes
+        ``X_minor`` (int minor units, None where missing) and ``X`` (major units as
+        float); instants stay UTC (``to_frame`` makes them time-zone aware)."""
+        out: dict[str, Any] = {}
+        for name, col in self._data.items():
+            if col.dtype == object and any(isinstance(v, Decimal) for v in col.tolist()):
+                values = col.tolist()
+                out[f"{name}_minor"] = [
+                    None if v is None else int(v.scaleb(_places(v))) for v in values
+                ]
+                out[name] = np.array(
+                    [np.nan if v is None else float(v) for v in values], dtype=np.float64
+                )
+            else:
+                out[name] = col
+        return out
 
     @property
     def columns(self) -> dict[str, npt.NDArray[Any]]:
@@ -175,6 +196,41 @@ class InvoiceCaseTable:
         lists = {k: [_cell(x) for x in v] for k, v in self._data.items()}
         return [dict(zip(lists, vals, strict=True)) for vals in zip(*lists.values(), strict=True)]
 
+    def merge(self, other: InvoiceCaseTable) -> InvoiceCaseTable:
+        """The table of both invoice sets (disjoint), rows in invoice-number order: exact.
+
+        Rows are concatenated and ordered as the cases of the union (sorted
+        invoice numbers, as an EventLog orders them); coverage is added.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``as_of`` or columns, or an invoice present in
+            both (its events were split between two partitions).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice
+        >>> from kpicore.money import Money
+        >>> invs = [Invoice(f"F-{i}", "C1", "2024-03-01", "2024-03-31", Money.of(10, "BRL"))
+        ...         for i in (1, 2, 3)]
+        >>> d = dt.date(2024, 4, 30)
+        >>> m = case_table(invs[2:], as_of=d).merge(case_table(invs[:2], as_of=d))
+        >>> m.case_ids.tolist(), m.row("F-3")["DaysOverdue"], dict(m.coverage)["rows"]
+        (['F-1', 'F-2', 'F-3'], 30.0, 3)
+        """
+        _merge.check_type(self, other)
+        _merge.same(self.as_of, other.as_of, "as_of")
+        _merge.same(list(self._data), list(other._data), "columns")
+        _, order = _merge.case_order(self.case_ids, other.case_ids, "case-table")
+        coverage = _merge.add_counts(self.coverage, other.coverage)
+        if not len(self) or not len(other):
+            full = self if len(self) else other
+            return InvoiceCaseTable(self.as_of, dict(full._data), coverage)
+        data = {k: np.concatenate([v, other._data[k]])[order] for k, v in self._data.items()}
+        return InvoiceCaseTable(self.as_of, data, coverage)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``{"as_of", "coverage", "columns": {name: list}}``."""
         return {
@@ -182,6 +238,11 @@ class InvoiceCaseTable:
             "coverage": dict(self.coverage),
             "columns": {k: to_jsonable(v) for k, v in self._data.items()},
         }
+
+
+def _places(d: Decimal) -> int:
+    exponent = d.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
 
 
 def _cell(v: Any) -> Any:

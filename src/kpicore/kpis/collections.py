@@ -46,6 +46,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError, MissingDataError
 from kpicore.eventlog import EventLog
 from kpicore.grouping import By, make_grouping, resolve_by
@@ -86,7 +87,7 @@ from kpicore.kpis._ledger import (
 from kpicore.model import Customer, unique_records
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_date
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result, fields_to_dict
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
 __all__ = [
@@ -141,8 +142,8 @@ def _exact_case_sums(case: _I64, values: _I64, n: int) -> _I64:
 # =========================================================================== write-offs
 
 
-@attrs.frozen
-class WriteOffRatioGroup:
+@attrs.frozen(repr=False)
+class WriteOffRatioGroup(Result):
     """Write-offs against sales in one group (or period).
 
     Attributes
@@ -169,13 +170,30 @@ class WriteOffRatioGroup:
     written_off_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: WriteOffRatioGroup) -> WriteOffRatioGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; ratios recomputed.
+
+        Examples
+        --------
+        >>> from kpicore.money import Money
+        >>> a = WriteOffRatioGroup(2, 1, 0.5, {"BRL": Money.of(100, "BRL")},
+        ...                        {"BRL": Money.of(10, "BRL")}, {"BRL": 0.1})
+        >>> b = WriteOffRatioGroup(2, 0, 0.0, {"BRL": Money.of(300, "BRL")}, {}, {"BRL": 0.0})
+        >>> m = a.merge(b)
+        >>> m.invoices, m.count_ratio, m.amount_ratio["BRL"]  # 1 / 4, 10 / 400
+        (4, 0.25, 0.025)
+        """
+        _merge.check_type(self, other)
+        return _write_off_totals(
+            self.invoices + other.invoices,
+            self.written_off + other.written_off,
+            _merge.add_money(self.sales, other.sales),
+            _merge.add_money(self.written_off_amount, other.written_off_amount),
+        )
 
 
-@attrs.frozen
-class WriteOffRatio:
+@attrs.frozen(repr=False)
+class WriteOffRatio(Result):
     """Result of :func:`write_off_ratio`.
 
     Attributes
@@ -201,9 +219,65 @@ class WriteOffRatio:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[WriteOffRatioGroup] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: WriteOffRatio) -> WriteOffRatio:
+        """The ratio over both invoice sets (disjoint), equal to that of their union.
+
+        Counts, coverage and amounts (per currency) are added, ratios
+        recomputed from the sums, groups merged key-wise. Both results must
+        have the same ``as_of`` (not stored, so not checked).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different grouping.
+
+        Examples
+        --------
+        >>> from kpicore.model import Invoice
+        >>> from kpicore.money import Money
+        >>> a = [Invoice("F-1", "C1", "2024-01-01", "2024-01-31", Money.of(100, "BRL"),
+        ...              written_off_at="2024-05-01")]
+        >>> b = [Invoice("F-2", "C2", "2024-01-01", "2024-01-31", Money.of(300, "BRL"))]
+        >>> m = write_off_ratio(a).merge(write_off_ratio(b))
+        >>> m == write_off_ratio(a + b), m.amount_ratio["BRL"]
+        (True, 0.25)
+        """
+        _merge.check_type(self, other)
+        total = self._total().merge(other._total())
+        return WriteOffRatio(
+            invoices=total.invoices,
+            written_off=total.written_off,
+            count_ratio=total.count_ratio,
+            sales=total.sales,
+            written_off_amount=total.written_off_amount,
+            amount_ratio=total.amount_ratio,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, WriteOffRatioGroup.merge),
+        )
+
+    def _total(self) -> WriteOffRatioGroup:
+        return WriteOffRatioGroup(
+            self.invoices, self.written_off, self.count_ratio, self.sales,
+            self.written_off_amount, self.amount_ratio,
+        )  # fmt: skip
+
+
+def _write_off_totals(
+    n: int, k: int, sales: Mapping[str, Money], written: Mapping[str, Money]
+) -> WriteOffRatioGroup:
+    amount_ratio = {}
+    for code in sorted(set(sales) | set(written)):
+        den = sales[code].minor if code in sales else 0
+        num = written[code].minor if code in written else 0
+        amount_ratio[code] = ratio(num, den)
+    return WriteOffRatioGroup(
+        invoices=n,
+        written_off=k,
+        count_ratio=ratio(k, n),
+        sales=sales,
+        written_off_amount=written,
+        amount_ratio=amount_ratio,
+    )
 
 
 def _write_off_group(
@@ -349,8 +423,8 @@ def write_off_ratio(
 # =========================================================================== lags
 
 
-@attrs.frozen
-class EventLag:
+@attrs.frozen(repr=False)
+class EventLag(Result):
     """Days between two events of each invoice (result of :func:`posting_lag`).
 
     Attributes
@@ -370,9 +444,21 @@ class EventLag:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Summary] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: EventLag) -> EventLag:
+        """The lags of both invoice sets (disjoint): summaries merged, coverage added.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different metric or grouping, or an exact summary with a sketch.
+        """
+        _merge.check_type(self, other)
+        return EventLag(
+            metric=_merge.same(self.metric, other.metric, "metrics"),
+            summary=_merge.merge_stat(self.summary, other.summary),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, _merge.merge_stat),
+        )
 
 
 def posting_lag(
@@ -472,8 +558,8 @@ def posting_lag(
     )
 
 
-@attrs.frozen
-class CashApplicationGroup:
+@attrs.frozen(repr=False)
+class CashApplicationGroup(Result):
     """Cash application of one group.
 
     Attributes
@@ -501,13 +587,20 @@ class CashApplicationGroup:
     applied_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_rate: Mapping[str, float | None] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: CashApplicationGroup) -> CashApplicationGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; lags merged."""
+        _merge.check_type(self, other)
+        return _cash_group(
+            _merge.merge_stat(self.lag, other.lag),
+            self.receipts + other.receipts,
+            self.applied + other.applied,
+            _merge.add_money(self.received_amount, other.received_amount),
+            _merge.add_money(self.applied_amount, other.applied_amount),
+        )
 
 
-@attrs.frozen
-class CashApplication:
+@attrs.frozen(repr=False)
+class CashApplication(Result):
     """Result of :func:`cash_application_lag`.
 
     Attributes
@@ -536,9 +629,60 @@ class CashApplication:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CashApplicationGroup] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: CashApplication) -> CashApplication:
+        """Cash application of both invoice sets (disjoint), equal to that of their union.
+
+        Counts, amounts (per currency) and coverage are added, rates
+        recomputed, lag summaries merged, groups key-wise. Both must have the
+        same ``as_of`` (not stored, so not checked).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different pairing or grouping.
+        """
+        _merge.check_type(self, other)
+        pairing = _merge.same(self.pairing, other.pairing, "pairings")
+        total = self._total().merge(other._total())
+        return CashApplication(
+            lag=total.lag,
+            receipts=total.receipts,
+            applied=total.applied,
+            rate=total.rate,
+            received_amount=total.received_amount,
+            applied_amount=total.applied_amount,
+            amount_rate=total.amount_rate,
+            pairing=pairing,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, CashApplicationGroup.merge),
+        )
+
+    def _total(self) -> CashApplicationGroup:
+        return CashApplicationGroup(
+            self.lag, self.receipts, self.applied, self.rate, self.received_amount,
+            self.applied_amount, self.amount_rate,
+        )  # fmt: skip
+
+
+def _cash_group(
+    lag: Summary,
+    n_rec: int,
+    n_app: int,
+    received: Mapping[str, Money],
+    applied_amt: Mapping[str, Money],
+) -> CashApplicationGroup:
+    return CashApplicationGroup(
+        lag=lag,
+        receipts=n_rec,
+        applied=n_app,
+        rate=ratio(n_app, n_rec),
+        received_amount=received,
+        applied_amount=applied_amt,
+        amount_rate={
+            k: ratio(applied_amt[k].minor if k in applied_amt else 0, v.minor)
+            for k, v in received.items()
+        },
+    )
 
 
 def cash_application_lag(
@@ -671,8 +815,8 @@ def cash_application_lag(
 # =========================================================================== promises
 
 
-@attrs.frozen
-class PromiseKeptRateGroup:
+@attrs.frozen(repr=False)
+class PromiseKeptRateGroup(Result):
     """Promises to pay of one group.
 
     Attributes
@@ -694,13 +838,21 @@ class PromiseKeptRateGroup:
     broken: int
     kept_rate: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: PromiseKeptRateGroup) -> PromiseKeptRateGroup:
+        """The group over both invoice sets (disjoint): counts added, rate recomputed."""
+        _merge.check_type(self, other)
+        k, b = self.kept + other.kept, self.broken + other.broken
+        return PromiseKeptRateGroup(
+            promises=self.promises + other.promises,
+            kept=k,
+            pending=self.pending + other.pending,
+            broken=b,
+            kept_rate=ratio(k, k + b),
+        )
 
 
-@attrs.frozen
-class PromiseKeptRate:
+@attrs.frozen(repr=False)
+class PromiseKeptRate(Result):
     """Result of :func:`promise_kept_rate`.
 
     Attributes
@@ -726,9 +878,37 @@ class PromiseKeptRate:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PromiseKeptRateGroup] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: PromiseKeptRate) -> PromiseKeptRate:
+        """Promises of both invoice sets (disjoint), equal to those of their union.
+
+        Both must cover the same window: pass the same explicit ``as_of``
+        (without it each ends at its own log's last event, which this method
+        cannot check; :func:`kpicore.dask.promise_kept_rate` supplies it).
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``require_amount`` or grouping.
+        """
+        _merge.check_type(self, other)
+        req = _merge.same(self.require_amount, other.require_amount, "require_amount")
+        mine = PromiseKeptRateGroup(self.promises, self.kept, self.pending, self.broken,
+                                    self.kept_rate)  # fmt: skip
+        total = mine.merge(
+            PromiseKeptRateGroup(
+                other.promises, other.kept, other.pending, other.broken, other.kept_rate
+            )
+        )
+        return PromiseKeptRate(
+            promises=total.promises,
+            kept=total.kept,
+            pending=total.pending,
+            broken=total.broken,
+            kept_rate=total.kept_rate,
+            require_amount=req,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, PromiseKeptRateGroup.merge),
+        )
 
 
 def _promise_rows(
@@ -905,8 +1085,8 @@ def promise_kept_rate(
 # =========================================================================== credit limits
 
 
-@attrs.frozen
-class CreditLimitGroup:
+@attrs.frozen(repr=False)
+class CreditLimitGroup(Result):
     """Credit-limit utilisation of one group of customers.
 
     Attributes
@@ -927,13 +1107,9 @@ class CreditLimitGroup:
     breach_rate: float | None
     utilisation: Summary
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen(eq=False)
-class CreditLimitUtilisation:
+@attrs.frozen(eq=False, repr=False)
+class CreditLimitUtilisation(Result):
     """Result of :func:`credit_limit_utilisation`: one row per customer with a limit.
 
     Attributes
@@ -1187,8 +1363,8 @@ def credit_limit_utilisation(
 # =========================================================================== workload
 
 
-@attrs.frozen
-class WorkloadGroup:
+@attrs.frozen(repr=False)
+class WorkloadGroup(Result):
     """Open book of one collector (or group).
 
     Attributes
@@ -1215,13 +1391,9 @@ class WorkloadGroup:
     disputed_invoices: int = 0
     customers: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CollectorWorkload:
+@attrs.frozen(repr=False)
+class CollectorWorkload(Result):
     """Result of :func:`collector_workload`.
 
     Attributes
@@ -1241,10 +1413,6 @@ class CollectorWorkload:
     total: WorkloadGroup
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[WorkloadGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def collector_workload(

@@ -47,7 +47,7 @@ from kpicore.errors import InvalidParameterError, InvalidRecordError
 from kpicore.grouping import By, make_grouping, resolve_by
 from kpicore.model import Contact, ContactKind, Customer
 from kpicore.periods import FREQS, NS_PER_DAY, Freq, Period, as_of_ns, periods, to_ns
-from kpicore.results import Breakdown, fields_to_dict, freeze
+from kpicore.results import Breakdown, Result, fields_to_dict, freeze
 from kpicore.summary import Summary
 
 __all__ = [
@@ -176,8 +176,8 @@ def is_usable_contact(contact: Contact) -> bool:
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen
-class ContactGroup:
+@attrs.frozen(repr=False)
+class ContactGroup(Result):
     """Customers without a usable contact within one group.
 
     Attributes
@@ -194,13 +194,9 @@ class ContactGroup:
     without_contact: int
     share: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class ContactTrendPoint:
+@attrs.frozen(repr=False)
+class ContactTrendPoint(Result):
     """Customers registered in one period and how many of them lack a contact.
 
     Attributes
@@ -226,13 +222,9 @@ class ContactTrendPoint:
     change: int | None
     share_change: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CustomersWithoutContact:
+@attrs.frozen(repr=False)
+class CustomersWithoutContact(Result):
     """Result of :func:`customers_without_contact`.
 
     Attributes

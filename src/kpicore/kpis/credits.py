@@ -43,7 +43,7 @@ from kpicore.grouping import By, make_grouping, resolve_by
 from kpicore.model import Credit, CreditStatus, Customer, customers_by_id, unique_records
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_ns, to_ns
-from kpicore.results import Breakdown, fields_to_dict, freeze
+from kpicore.results import Breakdown, Result, freeze
 from kpicore.summary import Summary
 
 __all__ = [
@@ -74,6 +74,7 @@ class _Columns(NamedTuple):
     ended: npt.NDArray[np.int64]  # ns UTC, _MISSING_NS when not ended
     status: npt.NDArray[np.object_]
     customer: npt.NDArray[np.object_]
+    cancellation_reason: npt.NDArray[np.object_]
 
 
 def _columns(credits: Iterable[Credit]) -> _Columns:
@@ -107,6 +108,7 @@ def _columns(credits: Iterable[Credit]) -> _Columns:
         ),
         status=obj(cr.status.value for cr in items),
         customer=obj(cr.customer_id for cr in items),
+        cancellation_reason=obj(cr.cancellation_reason for cr in items),
     )
 
 
@@ -146,8 +148,8 @@ def _cutoff(as_of: date | datetime | None, tz: tzinfo | None) -> int:
 # --------------------------------------------------------------------------- cancelled credits
 
 
-@attrs.frozen
-class CancelledCreditsGroup:
+@attrs.frozen(repr=False)
+class CancelledCreditsGroup(Result):
     """Cancelled credits of one group.
 
     Attributes
@@ -161,13 +163,9 @@ class CancelledCreditsGroup:
     count: int
     value: Mapping[str, Money] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CancelledCredits:
+@attrs.frozen(repr=False)
+class CancelledCredits(Result):
     """Result of :func:`cancelled_credits` (*Créditos Cancelados*).
 
     Attributes
@@ -180,10 +178,14 @@ class CancelledCredits:
         Their unused balance at cancellation, per currency (never mixed).
     count_by_status : Mapping[str, int]
         Credits counted per status.
+    by_cancellation_reason : Breakdown of CancelledCreditsGroup
+        The counted credits by their own ``cancellation_reason`` (not the
+        grant ``reason``); credits without one under the key ``None``.
     coverage : Mapping[str, int]
         ``used`` (counted); ``not_ended`` (open or used at ``as_of``);
         ``ended_other_status`` (ended with a status not counted, e.g.
-        expired); ``ended_after_as_of`` (ended, but after ``as_of``).
+        expired); ``ended_after_as_of`` (ended, but after ``as_of``). The
+        four partition the credits given.
     groups : Breakdown of CancelledCreditsGroup or None
         By ``by=`` and/or cancellation period (``freq=``).
     """
@@ -192,12 +194,9 @@ class CancelledCredits:
     count: int
     value: Mapping[str, Money] = attrs.field(converter=freeze)
     count_by_status: Mapping[str, int] = attrs.field(converter=freeze)
+    by_cancellation_reason: Breakdown[CancelledCreditsGroup]
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CancelledCreditsGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _check_statuses(statuses: Iterable[CreditStatus | str]) -> tuple[CreditStatus, ...]:
@@ -249,8 +248,11 @@ def cancelled_credits(
         Which ending statuses count as cancelled; add ``"expired"`` to count
         expired credits too.
     by : str, callable or sequence, optional
-        ``"reason"``, ``"customer"``, ``"service_type"``, ``"status"``,
+        ``"cancellation_reason"`` (why the credit ended), ``"reason"`` (why
+        it was granted), ``"customer"``, ``"service_type"``, ``"status"``,
         ``"currency"`` or a customer attribute (with ``customers``).
+        The split by cancellation reason is always in
+        ``by_cancellation_reason``.
     freq : {"day", "week", "month", "quarter", "year"}, optional
         Bucket by cancellation date (``cancelled_at`` in ``tz``).
     customers : iterable or mapping of Customer, optional
@@ -283,7 +285,8 @@ def cancelled_credits(
     >>> from kpicore.money import Money
     >>> crs = [
     ...     Credit("CR1", "C1", Money.of(50, "BRL"), Money.of(20, "BRL"), "2024-01-05",
-    ...            "cancelled", cancelled_at="2024-01-31", reason="bônus"),
+    ...            "cancelled", cancelled_at="2024-01-31", reason="bônus",
+    ...            cancellation_reason="contrato cancelado"),
     ...     Credit("CR2", "C2", Money.of(30, "BRL"), Money.of(0, "BRL"), "2024-01-10",
     ...            "refunded", cancelled_at="2024-02-01", reason="pagamento em duplicidade"),
     ...     Credit("CR3", "C2", Money.of(10, "USD"), Money.of(0, "USD"), "2024-01-10",
@@ -294,6 +297,8 @@ def cancelled_credits(
     (2, {'BRL': 'BRL 60.00'}, 1)
     >>> {str(p): str(g.value["BRL"]) for p, g in r.groups.items()}
     {'2024-01': 'BRL 30.00', '2024-02': 'BRL 30.00'}
+    >>> {k: g.count for k, g in r.by_cancellation_reason.items()}  # CR2 has none
+    {'contrato cancelado': 1, None: 1}
     """
     chosen = _check_statuses(statuses)
     cutoff = _cutoff(as_of, tz)
@@ -316,11 +321,15 @@ def cancelled_credits(
         grouping = _grouping(cols, ix, by, freq, cols.ended, tz, customers)
         groups = grouping.breakdown(group)
     statuses_taken = cols.status[ix].tolist()
+    reasons = cols.cancellation_reason[ix]
+    by_reason = make_grouping(len(ix), by_name="cancellation_reason", by_keys=reasons)
+    # credits without a cancellation reason are the group None (never dropped)
     return CancelledCredits(
         statuses=tuple(s.value for s in chosen),
         count=len(ix),
         value=_totals(cols.currency[ix], unused[ix]),
         count_by_status={s.value: statuses_taken.count(s.value) for s in chosen},
+        by_cancellation_reason=by_reason.breakdown(group),
         coverage={
             "used": len(ix),
             "not_ended": int(np.count_nonzero(~ended)),
@@ -334,8 +343,8 @@ def cancelled_credits(
 # --------------------------------------------------------------------------- utilisation
 
 
-@attrs.frozen
-class CreditUtilisationGroup:
+@attrs.frozen(repr=False)
+class CreditUtilisationGroup(Result):
     """Utilisation of the credits of one group.
 
     Attributes
@@ -353,13 +362,9 @@ class CreditUtilisationGroup:
     used: Mapping[str, Money] = attrs.field(converter=freeze)
     rate: Mapping[str, float | None] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CreditUtilisation:
+@attrs.frozen(repr=False)
+class CreditUtilisation(Result):
     """Result of :func:`credit_utilisation`.
 
     Attributes
@@ -378,10 +383,6 @@ class CreditUtilisation:
     rate: Mapping[str, float | None] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CreditUtilisationGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _utilisation(cols: _Columns, abs_ix: npt.NDArray[np.int64]) -> CreditUtilisationGroup:
@@ -470,8 +471,8 @@ def credit_utilisation(
 # --------------------------------------------------------------------------- frequency
 
 
-@attrs.frozen
-class CreditFrequencyGroup:
+@attrs.frozen(repr=False)
+class CreditFrequencyGroup(Result):
     """Credits offered within one group.
 
     Attributes
@@ -491,13 +492,9 @@ class CreditFrequencyGroup:
     per_customer: float | None
     offered: Mapping[str, Money] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CreditFrequency:
+@attrs.frozen(repr=False)
+class CreditFrequency(Result):
     """Result of :func:`credit_frequency`.
 
     Attributes
@@ -520,10 +517,6 @@ class CreditFrequency:
     credits_per_customer: Summary
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[CreditFrequencyGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _frequency(cols: _Columns, abs_ix: npt.NDArray[np.int64]) -> CreditFrequencyGroup:

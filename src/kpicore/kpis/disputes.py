@@ -106,7 +106,7 @@ from kpicore.kpis.dso import invoice_dso
 from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result, fields_to_dict
 from kpicore.sketch import QuantileSketch
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
@@ -195,8 +195,8 @@ def _dispute_keys(
 # --------------------------------------------------------------------------- episodes
 
 
-@attrs.frozen(eq=False)
-class DisputeEpisodes:
+@attrs.frozen(eq=False, repr=False)
+class DisputeEpisodes(Result):
     """Every dispute known as of an instant (result of :func:`dispute_episodes`).
 
     Arrays are read-only and aligned, one entry per dispute, in (invoice,
@@ -322,8 +322,8 @@ def dispute_episodes(
 # --------------------------------------------------------------------------- resolution
 
 
-@attrs.frozen
-class DisputeResolutionGroup:
+@attrs.frozen(repr=False)
+class DisputeResolutionGroup(Result):
     """Resolution time of the disputes of one group.
 
     Attributes
@@ -350,13 +350,9 @@ class DisputeResolutionGroup:
             open=self.open + other.open,
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DisputeResolution:
+@attrs.frozen(repr=False)
+class DisputeResolution(Result):
     """Result of :func:`dispute_resolution`.
 
     Attributes
@@ -412,10 +408,6 @@ class DisputeResolution:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, DisputeResolutionGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def dispute_resolution(
@@ -536,8 +528,8 @@ def dispute_resolution(
 # --------------------------------------------------------------------------- open disputes
 
 
-@attrs.frozen
-class OpenDisputesGroup:
+@attrs.frozen(repr=False)
+class OpenDisputesGroup(Result):
     """Open disputes of one group.
 
     Attributes
@@ -558,13 +550,19 @@ class OpenDisputesGroup:
     age: Summary
     amount: Mapping[str, Money] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: OpenDisputesGroup) -> OpenDisputesGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; ages merged."""
+        _merge.check_type(self, other)
+        return OpenDisputesGroup(
+            count=self.count + other.count,
+            invoices=self.invoices + other.invoices,
+            age=_merge.merge_stat(self.age, other.age),
+            amount=_merge.add_money(self.amount, other.amount),
+        )
 
 
-@attrs.frozen
-class OpenDisputes:
+@attrs.frozen(repr=False)
+class OpenDisputes(Result):
     """Result of :func:`open_disputes`.
 
     Attributes
@@ -591,9 +589,41 @@ class OpenDisputes:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[OpenDisputesGroup] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: OpenDisputes) -> OpenDisputes:
+        """The open disputes of both invoice sets (disjoint), equal to those of their union.
+
+        Counts, invoices, open amounts (per currency) and coverage are added,
+        the age summaries merged (exactly, or as sketches), groups key-wise.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``as_of`` or grouping.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Dispute, Invoice
+        >>> a = [Invoice("F-1", "C1", "2024-03-01", "2024-03-31", Money.of(100, "BRL"),
+        ...              disputes=[Dispute("2024-03-10")])]
+        >>> b = [Invoice("F-2", "C1", "2024-03-01", "2024-03-31", Money.of(300, "BRL"),
+        ...              disputes=[Dispute("2024-03-20")])]
+        >>> d = dt.date(2024, 3, 30)
+        >>> m = open_disputes(a, as_of=d).merge(open_disputes(b, as_of=d))
+        >>> m == open_disputes(a + b, as_of=d), m.count, str(m.amount["BRL"])
+        (True, 2, 'BRL 400.00')
+        """
+        _merge.check_type(self, other)
+        _merge.same(self.as_of, other.as_of, "as_of")
+        return OpenDisputes(
+            as_of=self.as_of,
+            count=self.count + other.count,
+            invoices=self.invoices + other.invoices,
+            age=_merge.merge_stat(self.age, other.age),
+            amount=_merge.add_money(self.amount, other.amount),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, OpenDisputesGroup.merge),
+        )
 
 
 def open_disputes(
@@ -702,8 +732,8 @@ def open_disputes(
 # --------------------------------------------------------------------------- dispute rate
 
 
-@attrs.frozen
-class DisputeRateGroup:
+@attrs.frozen(repr=False)
+class DisputeRateGroup(Result):
     """Dispute rate of one group.
 
     Attributes
@@ -720,13 +750,15 @@ class DisputeRateGroup:
     disputed: int
     rate: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: DisputeRateGroup) -> DisputeRateGroup:
+        """The group over both invoice sets (disjoint): counts added, rate recomputed."""
+        _merge.check_type(self, other)
+        n, k = self.invoices + other.invoices, self.disputed + other.disputed
+        return DisputeRateGroup(invoices=n, disputed=k, rate=ratio(k, n))
 
 
-@attrs.frozen
-class DisputeRate:
+@attrs.frozen(repr=False)
+class DisputeRate(Result):
     """Result of :func:`dispute_rate`.
 
     Attributes
@@ -747,9 +779,33 @@ class DisputeRate:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[DisputeRateGroup] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: DisputeRate) -> DisputeRate:
+        """The dispute rate of both invoice sets (disjoint), equal to that of their union.
+
+        Both must have the same ``as_of`` (not stored, so not checked).
+
+        Examples
+        --------
+        >>> from kpicore.model import Dispute, Invoice
+        >>> a = [Invoice("F-1", "C1", "2024-03-01", "2024-03-31", Money.of(100, "BRL"),
+        ...              disputes=[Dispute("2024-03-10")])]
+        >>> b = [Invoice(f"F-{i}", "C1", "2024-03-01", "2024-03-31", Money.of(100, "BRL"))
+        ...      for i in (2, 3, 4)]
+        >>> m = dispute_rate(a).merge(dispute_rate(b))
+        >>> m == dispute_rate(a + b), m.rate
+        (True, 0.25)
+        """
+        _merge.check_type(self, other)
+        total = DisputeRateGroup(self.invoices, self.disputed, self.rate).merge(
+            DisputeRateGroup(other.invoices, other.disputed, other.rate)
+        )
+        return DisputeRate(
+            invoices=total.invoices,
+            disputed=total.disputed,
+            rate=total.rate,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, DisputeRateGroup.merge),
+        )
 
 
 def _disputed_flags(log: EventLog, roles: Roles, limit: int) -> _B:

@@ -23,16 +23,33 @@ All functions accept a sequence of :class:`~kpicore.model.Invoice` or an
 :mod:`kpicore.kpis._ledger` (one computational core: objects are converted to
 the columnar log).
 
+Conventions
+-----------
+One convention per concept, shared by a KPI and its ``*_from_totals`` twin;
+the alternatives the sources use are explicit parameters:
+
+* countback DSO: months oldest first (ending with the current month),
+  calendar days per month (``days_basis=360`` / ``days_in_months=30`` for
+  30-day months, ``order="newest_first"`` for published tables), the whole
+  history available; a DSO the history cannot explain is ``None`` with its
+  reason, never a lower bound;
+* CEI: ``S`` = the period's sales ÷ its months (``sales_basis="full"`` for
+  the full period), over 3 months by default.
+
 References
 ----------
-Definitions and worked numbers (titles and URLs: the documentation's
-References page; where the sources disagree, the choice is a parameter). Source
-keys: [CGA]_ CreditGuru, [CRF]_ Credit Research Foundation, [JDE]_/[JDEC]_/[JDEA]_
-Oracle JD Edwards, [HFM]_ Oracle Hyperion Financial Management, [ANA]_ Anaplan
-community, [BENJI]_ Benjipays, [HACK]_ The Hackett Group, [WIZ]_ wizedu,
-[CGC]_ CreditGuru CEI, [ORAC]_ Oracle EBS, [PSH]_ PeopleSoft, [SNOW]_ weighted
-days-to-pay calculator, [CODAT]_ Codat, [M3]_ Infor M3, [TT]_ transtutors,
-[SAPBW]_ SAP BW.
+Source keys used in the docstrings: [CGA]_/[CGC]_ CreditGuru, collection
+metrics (creditguru.com); [CRF]_ Credit Research Foundation, NSDTR formulas
+and definitions (crfonline.org); [JDE]_/[JDEC]_/[JDEA]_ Oracle JD Edwards
+EnterpriseOne Accounts Receivable documentation; [HFM]_ Oracle Hyperion
+Financial Management, "DSO - Days Sales Outstanding"; [ANA]_ Anaplan
+community, "Count back for turnover"; [BENJI]_ Benjipays, "Mastering DSO
+calculation: the count-back method"; [HIGH]_ Credit Today / Highako, "Why you
+should switch to the countback method"; [HACK]_ The Hackett Group, best
+possible DSO; [WIZ]_ wizedu CEI exercise; [ORAC]_ Oracle E-Business Suite
+Receivables; [PSH]_ PeopleSoft Receivables history calculations; [SNOW]_
+weighted days-to-pay calculator; [CODAT]_ Codat lending calculation examples;
+[M3]_ Infor M3 Analytics; [TT]_ transtutors; [SAPBW]_ SAP BW DSO key figure.
 """
 
 from __future__ import annotations
@@ -47,12 +64,13 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from kpicore import _merge
 from kpicore.errors import InvalidParameterError
 from kpicore.grouping import By
 from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq, add_months, as_of_date, as_of_ns, business_days_between_arrays
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result
 from kpicore.summary import DEFAULT_PERCENTILES
 from kpicore.threads import run_all
 
@@ -79,6 +97,7 @@ __all__ = [
     "CollectionEffectiveness",
     "CountbackDSO",
     "CountbackFigure",
+    "CountbackWalk",
     "DSOFigure",
     "DelinquencyFigure",
     "EffectivenessFigure",
@@ -93,6 +112,7 @@ __all__ = [
     "collection_effectiveness_index",
     "countback_dso",
     "countback_dso_from_totals",
+    "countback_walk_from_totals",
     "invoice_dso",
     "payment_timing",
     "standard_dso",
@@ -212,57 +232,182 @@ def average_days_delinquent_from_totals(dso: Number, best_possible_dso: Number) 
     return _num(dso, "dso") - _num(best_possible_dso, "best_possible_dso")
 
 
-def _countback(
-    receivables: float, sales: Sequence[float], days: Sequence[float]
-) -> tuple[float | None, int, bool]:
-    """(days, months walked, history exhausted)."""
+CountbackOrder = Literal["oldest_first", "newest_first"]
+
+#: Why a countback DSO could not be determined (``None``).
+COUNTBACK_REASONS = ("history_exhausted", "month_without_sales")
+
+
+@attrs.frozen(repr=False)
+class CountbackWalk(Result):
+    """The walk of :func:`countback_walk_from_totals`: the DSO or why there is none.
+
+    Attributes
+    ----------
+    dso : float or None
+        Days of sales in the receivables; ``None`` when it cannot be
+        determined (see ``reason``), never a lower bound.
+    months_used : int
+        Months the walk consumed, fully or in part, counted from the newest.
+    reason : str or None
+        ``None`` when ``dso`` is a number; ``"history_exhausted"`` when the
+        receivables exceed the sales of every month given (older sales are
+        needed to explain them); ``"month_without_sales"`` when the walk
+        reached a month with sales ≤ 0 (HFM stops there) and older months
+        with sales follow.
+    """
+
+    dso: float | None
+    months_used: int
+    reason: str | None
+
+
+def _countback(receivables: float, sales: Sequence[float], days: Sequence[float]) -> CountbackWalk:
+    """The walk over ``sales`` / ``days`` given **newest first**."""
     if receivables <= 0:
-        return 0.0, 0, False
+        return CountbackWalk(0.0, 0, None)
     remaining = receivables
     total = 0.0
     for i, (s, d) in enumerate(zip(sales, days, strict=True)):
         if s <= 0:  # HFM: the walk-back stops at a period without positive sales
-            return (total if i else None), i, True
+            older_sales = any(v != 0 for v in sales[i:])
+            return CountbackWalk(
+                None, i, "month_without_sales" if older_sales else "history_exhausted"
+            )
         if remaining > s:
             remaining -= s
             total += d
             continue
-        return total + remaining / s * d, i + 1, False
-    return (total if sales else None), len(sales), True
+        return CountbackWalk(total + remaining / s * d, i + 1, None)
+    return CountbackWalk(None, len(sales), "history_exhausted")
+
+
+def _countback_inputs(
+    receivables: Number,
+    monthly_sales: Sequence[Number],
+    days_in_months: Sequence[Number] | Number,
+    order: object,
+) -> tuple[float, list[float], list[float]]:
+    """Validated receivables and (sales, days) **newest first**."""
+    check_choice(order, "order", ("oldest_first", "newest_first"))
+    ar = _num(receivables, "receivables")
+    if isinstance(monthly_sales, str) or not isinstance(monthly_sales, Sequence):
+        raise InvalidParameterError(
+            f"monthly_sales must be a sequence of numbers, got {monthly_sales!r}"
+        )
+    sales = [_num(v, f"monthly_sales[{i}]") for i, v in enumerate(monthly_sales)]
+    if isinstance(days_in_months, Sequence) and not isinstance(days_in_months, str):
+        days = [_num(v, f"days_in_months[{i}]") for i, v in enumerate(days_in_months)]
+        if len(days) != len(sales):
+            raise InvalidParameterError(
+                f"days_in_months has {len(days)} values for {len(sales)} months of sales"
+            )
+    else:
+        days = [_num(days_in_months, "days_in_months")] * len(sales)
+    for i, d in enumerate(days):
+        if d <= 0:
+            raise InvalidParameterError(f"days_in_months[{i}] = {d!r}: expected days > 0")
+    if order == "oldest_first":
+        sales.reverse()
+        days.reverse()
+    return ar, sales, days
+
+
+def countback_walk_from_totals(
+    receivables: Number,
+    monthly_sales: Sequence[Number],
+    days_in_months: Sequence[Number] | Number,
+    *,
+    order: CountbackOrder = "oldest_first",
+) -> CountbackWalk:
+    """Countback DSO with its walk: the days, the months used and why it is undetermined.
+
+    Parameters are those of :func:`countback_dso_from_totals`.
+
+    Returns
+    -------
+    CountbackWalk
+        ``dso`` (None when undetermined), ``months_used`` and ``reason``.
+
+    Raises
+    ------
+    InvalidParameterError
+        As :func:`countback_dso_from_totals`.
+
+    Notes
+    -----
+    The walk of :func:`countback_dso_from_totals`, which returns its ``dso``.
+
+    Examples
+    --------
+    Receivables of 1,000 against 100 + 100 of sales: the DSO is undetermined.
+
+    >>> w = countback_walk_from_totals(1_000, [100, 100], [28, 31])
+    >>> w.dso, w.months_used, w.reason
+    (None, 2, 'history_exhausted')
+    >>> countback_walk_from_totals(150, [100, 100], [28, 31]).dso  # 31 + 50/100 × 28
+    45.0
+    """
+    return _countback(*_countback_inputs(receivables, monthly_sales, days_in_months, order))
 
 
 def countback_dso_from_totals(
     receivables: Number,
     monthly_sales: Sequence[Number],
-    days_in_months: Sequence[Number] | Number = 30,
+    days_in_months: Sequence[Number] | Number,
+    *,
+    order: CountbackOrder = "oldest_first",
 ) -> float | None:
     """Countback (exhaustion) DSO.
 
     Parameters
     ----------
     receivables : number
-        Receivables at the end of the current month.
+        Receivables at the end of the latest (current) month.
     monthly_sales : sequence of numbers
-        Sales of the current month first, then earlier months.
-    days_in_months : sequence of numbers or number, default 30
-        Days of each month (actual days [HFM]_ [ANA]_) or one number for all
-        (30-day months [BENJI]_).
+        Sales per month, **oldest first** and ending with the current month
+        (the order of every period series in kpicore); ``order="newest_first"``
+        for the current month first, as the published tables list them.
+    days_in_months : sequence of numbers or number
+        Days of each month, in the order of ``monthly_sales``: the calendar
+        days (28 to 31, the convention of :func:`countback_dso`'s default
+        ``days_basis="actual"`` [HFM]_ [ANA]_), or one number for all months
+        (``30`` for the 30-day-month convention [BENJI]_, the invoice route's
+        ``days_basis=360``). Required: there is no silent default.
+    order : {"oldest_first", "newest_first"}, default "oldest_first"
+        The order of ``monthly_sales`` and ``days_in_months``.
 
     Returns
     -------
     float or None
         The days of sales contained in the receivables; 0.0 when
-        ``receivables <= 0``; None when the current month has no positive
-        sales (nothing to count back against).
+        ``receivables <= 0``. **None when it cannot be determined**: the
+        receivables exceed the sales of all the months given (reason
+        ``"history_exhausted"``) or the walk reaches a month with sales ≤ 0
+        (``"month_without_sales"``); :func:`countback_walk_from_totals`
+        returns the reason.
+
+    Raises
+    ------
+    InvalidParameterError
+        For a value that is not a finite number (naming its index), days
+        ≤ 0, as many days as months required, or an unknown ``order``.
 
     Notes
     -----
-    Subtract the current month's sales from the receivables and count its
-    days; continue with earlier months while the remainder exceeds the
-    month's sales; the last month adds ``remainder / sales × days``. The walk
-    stops at a month with sales ≤ 0 [HFM]_; when the receivables exceed all
-    the months given, the result is the days of all the months walked (a
-    lower bound; :func:`countback_dso` reports ``history_exhausted``).
+    Starting from the current month and walking back: while the remainder
+    of the receivables exceeds the month's sales, subtract them and count
+    the month's days; the last month adds ``remainder / sales × days``::
+
+        DSO = Σ_{k<K} days_k + (AR − Σ_{k<K} sales_k) / sales_K × days_K
+
+    with ``k = 0`` the current month. The walk stops at a month with sales
+    ≤ 0 [HFM]_; a DSO that the months given cannot explain is ``None``,
+    never the days walked (which would only be a lower bound).
+
+    Convention, shared with :func:`countback_dso`: months oldest first,
+    calendar days per month; 30-day months and the newest-first order are
+    explicit parameters.
 
     Oracle's published HFM example (AR 12,000; Sep 2,500 (30 d), Aug 1,750
     (31), Jul 2,250 (31), Jun 2,500 (30), May 2,000 (31), Apr 2,250 (30))
@@ -272,27 +417,23 @@ def countback_dso_from_totals(
 
     Examples
     --------
-    Anaplan (★ 129), Benjipays with 30-day months (★ 73.71):
+    Anaplan (★ 129; Sep to Jan, calendar days), Benjipays with 30-day months
+    (★ 73.71), and the HFM table listed newest first:
 
-    >>> countback_dso_from_totals(2_000, [200, 400, 600, 700, 500], [31, 31, 30, 31, 30])
+    >>> countback_dso_from_totals(2_000, [500, 700, 600, 400, 200], [30, 31, 30, 31, 31])
     129.0
-    >>> round(countback_dso_from_totals(212_000, [100_000, 80_000, 70_000]), 2)
+    >>> round(countback_dso_from_totals(212_000, [70_000, 80_000, 100_000], 30), 2)
     73.71
     >>> hfm = ([2_500, 1_750, 2_250, 2_500, 2_000, 2_250], [30, 31, 31, 30, 31, 30])
-    >>> round(countback_dso_from_totals(13_000, *hfm), 1), round(countback_dso_from_totals(12_000, *hfm), 2)
-    (179.7, 166.33)
-    """  # noqa: E501
-    ar = _num(receivables, "receivables")
-    sales = [_num(v, "monthly_sales") for v in monthly_sales]
-    if isinstance(days_in_months, Sequence) and not isinstance(days_in_months, str):
-        days = [_num(v, "days_in_months") for v in days_in_months]
-        if len(days) != len(sales):
-            raise InvalidParameterError(
-                f"days_in_months has {len(days)} values for {len(sales)} months of sales"
-            )
-    else:
-        days = [_num(days_in_months, "days_in_months")] * len(sales)
-    return _countback(ar, sales, days)[0]
+    >>> round(countback_dso_from_totals(13_000, *hfm, order="newest_first"), 1)
+    179.7
+    >>> countback_dso_from_totals(1_000, [100, 100], [28, 31]) is None  # undetermined
+    True
+    """
+    return countback_walk_from_totals(receivables, monthly_sales, days_in_months, order=order).dso
+
+
+SalesBasis = Literal["per_month", "full"]
 
 
 def cei_from_totals(
@@ -301,7 +442,8 @@ def cei_from_totals(
     end_receivables: Number,
     end_current_receivables: Number,
     *,
-    months: int | None = None,
+    months: int = 3,
+    sales_basis: SalesBasis = "per_month",
 ) -> float | None:
     """Collection Effectiveness Index, in percent.
 
@@ -311,40 +453,55 @@ def cei_from_totals(
         Receivables at the start and at the end of the period, and the
         current (not yet due) part of the end receivables.
     sales : number
-        Credit sales of the period.
-    months : int, optional
-        Divide ``sales`` by the number of months first (the CRF / CreditGuru /
-        Oracle EBS monthly form); None: full-period sales [WIZ]_.
+        Credit sales of the whole period.
+    months : int, default 3
+        Months in the period.
+    sales_basis : {"per_month", "full"}, default "per_month"
+        ``S`` = ``sales / months``, the monthly form of the CRF, CreditGuru
+        and Oracle EBS [CRF]_ [CGC]_ [ORAC]_; ``"full"``: the full period's sales
+        [WIZ]_. The same parameter and default as
+        :func:`collection_effectiveness_index`.
 
     Returns
     -------
     float or None
         None when the denominator ``begin + S − end current`` is ≤ 0.
 
+    Raises
+    ------
+    InvalidParameterError
+        For a value that is not a finite number, ``months`` not an int ≥ 1,
+        or an unknown ``sales_basis``.
+
     Notes
     -----
     ``CEI = (BegAR + S − EndTotalAR) / (BegAR + S − EndCurrentAR) × 100``
-    [CRF]_ [CGC]_ [ORAC]_. The sources disagree on S: sales / N months
-    [CGC]_ [CRF]_ vs full-period sales [WIZ]_, 55.9 % vs 79.63 % on the same data.
+    [CRF]_ [CGC]_ [ORAC]_. The sources disagree on ``S``: sales / N months
+    [CGC]_ [CRF]_ or full-period sales [WIZ]_, 55.9 % vs 79.63 % on the same
+    data. kpicore's convention is the monthly form (the CRF standard), in
+    this function and in :func:`collection_effectiveness_index`; the full
+    period is ``sales_basis="full"``.
 
     Examples
     --------
-    CRF (★ 71.54) and WIZ (★ 55.9 % and 79.63 %):
+    CRF (★ 71.54) and WIZ (★ 55.9 % monthly, 79.63 % with full sales):
 
-    >>> round(cei_from_totals(12_327_157, 47_881_064, 13_663_598, 7_846_547, months=3), 2)
+    >>> round(cei_from_totals(12_327_157, 47_881_064, 13_663_598, 7_846_547), 2)
     71.54
-    >>> round(cei_from_totals(6_200, 10_890, 6_340, 3_590, months=3), 1)
+    >>> round(cei_from_totals(6_200, 10_890, 6_340, 3_590), 1)
     55.9
-    >>> round(cei_from_totals(6_200, 10_890, 6_340, 3_590), 2)
+    >>> round(cei_from_totals(6_200, 10_890, 6_340, 3_590, sales_basis="full"), 2)
     79.63
     """
+    check_choice(sales_basis, "sales_basis", ("per_month", "full"))
+    if isinstance(months, bool) or not isinstance(months, int) or months < 1:
+        hint = " (for full-period sales pass sales_basis='full')" if months is None else ""
+        raise InvalidParameterError(f"months must be an int >= 1, got {months!r}{hint}")
     beg = _num(begin_receivables, "begin_receivables")
     s = _num(sales, "sales")
     end = _num(end_receivables, "end_receivables")
     cur = _num(end_current_receivables, "end_current_receivables")
-    if months is not None:
-        if isinstance(months, bool) or not isinstance(months, int) or months < 1:
-            raise InvalidParameterError(f"months must be an int >= 1, got {months!r}")
+    if sales_basis == "per_month":
         s = s / months
     den = beg + s - cur
     if den <= 0:
@@ -599,8 +756,8 @@ def invoice_dso(
 # ================================================================================ accounting
 
 
-@attrs.frozen
-class DSOFigure:
+@attrs.frozen(repr=False)
+class DSOFigure(Result):
     """Standard or best possible DSO of one currency.
 
     Attributes
@@ -623,13 +780,32 @@ class DSOFigure:
     sales: Money
     days: float
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: DSOFigure) -> DSOFigure:
+        """The figure of both invoice sets (disjoint): amounts added, DSO recomputed.
+
+        Exact for end-of-period receivables (``receivables="end"``, or one
+        month); :meth:`AccountingDSO.merge` refuses averaged month-end
+        balances, whose rounded average cannot be added.
+
+        Examples
+        --------
+        >>> a = DSOFigure("BRL", 30.0, Money.of(100, "BRL"), Money.of(300, "BRL"), 90.0)
+        >>> b = DSOFigure("BRL", None, Money.of(50, "BRL"), Money.of(0, "BRL"), 90.0)
+        >>> a.merge(b).dso  # 150 / 300 × 90
+        45.0
+        """
+        _merge.check_type(self, other)
+        code = _merge.same(self.currency, other.currency, "currencies")
+        days = _merge.same(self.days, other.days, "period days")
+        ar = self.receivables + other.receivables
+        sales = self.sales + other.sales
+        return DSOFigure(
+            code, standard_dso_from_totals(ar.minor, sales.minor, days), ar, sales, days
+        )
 
 
-@attrs.frozen
-class AccountingDSO:
+@attrs.frozen(repr=False)
+class AccountingDSO(Result):
     """Result of :func:`standard_dso` and :func:`best_possible_dso`.
 
     Attributes
@@ -665,9 +841,63 @@ class AccountingDSO:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, DSOFigure]] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: AccountingDSO) -> AccountingDSO:
+        """The DSO of both invoice sets (disjoint), equal to that of their union.
+
+        Receivables and sales are added per currency, the DSO recomputed
+        from the sums (:func:`standard_dso_from_totals`), coverage added,
+        groups merged key-wise.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different method, period, days basis or grouping, and for
+            ``receivables="average"`` over more than one month: each result
+            holds its average balance rounded to the minor unit, and the sum
+            of rounded averages is not the rounded average of the sums.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice
+        >>> a = [Invoice("F-1", "C1", "2024-03-01", "2024-03-31", Money.of(300, "BRL"))]
+        >>> b = [Invoice("F-2", "C1", "2024-03-10", "2024-04-09", Money.of(600, "BRL"))]
+        >>> d = dt.date(2024, 3, 31)
+        >>> merged = standard_dso(a, as_of=d).merge(standard_dso(b, as_of=d))
+        >>> merged == standard_dso(a + b, as_of=d)
+        True
+        """
+        _merge.check_type(self, other)
+        key = (self.method, self.as_of, self.period_start, self.months, self.days_basis)
+        _merge.same(key, (other.method, other.as_of, other.period_start, other.months,
+                          other.days_basis), "methods or periods")  # fmt: skip
+        basis = _merge.same(self.receivables_basis, other.receivables_basis, "receivables")
+        _check_additive(basis, self.months)
+        return AccountingDSO(
+            method=self.method,
+            as_of=self.as_of,
+            period_start=self.period_start,
+            months=self.months,
+            days_basis=self.days_basis,
+            receivables_basis=basis,
+            by_currency=_merge_figures(self.by_currency, other.by_currency),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, _merge_figures),
+        )
+
+
+def _check_additive(receivables_basis: str, months: int) -> None:
+    if receivables_basis == "average" and months > 1:
+        raise InvalidParameterError(
+            f"cannot merge results with receivables='average' over {months} months: each "
+            "holds its average month-end balance rounded to the minor unit, which does not "
+            "add exactly; compute with receivables='end', or on the whole data"
+        )
+
+
+def _merge_figures(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-currency figures merged with their own ``merge`` (currencies sorted)."""
+    return _merge.merge_mapping(a, b, lambda x, y: x.merge(y))
 
 
 class _Window:
@@ -969,8 +1199,8 @@ def best_possible_dso(
     return acc.result("best_possible", current_within, by, customers, roles)
 
 
-@attrs.frozen
-class DelinquencyFigure:
+@attrs.frozen(repr=False)
+class DelinquencyFigure(Result):
     """Average days delinquent of one currency.
 
     Attributes
@@ -990,13 +1220,9 @@ class DelinquencyFigure:
     current_receivables: Money
     sales: Money
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class AverageDaysDelinquent:
+@attrs.frozen(repr=False)
+class AverageDaysDelinquent(Result):
     """Result of :func:`average_days_delinquent` (fields as in :class:`AccountingDSO`)."""
 
     as_of: _dt.date
@@ -1009,9 +1235,67 @@ class AverageDaysDelinquent:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, DelinquencyFigure]] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: AverageDaysDelinquent) -> AverageDaysDelinquent:
+        """ADD of both invoice sets (disjoint): amounts added, DSO, BPDSO and ADD recomputed.
+
+        Raises
+        ------
+        InvalidParameterError
+            As :meth:`AccountingDSO.merge` (different periods or groupings,
+            averaged receivables over several months).
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice
+        >>> a = [Invoice("F-1", "C1", "2024-01-10", "2024-02-09", Money.of(300, "BRL"))]
+        >>> b = [Invoice("F-2", "C1", "2024-03-10", "2024-04-09", Money.of(600, "BRL"))]
+        >>> d = dt.date(2024, 3, 31)
+        >>> m = average_days_delinquent(a, as_of=d).merge(average_days_delinquent(b, as_of=d))
+        >>> m == average_days_delinquent(a + b, as_of=d)
+        True
+        """
+        _merge.check_type(self, other)
+        key = (self.as_of, self.period_start, self.months, self.days_basis, self.days)
+        _merge.same(key, (other.as_of, other.period_start, other.months, other.days_basis,
+                          other.days), "periods")  # fmt: skip
+        basis = _merge.same(self.receivables_basis, other.receivables_basis, "receivables")
+        _check_additive(basis, self.months)
+        days = self.days
+
+        def figures(
+            a: Mapping[str, DelinquencyFigure], b: Mapping[str, DelinquencyFigure]
+        ) -> dict[str, DelinquencyFigure]:
+            return _merge.merge_mapping(a, b, lambda x, y: _merge_delinquency(x, y, days))
+
+        return AverageDaysDelinquent(
+            as_of=self.as_of,
+            period_start=self.period_start,
+            months=self.months,
+            days_basis=self.days_basis,
+            receivables_basis=basis,
+            days=days,
+            by_currency=figures(self.by_currency, other.by_currency),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, figures),
+        )
+
+
+def _merge_delinquency(
+    a: DelinquencyFigure, b: DelinquencyFigure, days: float
+) -> DelinquencyFigure:
+    code = _merge.same(a.currency, b.currency, "currencies")
+    ar, cur, sales = (
+        a.receivables + b.receivables,
+        a.current_receivables + b.current_receivables,
+        a.sales + b.sales,
+    )
+    dso = standard_dso_from_totals(ar.minor, sales.minor, days)
+    best = best_possible_dso_from_totals(cur.minor, sales.minor, days)
+    add = None
+    if dso is not None and best is not None:
+        add = average_days_delinquent_from_totals(dso, best)
+    return DelinquencyFigure(code, dso, best, add, ar, cur, sales)
 
 
 def _add_figures(total: AccountingDSO, best: AccountingDSO) -> dict[str, DelinquencyFigure]:
@@ -1101,25 +1385,32 @@ def average_days_delinquent(
     )
 
 
-@attrs.frozen
-class CountbackFigure:
+@attrs.frozen(repr=False)
+class CountbackFigure(Result):
     """Countback DSO of one currency.
 
     Attributes
     ----------
     currency : str
     dso : float or None
-        None when the current month has no sales but receivables are open.
+        Days of sales in the receivables; None when they cannot be
+        determined (``reason``), never a lower bound.
     receivables : Money
     monthly_sales : tuple of Money
-        Sales of the current month first, then earlier months (as walked).
+        Sales of the months walked, **oldest first**, ending with the current
+        month (the order of :func:`countback_dso_from_totals`).
     month_days : tuple of float
-        Days counted for each month.
+        Days counted for each of those months, same order.
     months_used : int
         Months the walk consumed (fully or in part).
     history_exhausted : bool
-        The receivables exceed the sales of every month walked (the walk hit
-        ``max_months`` or a month without sales): ``dso`` is a lower bound.
+        The receivables exceed the sales of every month available (the
+        history back to the first invoice, or ``max_months``): ``dso`` is
+        None.
+    reason : str or None
+        Why ``dso`` is None: ``"history_exhausted"`` or
+        ``"month_without_sales"`` (the walk reached a month with sales ≤ 0,
+        older months have sales); None when ``dso`` is a number.
     """
 
     currency: str
@@ -1129,44 +1420,59 @@ class CountbackFigure:
     month_days: tuple[float, ...]
     months_used: int
     history_exhausted: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    reason: str | None = None
 
 
-@attrs.frozen
-class CountbackDSO:
+@attrs.frozen(repr=False)
+class CountbackDSO(Result):
     """Result of :func:`countback_dso`.
 
     Attributes
     ----------
     as_of : date
-    max_months : int
+    max_months : int or None
+        The limit asked for (None: the whole history).
+    months_available : int
+        Months of sales the walk could use: back to the month of the first
+        invoice issued, or ``max_months``.
     days_basis : str or int
         ``"actual"`` (days of each month) or 360 (30-day months).
     by_currency : Mapping[str, CountbackFigure]
     coverage : Mapping[str, int]
+        As :class:`AccountingDSO`; ``undetermined`` counts the currencies
+        whose DSO is None.
     groups : Breakdown of Mapping[str, CountbackFigure] or None
     """
 
     as_of: _dt.date
-    max_months: int
+    max_months: int | None
+    months_available: int
     days_basis: str | int
     by_currency: Mapping[str, CountbackFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, CountbackFigure]] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+
+def _history_months(lg: Ledger, after: _dt.date, end_ns: int, tz: _dt.tzinfo | None) -> int:
+    """Months ``k`` so that ``[after − k months, after)`` holds every invoice issued by the end."""
+    issued = lg.issued_ns
+    ok = (issued != MISSING) & (issued <= end_ns) & lg.has_amount
+    if not bool(ok.any()):
+        return 1
+    first = _dt.date.fromordinal(
+        _EPOCH.toordinal() + int(to_day(np.array([issued[ok].min()]), tz=tz)[0])
+    )
+    n = (after.year - first.year) * 12 + (after.month - first.month) + 1
+    while n > 1 and add_months(after, -(n - 1)) <= first:
+        n -= 1
+    return n
 
 
 def countback_dso(
     data: InvoiceData,
     *,
     as_of: _dt.date | _dt.datetime,
-    max_months: int = 24,
+    max_months: int | None = None,
     days_basis: Literal["actual", 360] = "actual",
     by: By = None,
     tz: _dt.tzinfo | None = None,
@@ -1182,22 +1488,36 @@ def countback_dso(
     as_of : date or aware datetime
         End of the current month (any day: months are the rolling windows
         ending with it).
-    max_months : int, default 24
-        How far back the walk may go.
-    days_basis : {"actual", 360}
-        Actual days of each month [HFM]_ [ANA]_ or 30-day months [BENJI]_ [HIGH]_.
+    max_months : int, optional
+        How far back the walk may go. Default None: the whole history, back
+        to the month of the first invoice issued; with a limit, receivables
+        that the limited history cannot explain give ``dso=None`` with
+        ``reason="history_exhausted"`` (never a truncated number).
+    days_basis : {"actual", 360}, default "actual"
+        Calendar days of each month [HFM]_ [ANA]_ (the convention, shared with
+        :func:`countback_dso_from_totals`), or 30-day months [BENJI]_ [HIGH]_.
     by, tz, customers, roles, activity_map
         See :func:`standard_dso`.
 
     Returns
     -------
     CountbackDSO
+        ``by_currency[c].dso`` is None (with ``reason``) when it cannot be
+        determined.
+
+    Raises
+    ------
+    InvalidParameterError
+        For ``max_months`` not an int ≥ 1, an unknown ``days_basis``, or a
+        naive ``as_of`` without ``tz``.
 
     Notes
     -----
-    See :func:`countback_dso_from_totals`: receivables at the end of
-    ``as_of``; the sales of month ``k`` are the amounts of invoices issued in
-    ``[as_of + 1 day − (k+1) months, as_of + 1 day − k months)``.
+    See :func:`countback_dso_from_totals` (same walk, same conventions:
+    months oldest first in the result, calendar days): receivables at the
+    end of ``as_of``; the sales of month ``k`` (``k = 0`` the current one)
+    are the amounts of invoices issued in ``[as_of + 1 day − (k+1) months,
+    as_of + 1 day − k months)``.
 
     Examples
     --------
@@ -1209,23 +1529,29 @@ def countback_dso(
     >>> f = countback_dso(invs, as_of=dt.date(2024, 3, 31)).by_currency["BRL"]
     >>> f.dso, f.months_used  # March (31 d) + 400/400 of February (29 d)
     (60.0, 2)
+    >>> f = countback_dso(invs, as_of=dt.date(2024, 3, 31), max_months=1).by_currency["BRL"]
+    >>> f.dso, f.reason  # 600 open, 200 sold in March: one month cannot explain it
+    (None, 'history_exhausted')
     """
     check_choice(days_basis, "days_basis", ("actual", 360))
-    max_months = check_int(max_months, "max_months", 1)
+    if max_months is not None:
+        max_months = check_int(max_months, "max_months", 1)
     end_date = as_of_date(as_of, tz=tz)
     after = end_date + _dt.timedelta(days=1)
-    bounds = [add_months(after, -k) for k in range(max_months + 1)]
+    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
+    end_ns = as_of_ns(end_date, tz=tz)
+    lg = ledger_at(log, end_ns, roles)
+    n_months = _history_months(lg, after, end_ns, tz) if max_months is None else max_months
+    bounds = [add_months(after, -k) for k in range(n_months + 1)]
     bound_ns = np.array([_start_ns(b, tz) for b in bounds], dtype=np.int64)
     month_days = [
         float((bounds[k] - bounds[k + 1]).days) if days_basis == "actual" else 30.0
-        for k in range(max_months)
+        for k in range(n_months)
     ]
-    log, invoices = as_log_with_invoices(data, activity_map=activity_map)
-    lg = ledger_at(log, as_of_ns(end_date, tz=tz), roles)
     # month of issue: k such that bounds[k+1] <= issue < bounds[k] (bound_ns descending)
     issued = lg.issued_ns
     k_of = np.searchsorted(-bound_ns, -issued, side="left") - 1
-    in_hist = (issued != MISSING) & (k_of >= 0) & (k_of < max_months) & lg.has_amount
+    in_hist = (issued != MISSING) & (k_of >= 0) & (k_of < n_months) & lg.has_amount
     k_of = np.where(in_hist, k_of, 0)
 
     def compute(mask: _B | None) -> dict[str, CountbackFigure]:
@@ -1236,36 +1562,39 @@ def countback_dso(
         for code in codes:
             ci = lg.currencies.index(code)
             csel = sel & (lg.currency_code == ci)
-            sales_k = np.zeros(max_months, dtype=np.int64)
+            sales_k = np.zeros(n_months, dtype=np.int64)
             np.add.at(sales_k, k_of[csel], lg.amount_minor[csel])
             ar = ar_tot[code] if code in ar_tot else Money(0, code)
-            dso, used, exhausted = _countback(
-                float(ar.minor), [float(v) for v in sales_k.tolist()], month_days
-            )
-            walked = max(used, 1)
+            walk = _countback(float(ar.minor), [float(v) for v in sales_k.tolist()], month_days)
+            walked = min(max(walk.months_used, 1), n_months)
             out[code] = CountbackFigure(
                 currency=code,
-                dso=dso,
+                dso=walk.dso,
                 receivables=ar,
-                monthly_sales=tuple(Money(int(v), code) for v in sales_k[:walked].tolist()),
-                month_days=tuple(month_days[:walked]),
-                months_used=used,
-                history_exhausted=exhausted,
+                monthly_sales=tuple(Money(int(v), code) for v in sales_k[:walked][::-1].tolist()),
+                month_days=tuple(month_days[:walked][::-1]),
+                months_used=walk.months_used,
+                history_exhausted=walk.reason == "history_exhausted",
+                reason=walk.reason,
             )
         return out
 
+    by_currency = compute(None)
+    coverage = _accounting_coverage(lg)
+    coverage["undetermined"] = sum(f.dso is None for f in by_currency.values())
     return CountbackDSO(
         as_of=end_date,
         max_months=max_months,
+        months_available=n_months,
         days_basis=days_basis,
-        by_currency=compute(None),
-        coverage=_accounting_coverage(lg),
+        by_currency=by_currency,
+        coverage=coverage,
         groups=_split(data, lg, log, invoices, by, customers, roles, compute),
     )
 
 
-@attrs.frozen
-class EffectivenessFigure:
+@attrs.frozen(repr=False)
+class EffectivenessFigure(Result):
     """CEI of one currency.
 
     Attributes
@@ -1285,13 +1614,9 @@ class EffectivenessFigure:
     end_receivables: Money
     end_current_receivables: Money
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class CollectionEffectiveness:
+@attrs.frozen(repr=False)
+class CollectionEffectiveness(Result):
     """Result of :func:`collection_effectiveness_index`.
 
     Attributes
@@ -1315,9 +1640,66 @@ class CollectionEffectiveness:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, EffectivenessFigure]] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: CollectionEffectiveness) -> CollectionEffectiveness:
+        """CEI of both invoice sets (disjoint): the four amounts added, CEI recomputed.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different period, sales basis, ``current_within`` or grouping.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice, Payment
+        >>> a = [Invoice("F-1", "C1", "2024-01-10", "2024-02-09", Money.of(300, "BRL"),
+        ...              payments=[Payment("2024-02-01", Money.of(300, "BRL"))])]
+        >>> b = [Invoice("F-2", "C1", "2024-03-10", "2024-03-20", Money.of(600, "BRL"))]
+        >>> d = dt.date(2024, 3, 31)
+        >>> m = collection_effectiveness_index(a, as_of=d, sales_basis="full").merge(
+        ...     collection_effectiveness_index(b, as_of=d, sales_basis="full"))
+        >>> whole = collection_effectiveness_index(a + b, as_of=d, sales_basis="full")
+        >>> m == whole, round(m.by_currency["BRL"].cei, 2)  # (0 + 900 − 600) / (0 + 900 − 0)
+        (True, 33.33)
+        """
+        _merge.check_type(self, other)
+        key = (self.as_of, self.period_start, self.months, self.sales_basis, self.current_within)
+        _merge.same(key, (other.as_of, other.period_start, other.months, other.sales_basis,
+                          other.current_within), "periods or options")  # fmt: skip
+        basis: SalesBasis = "per_month" if self.sales_basis == "per_month" else "full"
+
+        def figures(
+            a: Mapping[str, EffectivenessFigure], b: Mapping[str, EffectivenessFigure]
+        ) -> dict[str, EffectivenessFigure]:
+            return _merge.merge_mapping(
+                a, b, lambda x, y: _merge_effectiveness(x, y, self.months, basis)
+            )
+
+        return CollectionEffectiveness(
+            as_of=self.as_of,
+            period_start=self.period_start,
+            months=self.months,
+            sales_basis=self.sales_basis,
+            current_within=self.current_within,
+            by_currency=figures(self.by_currency, other.by_currency),
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, figures),
+        )
+
+
+def _merge_effectiveness(
+    a: EffectivenessFigure, b: EffectivenessFigure, months: int, basis: SalesBasis
+) -> EffectivenessFigure:
+    code = _merge.same(a.currency, b.currency, "currencies")
+    beg, sales = a.begin_receivables + b.begin_receivables, a.sales + b.sales
+    end, cur = (
+        a.end_receivables + b.end_receivables,
+        a.end_current_receivables + b.end_current_receivables,
+    )
+    cei = cei_from_totals(
+        beg.minor, sales.minor, end.minor, cur.minor, months=months, sales_basis=basis
+    )
+    return EffectivenessFigure(code, cei, beg, sales, end, cur)
 
 
 def collection_effectiveness_index(
@@ -1325,7 +1707,7 @@ def collection_effectiveness_index(
     *,
     as_of: _dt.date | _dt.datetime,
     months: int = 3,
-    sales_basis: Literal["per_month", "full"] = "per_month",
+    sales_basis: SalesBasis = "per_month",
     current_within: int = 0,
     by: By = None,
     tz: _dt.tzinfo | None = None,
@@ -1341,9 +1723,10 @@ def collection_effectiveness_index(
     as_of : date or aware datetime
         Last day of the period.
     months : int, default 3
-    sales_basis : {"per_month", "full"}
+    sales_basis : {"per_month", "full"}, default "per_month"
         ``S`` = the period's credit sales ÷ ``months`` [CRF]_ [CGC]_ [ORAC]_, or the
-        full period's sales [WIZ]_ (disagreement 4).
+        full period's sales [WIZ]_; the same parameter and default as
+        :func:`cei_from_totals` (kpicore's convention: the monthly form).
     current_within : int, default 0
         Days past due still counted as current (see :func:`best_possible_dso`).
     by, tz, customers, roles, activity_map
@@ -1384,7 +1767,6 @@ def collection_effectiveness_index(
     end = ledger_at(log, win.end_ns, roles)
     sales, sales_in = _sales_minor(end, win.start_ns, win.end_ns)
     current = np.where(_current_mask(end, _day(win.end_date), current_within), end.open_minor, 0)
-    per = win.months if sales_basis == "per_month" else None
 
     def compute(mask: _B | None) -> dict[str, EffectivenessFigure]:
         b = beg.totals(beg.open_minor, _and(beg.is_issued, mask))
@@ -1395,7 +1777,9 @@ def collection_effectiveness_index(
         for code in sorted(set(b) | set(s) | set(e)):
             zero = Money(0, code)
             bm, sm, em, cm = (t.get(code, zero) for t in (b, s, e, c))
-            cei = cei_from_totals(bm.minor, sm.minor, em.minor, cm.minor, months=per)
+            cei = cei_from_totals(
+                bm.minor, sm.minor, em.minor, cm.minor, months=win.months, sales_basis=sales_basis
+            )
             out[code] = EffectivenessFigure(code, cei, bm, sm, em, cm)
         return out
 
@@ -1414,8 +1798,8 @@ def collection_effectiveness_index(
 # ================================================================================ timing
 
 
-@attrs.frozen
-class TimingFigure:
+@attrs.frozen(repr=False)
+class TimingFigure(Result):
     """Payment timing of the settled invoices of one currency.
 
     Attributes
@@ -1450,13 +1834,9 @@ class TimingFigure:
     weighted_days_to_pay: float | None
     weight_total: Money | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class PaymentTiming:
+@attrs.frozen(repr=False)
+class PaymentTiming(Result):
     """Result of :func:`payment_timing`.
 
     Attributes
@@ -1476,10 +1856,6 @@ class PaymentTiming:
     by_currency: Mapping[str, TimingFigure] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[Mapping[str, TimingFigure]] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def payment_timing(

@@ -91,7 +91,7 @@ from kpicore.kpis._ledger import (
 )
 from kpicore.model import Customer
 from kpicore.periods import Freq, Period, bucket
-from kpicore.results import Breakdown, fields_to_dict
+from kpicore.results import Breakdown, Result
 from kpicore.sketch import QuantileSketch
 from kpicore.summary import DEFAULT_PERCENTILES, Summary
 from kpicore.threads import run_all
@@ -250,8 +250,8 @@ def _all_levels(log: EventLog, roles: Roles) -> tuple[_I64, str]:
 LettersWindow = Literal["period", "to_date"]
 
 
-@attrs.frozen
-class DunningRateGroup:
+@attrs.frozen(repr=False)
+class DunningRateGroup(Result):
     """Dunning rate of one group (or period).
 
     Attributes
@@ -283,13 +283,9 @@ class DunningRateGroup:
             self.overdue + other.overdue, self.dunned + other.dunned, self.letters + other.letters
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DunningRate:
+@attrs.frozen(repr=False)
+class DunningRate(Result):
     """Result of :func:`dunning_rate`.
 
     Attributes
@@ -358,10 +354,6 @@ class DunningRate:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, DunningRateGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _rate_group(overdue: int, dunned: int, letters: int) -> DunningRateGroup:
@@ -617,8 +609,8 @@ def _rate_by_period(
 PaidMeasure = Literal["settled", "any_payment"]
 
 
-@attrs.frozen
-class DunningLevelStats:
+@attrs.frozen(repr=False)
+class DunningLevelStats(Result):
     """What happened after the letters of one dunning level.
 
     Attributes
@@ -660,13 +652,9 @@ class DunningLevelStats:
             days_to_payment=_merge.merge_stat(self.days_to_payment, other.days_to_payment),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DunningMaxLevelStats:
+@attrs.frozen(repr=False)
+class DunningMaxLevelStats(Result):
     """Payment rate of the invoices whose highest dunning level (by ``as_of``) is ``level``.
 
     Attributes
@@ -697,13 +685,9 @@ class DunningMaxLevelStats:
             rate=_merge.ratio(paid, invoices),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DunningEffectivenessGroup:
+@attrs.frozen(repr=False)
+class DunningEffectivenessGroup(Result):
     """Dunning effectiveness of one group.
 
     Attributes
@@ -730,13 +714,9 @@ class DunningEffectivenessGroup:
         _merge.check_type(self, other)
         return _merge_effectiveness(self, other)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DunningEffectiveness:
+@attrs.frozen(repr=False)
+class DunningEffectiveness(Result):
     """Result of :func:`dunning_effectiveness`.
 
     Attributes
@@ -800,10 +780,6 @@ class DunningEffectiveness:
             coverage=_merge.add_counts(self.coverage, other.coverage),
             groups=_merge.merge_groups(self.groups, other.groups, DunningEffectivenessGroup.merge),
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def _merge_effectiveness(
@@ -1100,8 +1076,8 @@ def dunning_effectiveness(
 # --------------------------------------------------------------------------- schedules
 
 
-@attrs.frozen
-class DunningStep:
+@attrs.frozen(repr=False)
+class DunningStep(Result):
     """One step of a dunning schedule (*régua de cobrança*).
 
     Parameters
@@ -1142,10 +1118,6 @@ class DunningStep:
     def _v_en(self, attribute: attrs.Attribute[str], value: object) -> None:
         _check_label(value, "DunningStep.label_en")
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
-
 
 def _steps(value: Iterable[DunningStep]) -> tuple[DunningStep, ...]:
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -1153,8 +1125,8 @@ def _steps(value: Iterable[DunningStep]) -> tuple[DunningStep, ...]:
     return tuple(value)
 
 
-@attrs.frozen
-class DunningSchedule:
+@attrs.frozen(repr=False)
+class DunningSchedule(Result):
     """A declared dunning schedule: which letter level is due when.
 
     Parameters
@@ -1291,10 +1263,6 @@ class DunningSchedule:
                 prev = due[st.level]
         steps = [attrs.evolve(st, days=days[st.level]) for st in self.steps]
         return DunningSchedule(self.name, steps, clock)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def rgc_2014_schedule(
@@ -1457,8 +1425,8 @@ def _tolerance(value: object) -> tuple[int, int]:
 _EARLY, _ON_TIME, _LATE, _OUT_OF_SEQUENCE = 0, 1, 2, 3
 
 
-@attrs.frozen
-class DunningLevelAdherence:
+@attrs.frozen(repr=False)
+class DunningLevelAdherence(Result):
     """Adherence of one schedule step.
 
     Attributes
@@ -1497,13 +1465,9 @@ class DunningLevelAdherence:
     missed: int
     on_time_share: float | None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DunningAdherenceGroup:
+@attrs.frozen(repr=False)
+class DunningAdherenceGroup(Result):
     """Schedule adherence of one group.
 
     Attributes
@@ -1540,13 +1504,9 @@ class DunningAdherenceGroup:
     delay: Summary
     by_level: Mapping[int, DunningLevelAdherence] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class DunningAdherence:
+@attrs.frozen(repr=False)
+class DunningAdherence(Result):
     """Result of :func:`dunning_adherence`.
 
     Attributes
@@ -1585,10 +1545,6 @@ class DunningAdherence:
     by_level: Mapping[int, DunningLevelAdherence] = attrs.field(converter=freeze)
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[DunningAdherenceGroup] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def dunning_adherence(
@@ -1840,8 +1796,8 @@ def dunning_adherence(
 # --------------------------------------------------------------------------- per invoice
 
 
-@attrs.frozen(eq=False)
-class DunningLevels:
+@attrs.frozen(eq=False, repr=False)
+class DunningLevels(Result):
     """Per invoice: the highest dunning level reached and the letters sent.
 
     Attributes
@@ -1864,10 +1820,6 @@ class DunningLevels:
     def to_mapping(self) -> dict[Any, int]:
         """``{invoice: level}``."""
         return dict(zip(self.case_ids.tolist(), self.level.tolist(), strict=True))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
 
 def dunning_levels(

@@ -12,9 +12,12 @@ Functions
     Per settled invoice, days from the issue date to the settlement date.
 :func:`aging`
     Open amount and count per age bucket (current / 1–30 / 31–60 / 61–90 /
-    90+ by default), per currency, aged on the due date or the invoice date.
+    91+ by default), per currency, aged on the due date or the invoice date.
 :func:`past_due_ratio`
     Past-due share of the open receivables (amount per currency, and count).
+:func:`late_payments`
+    Share of the settled invoices paid late (count and amount), total days
+    late, average days late of the late payers, days-to-settle distribution.
 
 All accept a sequence of :class:`~kpicore.model.Invoice` or an
 :class:`~kpicore.eventlog.EventLog` (one computational core,
@@ -24,14 +27,13 @@ All accept a sequence of :class:`~kpicore.model.Invoice` or an
 
 References
 ----------
-Titles and URLs of the keys below: the documentation's References page. The
-sources disagree on the aging anchor, the first bucket and the sign of days
-late; these are parameters. [SAPD]_ SAP days in arrears and grace days,
+[SAPD]_ SAP days in arrears and grace days,
 [ORABI]_ Oracle BI aging buckets (due date = day 0, overdue buckets start at
 1), [ERPN]_ ERPNext aging (first bucket with age ≤ r; posting or due date),
 [JDEG]_ JD Edwards aging date, [INT]_ Intacct ``useduedate``, [CRF]_ "over 90
-days" aged on the due date, [DATA]_ the IBM accounts-receivable dataset
-(DaysToSettle, DaysLate = max(0, settled − due)), [JDEA]_ signed days late.
+days" aged on the due date (Credit Research Foundation, NSDTR definitions),
+[DATA]_ IBM's accounts-receivable sample (``examples/data``: DaysToSettle,
+DaysLate = max(0, settled − due)), [JDEA]_ JD Edwards signed days late.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ from kpicore.grouping import By
 from kpicore.model import Customer
 from kpicore.money import Money
 from kpicore.periods import Freq, as_of_date, as_of_ns, days_past_due, days_settled_late
-from kpicore.results import Breakdown, fields_to_dict
-from kpicore.summary import DEFAULT_PERCENTILES
+from kpicore.results import Breakdown, Result
+from kpicore.summary import DEFAULT_PERCENTILES, Summary
 
 from ._ledger import (
     DEFAULT_ROLES,
@@ -76,12 +78,15 @@ __all__ = [
     "Aging",
     "AgingBucket",
     "AgingTable",
+    "LatePaymentGroup",
+    "LatePayments",
     "PastDueGroup",
     "PastDueRatio",
     "aging",
     "days_late",
     "days_overdue",
     "days_to_settle",
+    "late_payments",
     "past_due_ratio",
 ]
 
@@ -364,21 +369,259 @@ def days_to_settle(
     )  # fmt: skip
 
 
+# ============================================================================ late payments
+
+
+@attrs.frozen(eq=False, repr=False)
+class LatePaymentGroup(Result):
+    """Late-payment figures of the settled invoices of one group.
+
+    Attributes
+    ----------
+    settled_count : int
+        Settled invoices considered.
+    late_count : int
+        Those paid late: ``days late > grace_days``.
+    count_share : float or None
+        ``late_count / settled_count`` (None when nothing was settled).
+    settled_amount, late_amount : Mapping[str, Money]
+        Invoice amounts of the settled and of the late invoices, per currency.
+    amount_share : Mapping[str, float or None]
+        ``late_amount / settled_amount`` per currency (None when it is 0).
+    total_days_late : int
+        ``Σ max(0, settled − due)`` over the settled invoices (= over the late
+        ones when ``grace_days = 0``).
+    average_days_late : float or None
+        Mean days late of the late invoices only (the late payers), None when
+        none was late.
+    days_late : Summary
+        Distribution of the days late of the late invoices.
+    days_to_settle : Summary
+        Distribution of settled − issue date over the settled invoices.
+    days_to_settle_bins : Mapping[str, int]
+        Settled invoices per days-to-settle range: ``"before_issue"`` (< 0),
+        ``"0-30"``, ``"31-60"``, ..., ``"91+"`` (the ``settle_bins`` edges).
+    """
+
+    settled_count: int
+    late_count: int
+    count_share: float | None
+    settled_amount: Mapping[str, Money] = attrs.field(converter=freeze)
+    late_amount: Mapping[str, Money] = attrs.field(converter=freeze)
+    amount_share: Mapping[str, float | None] = attrs.field(converter=freeze)
+    total_days_late: int
+    average_days_late: float | None
+    days_late: Summary
+    days_to_settle: Summary
+    days_to_settle_bins: Mapping[str, int] = attrs.field(converter=freeze)
+
+
+@attrs.frozen(eq=False, repr=False)
+class LatePayments(Result):
+    """Result of :func:`late_payments` (the figures of :class:`LatePaymentGroup`, overall).
+
+    Attributes
+    ----------
+    grace_days : int
+    figures : LatePaymentGroup
+        Over all the settled invoices considered.
+    coverage : Mapping[str, int]
+        ``used`` (settled, with a due date, an amount and a currency),
+        ``not_settled``, ``written_off``, ``missing_due_date``,
+        ``missing_amount``, ``missing_currency``, ``issued_after_as_of``,
+        ``missing_start``.
+    groups : Breakdown of LatePaymentGroup or None
+        By ``by=`` and/or settlement period (``freq=``).
+    """
+
+    grace_days: int
+    figures: LatePaymentGroup
+    coverage: Mapping[str, int] = attrs.field(converter=freeze)
+    groups: Breakdown[LatePaymentGroup] | None = None
+
+
+def _settle_bin_specs(edges: tuple[int, ...]) -> tuple[list[str], _I64]:
+    keys = ["before_issue"]
+    lows = [0, *(e + 1 for e in edges[:-1])]
+    keys += [f"{lo}-{hi}" for lo, hi in zip(lows, edges, strict=True)]
+    keys.append(f"{edges[-1] + 1}+")
+    return keys, np.array([-1, *edges], dtype=np.int64)
+
+
+def late_payments(
+    data: InvoiceData,
+    *,
+    as_of: _dt.date | _dt.datetime | None = None,
+    grace_days: int = 0,
+    settle_bins: Sequence[int] = (30, 60, 90),
+    by: By = None,
+    freq: Freq | None = None,
+    tz: _dt.tzinfo | None = None,
+    customers: Customers = None,
+    roles: Roles = DEFAULT_ROLES,
+    activity_map: Mapping[str, str] | None = None,
+    percentiles: Iterable[float] = DEFAULT_PERCENTILES,
+) -> LatePayments:
+    """Invoices paid late: share (count and amount), days late and days to settle.
+
+    Parameters
+    ----------
+    data : sequence of Invoice or EventLog
+    as_of : date or aware datetime, optional
+        Settlements known by then (None: all).
+    grace_days : int, default 0
+        An invoice is late when ``settled − due > grace_days`` days (0: any
+        day after the due date, the IBM dataset's ``DaysLate > 0``).
+    settle_bins : sequence of int, default (30, 60, 90)
+        Increasing edges of the days-to-settle ranges (``0-30``, ``31-60``,
+        ``61-90``, ``91+``; a settlement before the issue date is
+        ``before_issue``).
+    by, freq
+        Split by a dimension and/or the settlement period.
+    tz : tzinfo, optional
+        Calendar of the issue and settlement dates (UTC by default).
+    customers, roles, activity_map, percentiles
+        See :func:`days_overdue`.
+
+    Returns
+    -------
+    LatePayments
+        ``figures`` overall, ``coverage`` and ``groups``.
+
+    Raises
+    ------
+    InvalidParameterError
+        For a negative or non-integer ``grace_days``, bad ``settle_bins``,
+        an unknown ``freq`` or a bad ``by``.
+
+    Notes
+    -----
+    Population: invoices settled by ``as_of`` (:func:`days_late`'s), with a
+    due date, an amount and a currency; the others are counted in
+    ``coverage``. With ``late_i = max(0, settled_i − due_i)`` (calendar
+    days, [DATA]_) and ``L = {i : late_i > grace_days}``:
+
+    * ``count_share = |L| / n``;
+    * ``amount_share[c] = Σ_{i∈L} amount_i / Σ_i amount_i`` per currency;
+    * ``total_days_late = Σ_i late_i``;
+    * ``average_days_late = Σ_{i∈L} late_i / |L|`` (the late payers only;
+      :func:`kpicore.kpis.dso.payment_timing` averages over every settled
+      invoice, on-time ones counting 0);
+    * ``days_to_settle``: the summary and ranges of ``settled_i − issue_i``.
+
+    Examples
+    --------
+    >>> from kpicore.model import Invoice, Payment
+    >>> from kpicore.money import Money
+    >>> def inv(n, amount, paid):
+    ...     return Invoice(n, "C1", "2024-01-01", "2024-01-31", Money.of(amount, "USD"),
+    ...                    payments=[Payment(paid, Money.of(amount, "USD"))])
+    >>> invs = [inv("F-1", 100, "2024-02-05"), inv("F-2", 300, "2024-01-20"),
+    ...         inv("F-3", 100, "2024-03-01")]
+    >>> f = late_payments(invs).figures
+    >>> f.late_count, f.count_share, f.amount_share["USD"]  # F-1 and F-3: 200 of 500
+    (2, 0.6666666666666666, 0.4)
+    >>> f.total_days_late, f.average_days_late  # 5 + 0 + 30; (5 + 30) / 2
+    (35, 17.5)
+    >>> dict(f.days_to_settle_bins)  # 35, 19 and 60 days
+    {'before_issue': 0, '0-30': 1, '31-60': 2, '61-90': 0, '91+': 0}
+    """
+    grace = check_int(grace_days, "grace_days", 0)
+    edges = _check_edges(settle_bins)
+    keys, bounds = _settle_bin_specs(edges)
+    levels = tuple(percentiles)
+    log, invoices, lg = _load(data, as_of, tz, roles, activity_map)
+    issued = lg.is_issued
+    settled = issued & lg.is_settled
+    written = issued & lg.is_written_off & ~lg.is_settled
+    usable = settled & lg.has_due_date & lg.has_amount & lg.has_currency
+    ix = np.flatnonzero(usable).astype(np.int64, copy=False)
+    s_day = to_day(lg.settled_ns[ix], tz=tz)
+    late_days = np.maximum(s_day - lg.due_days[ix], 0)
+    to_settle = s_day - to_day(lg.issued_ns[ix], tz=tz)
+    which = np.searchsorted(bounds, to_settle, side="left").astype(np.int64)
+    is_late = late_days > grace
+    codes = lg.currency_code[ix]
+    amounts = lg.amount_minor[ix]
+    currencies = lg.currencies
+
+    def figures(sub: npt.NDArray[np.int64] | None) -> LatePaymentGroup:
+        late = is_late if sub is None else is_late[sub]
+        days = late_days if sub is None else late_days[sub]
+        settle = to_settle if sub is None else to_settle[sub]
+        w = which if sub is None else which[sub]
+        c = codes if sub is None else codes[sub]
+        a = amounts if sub is None else amounts[sub]
+        settled_amount = _money(currencies, c, a)
+        late_amount = _money(currencies, c[late], a[late])
+        share: dict[str, float | None] = {}
+        for code, m in settled_amount.items():
+            lm = late_amount[code].minor if code in late_amount else 0
+            share[code] = lm / m.minor if m.minor else None
+        n = int(late.shape[0])
+        n_late = int(np.count_nonzero(late))
+        late_values = days[late]
+        bins = np.bincount(w, minlength=len(keys))
+        return LatePaymentGroup(
+            settled_count=n,
+            late_count=n_late,
+            count_share=n_late / n if n else None,
+            settled_amount=settled_amount,
+            late_amount=late_amount,
+            amount_share=share,
+            total_days_late=int(days.sum(dtype=np.int64)),
+            average_days_late=int(late_values.sum(dtype=np.int64)) / n_late if n_late else None,
+            days_late=Summary.of(late_values.astype(np.float64), percentiles=levels, unit="days"),
+            days_to_settle=Summary.of(settle.astype(np.float64), percentiles=levels, unit="days"),
+            days_to_settle_bins={k: int(bins[j]) for j, k in enumerate(keys)},
+        )
+
+    cov = lg.coverage
+    has_due = lg.has_due_date
+    coverage = {
+        "used": int(ix.shape[0]),
+        "not_settled": int(np.count_nonzero(issued & ~lg.is_settled & ~lg.is_written_off)),
+        "written_off": int(np.count_nonzero(written)),
+        "missing_due_date": int(np.count_nonzero(settled & ~has_due)),
+        "missing_amount": int(np.count_nonzero(settled & has_due & ~lg.has_amount)),
+        "missing_currency": int(
+            np.count_nonzero(settled & has_due & lg.has_amount & ~lg.has_currency)
+        ),
+        "issued_after_as_of": cov["issued_after_as_of"],
+        "missing_start": cov["no_issue_event"],
+    }
+    when = None
+    if freq is not None:
+        when = np.where(lg.is_settled, lg.settled_ns, MISSING)
+    group = grouping(
+        data, log, ix, by=by, freq=freq, when=when, tz=tz, customers=customers, roles=roles,
+        invoices=invoices,
+    )  # fmt: skip
+    return LatePayments(
+        grace_days=grace,
+        figures=figures(None),
+        coverage=coverage,
+        groups=None if group is None else group.breakdown(figures),
+    )
+
+
 # ============================================================================ aging
 
 
-@attrs.frozen
-class AgingBucket:
+@attrs.frozen(repr=False)
+class AgingBucket(Result):
     """One age bucket of an aging report.
 
     Attributes
     ----------
     key : str
-        ``"current"``, ``"1-30"``, ..., ``"90+"`` (due-date anchor) or
-        ``"0-30"``, ..., ``"90+"`` (invoice-date anchor).
+        ``"current"``, ``"1-30"``, ..., ``"91+"`` (due-date anchor) or
+        ``"0-30"``, ..., ``"91+"`` (invoice-date anchor). The last bucket is
+        named for what it holds: ages above the last edge (``"91+"`` = more
+        than 90 days).
     label, label_pt : str
         Display labels (``"Current"`` / ``"A vencer"``, ``"1–30"`` /
-        ``"1–30 dias"``, ``"90+"`` / ``"Acima de 90 dias"``).
+        ``"1–30 dias"``, ``"91+"`` / ``"Acima de 90 dias"``).
     lower, upper : int or None
         Inclusive bounds of the age in days (None = unbounded).
     count : int
@@ -415,10 +658,6 @@ class AgingBucket:
             amount=_merge.add_money(self.amount, other.amount),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
-
 
 def _merge_buckets(
     a: tuple[AgingBucket, ...], b: tuple[AgingBucket, ...]
@@ -427,8 +666,8 @@ def _merge_buckets(
     return tuple(x.merge(y) for x, y in zip(a, b, strict=True))
 
 
-@attrs.frozen
-class AgingTable:
+@attrs.frozen(repr=False)
+class AgingTable(Result):
     """The buckets of one group (by ``by=``) and their totals."""
 
     buckets: tuple[AgingBucket, ...]
@@ -450,13 +689,9 @@ class AgingTable:
             amount=_merge.add_money(self.amount, other.amount),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class Aging:
+@attrs.frozen(repr=False)
+class Aging(Result):
     """Result of :func:`aging`.
 
     Attributes
@@ -530,10 +765,6 @@ class Aging:
             groups=_merge.merge_groups(self.groups, other.groups, AgingTable.merge),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
-
 
 def _check_edges(buckets: object) -> tuple[int, ...]:
     if isinstance(buckets, str | bytes) or not isinstance(buckets, Sequence):
@@ -564,7 +795,8 @@ def _bucket_specs(
     for lo, hi in zip(lows, edges, strict=True):
         specs.append((f"{lo}-{hi}", f"{lo}–{hi}", f"{lo}–{hi} dias", lo, hi))
     last = edges[-1]
-    specs.append((f"{last}+", f"{last}+", f"Acima de {last} dias", last + 1, None))
+    # the last bucket holds ages > last, i.e. >= last + 1 whole days: "91+", not "90+"
+    specs.append((f"{last + 1}+", f"{last + 1}+", f"Acima de {last} dias", last + 1, None))
     return specs, bounds
 
 
@@ -590,10 +822,11 @@ def aging(
     buckets : sequence of int, default (30, 60, 90)
         Increasing bucket edges in days. With ``anchor="due"`` the buckets
         are *current* (age ≤ 0: not yet due; the due date is day 0 [ORABI]_),
-        ``1–30``, ``31–60``, ``61–90`` and ``90+`` (more than 90 days past
+        ``1–30``, ``31–60``, ``61–90`` and ``91+`` (more than 90 days past
         due; CRF's "over 90" [CRF]_); with ``anchor="invoice"`` ``0–30``,
-        ``31–60``, ``61–90`` and ``90+`` (ERPNext's "first bucket with age ≤
-        r" [ERPN]_).
+        ``31–60``, ``61–90`` and ``91+`` (ERPNext's "first bucket with age ≤
+        r" and its ``121+`` for the last [ERPN]_). The last bucket's key and
+        label name the ages it holds (``last edge + 1`` and more).
     anchor : {"due", "invoice"}
         Age counted from the due date (default, JD Edwards' default aging
         date [JDEG]_) or from the invoice (issue) date [ERPN]_ [INT]_.
@@ -634,7 +867,7 @@ def aging(
     >>> [(b.key, b.count, {k: str(v) for k, v in b.amount.items()}) for b in r.buckets]
     ... # doctest: +NORMALIZE_WHITESPACE
     [('current', 1, {'BRL': 'BRL 50.00'}), ('1-30', 0, {}), ('31-60', 1, {'BRL': 'BRL 70.00'}),
-     ('61-90', 0, {}), ('90+', 1, {'USD': 'USD 20.00'})]
+     ('61-90', 0, {}), ('91+', 1, {'USD': 'USD 20.00'})]
     >>> [b.label_pt for b in r.buckets][:2]
     ['A vencer', '1–30 dias']
     """
@@ -719,8 +952,8 @@ def _money(
 # ============================================================================ past due
 
 
-@attrs.frozen
-class PastDueGroup:
+@attrs.frozen(repr=False)
+class PastDueGroup(Result):
     """Past-due figures of one group.
 
     Attributes
@@ -741,13 +974,39 @@ class PastDueGroup:
     past_due_amount: Mapping[str, Money] = attrs.field(converter=freeze)
     amount_ratio: Mapping[str, float | None] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: PastDueGroup) -> PastDueGroup:
+        """The group over both invoice sets (disjoint): counts, amounts added; ratios recomputed.
+
+        Examples
+        --------
+        >>> a = PastDueGroup(2, 1, 0.5, {"BRL": Money.of(100, "BRL")},
+        ...                  {"BRL": Money.of(40, "BRL")}, {"BRL": 0.4})
+        >>> b = PastDueGroup(2, 0, 0.0, {"BRL": Money.of(300, "BRL")}, {}, {"BRL": 0.0})
+        >>> m = a.merge(b)
+        >>> m.count_ratio, m.amount_ratio["BRL"]  # 1 / 4, 40 / 400
+        (0.25, 0.1)
+        """
+        _merge.check_type(self, other)
+        n_open = self.open_count + other.open_count
+        n_past = self.past_due_count + other.past_due_count
+        open_amount = _merge.add_money(self.open_amount, other.open_amount)
+        past = _merge.add_money(self.past_due_amount, other.past_due_amount)
+        ratio: dict[str, float | None] = {}
+        for code, m in open_amount.items():
+            pm = past[code].minor if code in past else 0
+            ratio[code] = pm / m.minor if m.minor else None
+        return PastDueGroup(
+            open_count=n_open,
+            past_due_count=n_past,
+            count_ratio=n_past / n_open if n_open else None,
+            open_amount=open_amount,
+            past_due_amount=past,
+            amount_ratio=ratio,
+        )
 
 
-@attrs.frozen
-class PastDueRatio:
+@attrs.frozen(repr=False)
+class PastDueRatio(Result):
     """Result of :func:`past_due_ratio` (fields of :class:`PastDueGroup` over all invoices).
 
     Attributes
@@ -772,9 +1031,48 @@ class PastDueRatio:
     coverage: Mapping[str, int] = attrs.field(converter=freeze)
     groups: Breakdown[PastDueGroup] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
+    def merge(self, other: PastDueRatio) -> PastDueRatio:
+        """The past-due ratio of both invoice sets (disjoint), equal to that of their union.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a different ``as_of``, grace or grouping.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> from kpicore.model import Invoice
+        >>> a = [Invoice("F-1", "C1", "2024-03-01", "2024-03-31", Money.of(100, "BRL"))]
+        >>> b = [Invoice("F-2", "C1", "2024-04-01", "2024-05-31", Money.of(300, "BRL"))]
+        >>> d = dt.date(2024, 4, 30)
+        >>> m = past_due_ratio(a, as_of=d).merge(past_due_ratio(b, as_of=d))
+        >>> m == past_due_ratio(a + b, as_of=d), m.amount_ratio["BRL"]
+        (True, 0.25)
+        """
+        _merge.check_type(self, other)
+        _merge.same((self.as_of, self.grace_days), (other.as_of, other.grace_days), "as_of/grace")
+        mine = PastDueGroup(
+            self.open_count, self.past_due_count, self.count_ratio, self.open_amount,
+            self.past_due_amount, self.amount_ratio,
+        )  # fmt: skip
+        theirs = PastDueGroup(
+            other.open_count, other.past_due_count, other.count_ratio, other.open_amount,
+            other.past_due_amount, other.amount_ratio,
+        )  # fmt: skip
+        total = mine.merge(theirs)
+        return PastDueRatio(
+            as_of=self.as_of,
+            grace_days=self.grace_days,
+            open_count=total.open_count,
+            past_due_count=total.past_due_count,
+            count_ratio=total.count_ratio,
+            open_amount=total.open_amount,
+            past_due_amount=total.past_due_amount,
+            amount_ratio=total.amount_ratio,
+            coverage=_merge.add_counts(self.coverage, other.coverage),
+            groups=_merge.merge_groups(self.groups, other.groups, PastDueGroup.merge),
+        )
 
 
 def past_due_ratio(

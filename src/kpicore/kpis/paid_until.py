@@ -70,7 +70,7 @@ from kpicore.model import (
 )
 from kpicore.model.enums import enum_members
 from kpicore.periods import Period, as_of_date
-from kpicore.results import Breakdown, fields_to_dict, freeze
+from kpicore.results import Breakdown, Result, fields_to_dict, freeze
 
 __all__ = [
     "ContractPaidUntil",
@@ -200,7 +200,7 @@ def _one(value: np.datetime64 | npt.NDArray[Any], what: str) -> date:
 
 
 def advance_paid_until(
-    paid_until: date | None,
+    paid_until: date | Contract | None,
     periods: int,
     *,
     anchor_day: int | None = None,
@@ -211,23 +211,28 @@ def advance_paid_until(
 
     Parameters
     ----------
-    paid_until : date or None
-        The current *pago até* date; ``None`` for a contract never paid.
+    paid_until : date, Contract or None
+        The current *pago até* date; ``None`` for a contract never paid; or
+        the :class:`~kpicore.model.Contract` itself, whose ``paid_until``,
+        ``billing_day`` (the anchor) and ``activation_date`` are then used.
     periods : int
         Number of periods paid (a reversed payment, *estorno*, is ``-1``).
         ``0`` returns ``paid_until`` unchanged.
     anchor_day : int, optional
-        Day of the month periods end on (1..31, clipped to the month's last
-        day). Default: the day of ``paid_until`` (of ``activation_date - 1``
-        for a contract never paid), where a month's last day means 31.
-        Pass the contract's ``billing_day`` to keep the anchor across clipped
-        months.
+        The billing (due) day: the day of the month periods end on (1..31,
+        clipped to the month's last day, so 31 is the last day of every
+        month and 30 is 28/29 February). Default: the contract's
+        ``billing_day`` when a Contract with one is given; otherwise the day
+        of ``paid_until`` (of ``activation_date - 1`` for a contract never
+        paid), where a month's last day means 31 (end of month). That guess
+        cannot tell a contract billed on day 30 from an end-of-month one on
+        30 November: pass the billing day (or the contract) to be exact.
     period_months : int, default 1
         Length of a billing period in months.
     activation_date : date, optional
         Required when ``paid_until`` is None: a contract never paid is covered
         up to the day before its activation, so its first period ends one
-        period after that day.
+        period after that day. Default: the contract's, when one is given.
 
     Returns
     -------
@@ -253,8 +258,9 @@ def advance_paid_until(
     result), advancing N then M periods equals advancing N + M periods for
     any date on its anchor, clipped months included.
 
-    Source: IXC's ``pago_ate_data`` [IXC-API]_; the month arithmetic is
-    dateutil's ``relativedelta`` from the anchor.
+    Source: the IXC Provedor API (``cliente_contrato.pago_ate_data``, the
+    contract's billing day), end-of-month clipping as dateutil's
+    ``relativedelta``.
 
     Examples
     --------
@@ -271,7 +277,29 @@ def advance_paid_until(
     datetime.date(2024, 2, 10)
     >>> advance_paid_until(None, 1, activation_date=date(2024, 5, 10))  # 10/05 to 09/06
     datetime.date(2024, 6, 9)
+
+    The billing day decides what the end of a 30-day month means: billed on
+    day 30, 30 November + 2 periods is 30 January; without it, 30 November
+    is read as the end of the month.
+
+    >>> advance_paid_until(date(2026, 11, 30), 2, anchor_day=30)
+    datetime.date(2027, 1, 30)
+    >>> advance_paid_until(date(2026, 11, 30), 2)
+    datetime.date(2027, 1, 31)
+    >>> from kpicore.model import Contract
+    >>> from kpicore.money import Money
+    >>> k = Contract("K1", "C1", "Fibra", "prepaid", "active", "active", Money.of(99, "BRL"),
+    ...              paid_until="2026-11-30", billing_day=30)
+    >>> advance_paid_until(k, 2), advance_paid_until(k, 3)  # February: clipped to the 28th
+    (datetime.date(2027, 1, 30), datetime.date(2027, 2, 28))
     """
+    if isinstance(paid_until, Contract):
+        contract = paid_until
+        paid_until = contract.paid_until
+        if anchor_day is None:
+            anchor_day = contract.billing_day
+        if activation_date is None:
+            activation_date = contract.activation_date
     n = _check_int(periods, "periods")
     step = _check_int(period_months, "period_months", 1)
     if paid_until is None:
@@ -372,8 +400,8 @@ def _first_anchor_month(
 # --------------------------------------------------------------------------- results
 
 
-@attrs.frozen
-class ContractPaidUntil:
+@attrs.frozen(repr=False)
+class ContractPaidUntil(Result):
     """The *pago até* evaluation of one contract (a row of :class:`PaidUntilReport`).
 
     Attributes
@@ -437,8 +465,8 @@ class ContractPaidUntil:
         return out
 
 
-@attrs.frozen
-class PaidUntilSummary:
+@attrs.frozen(repr=False)
+class PaidUntilSummary(Result):
     """Counts of a set of evaluated contracts (the whole report or one ``by=`` group).
 
     Attributes
@@ -485,8 +513,8 @@ class PaidUntilSummary:
         }
 
 
-@attrs.frozen
-class PaidUntilReport:
+@attrs.frozen(repr=False)
+class PaidUntilReport(Result):
     """Result of :func:`paid_until_status`.
 
     Attributes
@@ -532,8 +560,8 @@ class PaidUntilReport:
         return fields_to_dict(self)
 
 
-@attrs.frozen
-class PaidUntilBin:
+@attrs.frozen(repr=False)
+class PaidUntilBin(Result):
     """Contracts whose *pago até* falls in one month, relative to the ``as_of`` month.
 
     Attributes
@@ -561,8 +589,8 @@ class PaidUntilBin:
         return fields_to_dict(self)
 
 
-@attrs.frozen
-class PaidUntilDistribution:
+@attrs.frozen(repr=False)
+class PaidUntilDistribution(Result):
     """Result of :func:`paid_until_distribution` (the *pago até* dashboard as data).
 
     Attributes

@@ -42,7 +42,7 @@ from kpicore.model import (
 from kpicore.model.enums import enum_members
 from kpicore.money import Money, totals_by_currency
 from kpicore.periods import as_of_date
-from kpicore.results import Breakdown, fields_to_dict, freeze
+from kpicore.results import Breakdown, Result, fields_to_dict, freeze
 
 __all__ = [
     "PREPAID_REPORT_COLUMNS_PT",
@@ -80,8 +80,8 @@ PREPAID_SORT_KEYS: tuple[str, ...] = (
 )
 
 
-@attrs.frozen
-class PrepaidCustomerRow:
+@attrs.frozen(repr=False)
+class PrepaidCustomerRow(Result):
     """One contract of the prepaid customers report.
 
     Attributes
@@ -116,7 +116,7 @@ class PrepaidCustomerRow:
         >>> row = PrepaidCustomerRow("K1", "C1", "Ana", "Fibra", Money.of(99, "BRL"),
         ...     date(2024, 1, 5), None, BillingMode.PREPAID, ContractStatus.ACTIVE)
         >>> row.to_dict()["value"], row.to_dict()["activation_date"]
-        ({'amount': '99.00', 'currency': 'BRL'}, '2024-01-05')
+        ({'amount': 99.0, 'minor': 9900, 'currency': 'BRL'}, '2024-01-05')
         """
         return fields_to_dict(self)
 
@@ -144,8 +144,8 @@ class PrepaidCustomerRow:
         return out
 
 
-@attrs.frozen
-class PrepaidTotals:
+@attrs.frozen(repr=False)
+class PrepaidTotals(Result):
     """Totals of a set of report rows (the whole report or one ``by=`` group).
 
     Attributes
@@ -162,13 +162,9 @@ class PrepaidTotals:
     customers: int
     value: Mapping[str, Money] = attrs.field(converter=freeze)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return fields_to_dict(self)
 
-
-@attrs.frozen
-class PrepaidCustomersReport:
+@attrs.frozen(repr=False)
+class PrepaidCustomersReport(Result):
     """Result of :func:`prepaid_customers_report`.
 
     Attributes

@@ -43,9 +43,16 @@ class Credit:
         cancelled, refunded or expired (:attr:`CreditStatus.is_terminal`);
         not before ``issued_at``.
     reason : str, optional
-        Why the credit was granted.
+        Why the credit was granted (the *grant* reason).
     service_type : str, optional
         The service it applies to.
+    cancellation_reason : str, optional
+        Why the credit ended (cancelled, refunded or expired): its own
+        reason, distinct from the grant ``reason``. Only on an ended credit.
+    used_at : datetime, date or str, optional
+        When the credit was used (the last use, for a credit used in parts).
+        Only with a ``used_amount`` above zero; not before ``issued_at`` and
+        not after ``cancelled_at``.
 
     Raises
     ------
@@ -71,6 +78,11 @@ class Credit:
     Traceback (most recent call last):
     ...
     kpicore.errors.InvalidRecordError: record 'CR2': field 'cancelled_at' = None: expected ...
+    >>> cr = Credit("CR4", "C1", Money.of(50, "BRL"), Money.of(20, "BRL"), "2024-01-10",
+    ...             "cancelled", cancelled_at="2024-03-01", reason="queda de sinal",
+    ...             cancellation_reason="contrato cancelado", used_at="2024-02-10")
+    >>> cr.reason, cr.cancellation_reason, cr.used_at.date().isoformat()
+    ('queda de sinal', 'contrato cancelado', '2024-02-10')
     """
 
     _record_field: ClassVar[str | None] = "id"
@@ -88,6 +100,10 @@ class Credit:
     )
     reason: str | None = attrs.field(default=None, validator=c.optional_text)
     service_type: str | None = attrs.field(default=None, validator=c.optional_text)
+    cancellation_reason: str | None = attrs.field(default=None, validator=c.optional_text)
+    used_at: datetime | None = attrs.field(
+        default=None, converter=c.to_optional_timestamp, validator=c.optional_timestamp
+    )
 
     def __attrs_post_init__(self) -> None:
         c.same_currency(self, "used_amount", self.used_amount, self.amount.currency)
@@ -114,6 +130,31 @@ class Credit:
                 "(use cancelled, refunded or expired)",
             )
         c.not_before(self, "cancelled_at", self.cancelled_at, self.issued_at, "issued_at")
+        if self.cancellation_reason is not None and not self.status.is_terminal:
+            raise InvalidRecordError(
+                record=self.id,
+                field="cancellation_reason",
+                value=self.cancellation_reason,
+                expected=f"None: status {self.status.value!r} has not ended the credit "
+                "(a cancellation reason needs cancelled, refunded or expired)",
+            )
+        if self.used_at is not None:
+            if self.used_amount.minor == 0:
+                raise InvalidRecordError(
+                    record=self.id,
+                    field="used_at",
+                    value=self.used_at,
+                    expected="None: the credit has no used_amount (nothing was used)",
+                )
+            c.not_before(self, "used_at", self.used_at, self.issued_at, "issued_at")
+            if self.cancelled_at is not None and self.used_at > self.cancelled_at:
+                raise InvalidRecordError(
+                    record=self.id,
+                    field="used_at",
+                    value=self.used_at,
+                    expected=f"an instant on or before cancelled_at "
+                    f"({self.cancelled_at.isoformat()})",
+                )
 
     @property
     def unused_amount(self) -> Money:

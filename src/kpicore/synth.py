@@ -933,11 +933,11 @@ def synth_event_columns(
 
     Notes
     -----
-    The event mix follows the credit-management event-log template of
-    ``DESIGN.md`` and the six-events-per-invoice workload of the benchmark
-    notes (``process-mining-semantics.md`` §4). Dunning offsets (5, 15, 30
-    days) follow the "notice D+1..5, block ≈ D+20, negativação ≈ D+30" ISP
-    practice (``isp-erp-domain.md`` §2). Vectorisation: the events of each
+    The event mix follows the credit-management event-log template [PMD]_ and
+    a workload of about six events per invoice (as in kpicore's benchmarks).
+    Dunning offsets (5, 15, 30 days) follow the "notice D+1..5, block ≈ D+20,
+    negativação ≈ D+30" practice of Brazilian internet providers
+    (:func:`kpicore.kpis.dunning.isp_typical_schedule`). Vectorisation: the events of each
     invoice fill a fixed set of 14 slots; one sort of the ``(n, 14)`` key
     matrix ``seconds << 4 | slot`` orders them (ties in slot order) and a mask
     drops the absent ones.
@@ -1202,11 +1202,12 @@ def synth_customers(
 
     Notes
     -----
-    Contacts, for the contact-quality KPIs (``isp-erp-domain.md`` §4 and
-    "Implications"): 85 % have an e-mail, 80 % a mobile phone, 25 % a second
-    phone; about 8 % of e-mails and phones are unusable (``""``, ``"n/a"``,
-    ``"foo@"``, ``"sem email"``, ``"123"``, ``"(11) 1111-1111"``, ``"0"``),
-    and about 3 % of customers have no contact at all. Valid phones look
+    Contacts, for the contact-quality KPIs
+    (:func:`kpicore.kpis.contacts.customers_without_contact`): 85 % have an
+    e-mail, 80 % a mobile phone, 25 % a second phone; about 8 % of e-mails
+    and phones are unusable (``""``, ``"n/a"``, ``"foo@"``, ``"sem email"``,
+    ``"123"``, ``"(11) 1111-1111"``, ``"0"``), and about 3 % of customers
+    have no contact at all. Valid phones look
     like ``"(11) 99999-8888"``. 20 % of contacts have no ``added_at``.
     Credit limits: companies always, individuals 40 %.
 
@@ -1408,8 +1409,8 @@ def synth_contracts(
 
     Notes
     -----
-    The mix exercises the paid-until and prepaid KPIs (``isp-erp-domain.md``
-    §1 and "Implications"): 30 % prepaid; statuses active 74 %, suspended
+    The mix exercises the paid-until and prepaid KPIs (IXC contract
+    fields [IXC-API]_): 30 % prepaid; statuses active 74 %, suspended
     7 %, cancelled 8 %, inactive 3 %, pre-contract 3 %, negativado 5 %, with
     consistent access statuses (blocked, financial hold, reduced speed,
     disabled, awaiting signature); 3 % exempt. ``paid_until`` is the day
@@ -1593,7 +1594,7 @@ def synth_credits(
     Notes
     -----
     Statuses open 40 %, used 30 %, cancelled 12 %, refunded 10 %, expired 8 %
-    (the lifecycle of ``isp-erp-domain.md`` §3): an open credit is partly
+    (the lifecycle of :mod:`kpicore.kpis.credits`): an open credit is partly
     used (or not at all), a used one fully, an ended one partly; ended
     credits have ``cancelled_at``. Amounts R$ 10--300; ``foreign_share`` of
     them (3 % by default) are in USD, the rest BRL. Reasons: outage abatement

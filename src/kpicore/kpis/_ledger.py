@@ -13,7 +13,7 @@ or an :class:`~kpicore.eventlog.EventLog` -- and normalises it here, once:
 
 1. :func:`as_log` turns invoices into the columnar log
    (:meth:`EventLog.from_invoices`); a log passes through. There is no second,
-   object-based implementation of any KPI (``DESIGN.md``, principle 1).
+   object-based implementation of any KPI (one computational core).
 2. :func:`ledger` reduces the log, *as of* an instant, to one row per invoice
    (a :class:`Ledger` of numpy arrays): issue instant, due date, amount,
    currency, amount paid, first payment, settlement, write-off, open amount,

@@ -1,7 +1,8 @@
 """The credit-management case table: one row per invoice with the template's case attributes.
 
 :func:`case_table` assembles, as of a date, the eighteen case attributes of the
-credit-management event-log template (``DESIGN.md``, "Vocabulary") from the
+credit-management event-log template [PMD]_ (ProcessMind, "Credit management:
+Microsoft Dynamics 365 data template") from the
 KPI functions that define them -- nothing is computed a second time here:
 
 ============================  ===============================================================
@@ -22,7 +23,7 @@ InvoiceStatus                 the ledger's status (open, partially_paid, dispute
 DunningLevel                  :func:`kpicore.kpis.dunning.dunning_levels`
 DaysOverdue                   :func:`kpicore.kpis.overdue.days_overdue`
 DaysSalesOutstanding          :func:`kpicore.kpis.dso.invoice_dso` (``until="settlement"``:
-                              days from issue to settlement, the per-invoice DSO [M3])
+                              days from issue to settlement, the per-invoice DSO [M3]_)
 IsDisputed, DisputeReason,    :func:`kpicore.kpis.disputes.dispute_episodes`: any dispute
 DisputeResolutionTime         registered; the first dispute's reason and resolution days
 CreditLimit                   ``customers[customer_id].credit_limit`` as a Decimal

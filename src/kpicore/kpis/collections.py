@@ -26,14 +26,14 @@ mixed.
 
 References
 ----------
-Notes ``/work/shared/notes/ar-kpi-definitions.md`` §6: bad-debt ratio = bad
-debt / period sales, split by reason code [JDEC], net write-offs % of sales
-[CRFB]; cash application rate = applied / total receipts (★ 186.2M / 210.4M =
-88.5 %) [VTX], "no authoritative lag definition found: Δ between events";
+Titles and URLs: the documentation's References page. Bad-debt ratio = bad
+debt / period sales, split by reason code [JDEC]_, net write-offs % of sales
+[CRFB]_; cash application rate = applied / total receipts (★ 186.2M / 210.4M =
+88.5 %) [VTX]_; no published source defines the lag (kpicore: Δ between events);
 promise statuses Kept (paid on or before the date), Pending, Broken,
-Cancelled [CATCH], D365 "promise to pay broken" once the aging date passes the
-promise date [D-SNAP]; credit used vs total credit limit [D-PBI], D365 credit
-check on the balance [D-CL].
+Cancelled [CATCH]_, D365 "promise to pay broken" once the aging date passes the
+promise date [D-SNAP]_; credit used vs total credit limit [D-PBI]_, D365 credit
+check on the balance [D-CL]_.
 """
 
 from __future__ import annotations
@@ -343,7 +343,7 @@ def write_off_ratio(
     = written off / issued``. Without ``freq`` both sums run over the
     invoices issued before ``as_of``; with it, each period compares the
     write-offs *made* in it with the sales *issued* in it (bad debt / period
-    sales [JDEC]; CRF net write-offs % of sales [CRFB]). No sales give None.
+    sales [JDEC]_; CRF net write-offs % of sales [CRFB]_). No sales give None.
 
     Examples
     --------
@@ -503,8 +503,8 @@ def posting_lag(
     ``lag_i = (first posted at or after t0 - t0) / 86 400 s``, ``t0`` the
     first *Invoice Generated* (Celonis ``CALC_THROUGHPUT`` first-to-first-
     after semantics, as :meth:`EventLog.case_durations`). A posting at the
-    very instant of the issue counts (0 days). No authoritative definition
-    exists: "Δ between events" (notes ``ar-kpi-definitions.md`` §6).
+    very instant of the issue counts (0 days). No published source defines
+    this lag: kpicore's definition (Δ between events).
 
     Examples
     --------
@@ -730,9 +730,9 @@ def cash_application_lag(
     ``lag_i = (posted_i - received_i) / 86 400 s`` for each receipt paired
     with a posting before ``as_of``; ``rate = applied / receipts`` and, per
     currency, ``amount_rate = Σ applied receipts / Σ receipts`` (cash
-    application rate ★ 186.2M / 210.4M = 88.5 % [VTX]). The lag itself has
-    no authoritative definition ("Δ between events", notes
-    ``ar-kpi-definitions.md`` §6). No receipt gives None rates.
+    application rate ★ 186.2M / 210.4M = 88.5 % [VTX]_). No published source
+    defines the lag itself: kpicore's definition (Δ between events). No
+    receipt gives None rates.
 
     Examples
     --------
@@ -967,9 +967,9 @@ def promise_kept_rate(
     payments in it summing to the promised amount). Otherwise pending while
     the promised date is not over at ``as_of``, broken once it is (D365:
     "promise to pay broken" once the aging date passes the promise date
-    [D-SNAP]). ``kept_rate = kept / (kept + broken)``; Catchpole's
+    [D-SNAP]_). ``kept_rate = kept / (kept + broken)``; Catchpole's
     "Cancelled" status has no event in the template and is not derived
-    [CATCH]. pt-BR labels: :data:`PROMISE_STATUS_LABELS_PT`.
+    [CATCH]_. pt-BR labels: :data:`PROMISE_STATUS_LABELS_PT`.
 
     Examples
     --------
@@ -1175,8 +1175,8 @@ def credit_limit_utilisation(
     ``open_c = Σ open amount`` of customer ``c``'s invoices in the currency
     of its limit (the ledger's open amount: amount less payments, 0 once
     settled or written off); ``utilisation_c = open_c / limit_c``; breach
-    when ``open_c > limit_c``. This is D365's "Balance" credit check [D-CL]
-    and Power BI's "credit used vs total credit limit" [D-PBI]; deliveries
+    when ``open_c > limit_c``. This is D365's "Balance" credit check [D-CL]_
+    and Power BI's "credit used vs total credit limit" [D-PBI]_; deliveries
     and open orders (D365's other options) are not in an invoice log. Open
     invoices in another currency are never converted: they are counted in
     ``coverage``. A zero limit gives no ratio (NaN, ``missing``) and is a
@@ -1404,7 +1404,7 @@ def collector_workload(
     (the ledger's status open / partially paid / disputed). Overdue = open
     and the calendar day of ``as_of`` (in ``tz``) is after the due date, as
     :func:`kpicore.kpis.overdue.days_overdue` counts it (the due date is day
-    0 [ORABI]).
+    0 [ORABI]_).
     Amounts are the ledger's open amounts, summed per currency. A snapshot:
     no source defines workload beyond "open items per collector".
 

@@ -24,11 +24,12 @@ counts as recorded at registration.
 
 References
 ----------
-Domain notes ``/work/shared/notes/isp-erp-domain.md`` (section 4 and
-"Implications: Contacts"): IXC ``cliente`` contact fields (``email``,
-``hotsite_email``, ``fone``, ``telefone_celular``, ``telefone_comercial``,
-``whatsapp``); LGPD art. 6 V and art. 18 III; the RGC notice before suspension
-(Anatel Res. 632/2014 and 765/2023); CDC art. 42.
+IXC Provedor's ``cliente`` contact fields (``email``, ``hotsite_email``,
+``fone``, ``telefone_celular``, ``telefone_comercial``, ``whatsapp``) [IXC-API]_,
+https://github.com/isacna/ixc-soft-api; Lei 13.709/2018 (LGPD) art. 6 V and
+art. 18 III [LGPD]_; the notice Anatel's RGC requires before a suspension
+(Resolução 632/2014 and 765/2023) [ANATEL-2014]_ [ANATEL-SUSP]_; Código de Defesa
+do Consumidor art. 42 [CDC]_. The usability rules are kpicore's.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def is_usable_email(value: str) -> bool:
 
     Notes
     -----
-    A deliberately simple syntactic check (the notes' ``local@domain.tld``),
+    A deliberately simple syntactic check (``local@domain.tld``),
     not RFC 5322: it rejects blanks, placeholders such as ``"-"`` or
     ``"sem email"``, addresses without a domain or TLD and addresses with two
     ``@``. Whether the mailbox exists is not checked.
@@ -121,8 +122,8 @@ def normalize_phone(value: str) -> str | None:
     Steps: keep the digits only; when 12 or 13 digits remain and they start
     with ``55`` (Brazil's country code), drop it; the result is usable when it
     has 10 or 11 digits and not all of them are the same digit
-    (``"0000000000"``, ``"99999999999"`` are placeholders). Source: domain
-    notes ``isp-erp-domain.md`` ("Implications: Contacts").
+    (``"0000000000"``, ``"99999999999"`` are placeholders). kpicore's rule for
+    Brazilian numbers (area code + 8 or 9 digits).
 
     Examples
     --------
@@ -346,8 +347,8 @@ def customers_without_contact(
       quantiles), with customers still without contact at ``as_of`` counted
       as ``missing``. Customers without ``created_at`` are left out of it.
 
-    Sources: domain notes ``isp-erp-domain.md`` (section 4: LGPD, RGC notice;
-    "Implications: Contacts" for the usability rules).
+    Sources: LGPD art. 6 V [LGPD]_ and the RGC notice before suspension
+    [ANATEL-2014]_ [ANATEL-SUSP]_; the usability rules are kpicore's.
 
     Examples
     --------

@@ -19,13 +19,13 @@ Functions
 
 References
 ----------
-Domain notes ``/work/shared/notes/isp-erp-domain.md`` (section 3, "Créditos em
-haver", and "Implications: Credits"): sources of credits (overpayment credit
-for compensation or refund, *saldo credor* from returns, manual bonus with a
-reason, Anatel outage abatement), the lifecycle offered -> used -> used up |
-cancelled | refunded | expired, ``cancelled_statuses=("cancelled",
-"refunded")`` with ``"expired"`` optional, value = unused balance at the
-event.
+Sources of credits (*créditos em haver*): an overpayment kept for compensation
+or refund [TOTVS-RA]_; *saldo credor* from returns [CELTA]_; manual credits and
+bonuses with a reason [CODEMUNDO]_; the abatement for an outage longer than 30
+minutes [OUTAGE]_ (titles and URLs: the documentation's References page). The
+lifecycle offered -> used -> used up | cancelled | refunded | expired,
+``cancelled_statuses=("cancelled", "refunded")`` with ``"expired"`` optional
+and value = unused balance at the event are kpicore's model.
 """
 
 from __future__ import annotations
@@ -276,9 +276,8 @@ def cancelled_credits(
     with ``status in statuses`` and ``cancelled_at <= as_of``. The unused
     balance is the value cancelled (``used_amount`` is the usage recorded up
     to the end of the credit). A credit ended with another status, or ended
-    after ``as_of``, is not counted and appears in ``coverage``. Source:
-    domain notes ``isp-erp-domain.md`` (section 3 and "Implications:
-    Credits").
+    after ``as_of``, is not counted and appears in ``coverage``. kpicore's
+    definition (sources of credits: see the module's References).
 
     Examples
     --------
@@ -435,7 +434,7 @@ def credit_utilisation(
     ``c`` issued by ``as_of``, whatever their status (a credit cancelled
     later was still offered). ``used_amount`` is the usage recorded on the
     credit, not reconstructed at ``as_of``. Zero offered gives ``None``.
-    Source: domain notes ``isp-erp-domain.md`` (section 3).
+    kpicore's definition.
 
     Examples
     --------
@@ -573,8 +572,7 @@ def credit_frequency(
     set (period or group); ``credits_per_customer`` summarises the count per
     customer (numpy "linear" quantiles). Frequent credits to the same
     customer point at recurring service problems (outage abatements) or
-    billing errors (overpayments). Source: domain notes
-    ``isp-erp-domain.md`` (section 3).
+    billing errors (overpayments) [OUTAGE]_ [TOTVS-RA]_.
 
     Examples
     --------

@@ -56,14 +56,13 @@ At equal instants a registration is ordered before a resolution (as
 
 References
 ----------
-AR KPI notes ``/work/shared/notes/ar-kpi-definitions.md`` §4: resolution
-time "from dispute status set to next status" [MYDSO]; SAP Fiori
+Titles and URLs: the documentation's References page. Resolution
+time "from dispute status set to next status" [MYDSO]_; SAP Fiori
 "Processing Days of Open Disputes" = average age of the open disputes, and
-"Solved" = closed in the last 12 months [SAPDM]; dispute rate = disputed /
-invoices issued × 100 [KPID]; APQC benchmark 4 days (top) vs 30 days
-(bottom) to resolve [APQD]. Pairing semantics: notes
-``process-mining-semantics.md`` §1 and §3 (pm4py ``filter_between``,
-Celonis ``SOURCE``/``TARGET``).
+"Solved" = closed in the last 12 months [SAPDM]_; dispute rate = disputed /
+invoices issued × 100 [KPID]_; APQC benchmark 4 days (top) vs 30 days
+(bottom) to resolve [APQD]_. Pairing semantics: pm4py ``filter_between``
+[PM4PY]_ and Celonis ``SOURCE``/``TARGET`` [CEL-ST]_.
 """
 
 from __future__ import annotations
@@ -465,9 +464,8 @@ def dispute_resolution(
     (quantiles: numpy "linear", R type 7). Disputes still open are not
     given a duration: they are counted (``open``, ``summary.missing``) and
     their ages are in :func:`open_disputes`. No dispute gives an empty
-    summary (count 0, statistics None). Source: notes
-    ``ar-kpi-definitions.md`` §4 [MYDSO] [SAPDM]; benchmark 4 vs 30 days
-    [APQD].
+    summary (count 0, statistics None). Sources: [MYDSO]_ [SAPDM]_; benchmark
+    4 vs 30 days [APQD]_.
 
     Examples
     --------
@@ -666,8 +664,8 @@ def open_disputes(
     -----
     ``age_i = (as_of - registered_i) / 86 400 s`` for each open dispute.
     SAP Fiori's "Processing Days of Open Disputes" is the mean of these ages
-    [SAPDM]; D365's aging snapshot header holds the disputed count and amount
-    [D-SNAP] (notes ``ar-kpi-definitions.md`` §3-4). The amount is the
+    [SAPDM]_; D365's aging snapshot header holds the disputed count and amount
+    [D-SNAP]_. The amount is the
     ledger's open amount (:func:`kpicore.kpis._ledger.ledger`) of each
     invoice with at least one open dispute, summed per currency. No open
     dispute: count 0, an empty age summary and no amounts.
@@ -883,7 +881,7 @@ def dispute_rate(
     Notes
     -----
     ``rate = disputed / invoices`` (a fraction; × 100 for the percentage of
-    [KPID], notes ``ar-kpi-definitions.md`` §4). An invoice counts once
+    [KPID]_). An invoice counts once
     however many disputes it had, whether or not they were resolved. No
     invoice issued gives ``rate=None`` with ``invoices=0``.
 
@@ -984,7 +982,7 @@ def dso_by_dispute(
     -----
     Disputed invoices usually take longer to pay: the gap between the two
     groups is the cost of disputes in days of sales outstanding. Sources as
-    :func:`~kpicore.kpis.dso.invoice_dso` [M3]; dispute flag [KPID].
+    :func:`~kpicore.kpis.dso.invoice_dso` [M3]_; dispute flag [KPID]_.
 
     Examples
     --------

@@ -38,18 +38,18 @@ the alternatives the sources use are explicit parameters:
 
 References
 ----------
-Source keys used in the docstrings: [CGA]/[CGC] CreditGuru, collection
-metrics (creditguru.com); [CRF] Credit Research Foundation, NSDTR formulas
-and definitions (crfonline.org); [JDE]/[JDEC]/[JDEA] Oracle JD Edwards
-EnterpriseOne Accounts Receivable documentation; [HFM] Oracle Hyperion
-Financial Management, "DSO - Days Sales Outstanding"; [ANA] Anaplan
-community, "Count back for turnover"; [BENJI] Benjipays, "Mastering DSO
-calculation: the count-back method"; [HIGH] Credit Today / Highako, "Why you
-should switch to the countback method"; [HACK] The Hackett Group, best
-possible DSO; [WIZ] wizedu CEI exercise; [ORAC] Oracle E-Business Suite
-Receivables; [PSH] PeopleSoft Receivables history calculations; [SNOW]
-weighted days-to-pay calculator; [CODAT] Codat lending calculation examples;
-[M3] Infor M3 Analytics; [TT] transtutors; [SAPBW] SAP BW DSO key figure.
+Source keys used in the docstrings: [CGA]_/[CGC]_ CreditGuru, collection
+metrics (creditguru.com); [CRF]_ Credit Research Foundation, NSDTR formulas
+and definitions (crfonline.org); [JDE]_/[JDEC]_/[JDEA]_ Oracle JD Edwards
+EnterpriseOne Accounts Receivable documentation; [HFM]_ Oracle Hyperion
+Financial Management, "DSO - Days Sales Outstanding"; [ANA]_ Anaplan
+community, "Count back for turnover"; [BENJI]_ Benjipays, "Mastering DSO
+calculation: the count-back method"; [HIGH]_ Credit Today / Highako, "Why you
+should switch to the countback method"; [HACK]_ The Hackett Group, best
+possible DSO; [WIZ]_ wizedu CEI exercise; [ORAC]_ Oracle E-Business Suite
+Receivables; [PSH]_ PeopleSoft Receivables history calculations; [SNOW]_
+weighted days-to-pay calculator; [CODAT]_ Codat lending calculation examples;
+[M3]_ Infor M3 Analytics; [TT]_ transtutors; [SAPBW]_ SAP BW DSO key figure.
 """
 
 from __future__ import annotations
@@ -164,11 +164,11 @@ def standard_dso_from_totals(
 
     Notes
     -----
-    ``DSO = AR / credit sales × days`` [CGA]. The CRF quarterly form
+    ``DSO = AR / credit sales × days`` [CGA]_. The CRF quarterly form
     ``(AR_m1 + AR_m2 + AR_m3) × 30 / quarter sales`` is this formula with the
-    three month-end balances averaged and ``days = 90`` [CRF]; SAP BW and
-    Oracle use the end balance × 30 / the previous month's sales [SAPBW]
-    [ORAC]; JD Edwards the end balance × 90 / three months' sales [JDE].
+    three month-end balances averaged and ``days = 90`` [CRF]_; SAP BW and
+    Oracle use the end balance × 30 / the previous month's sales [SAPBW]_
+    [ORAC]_; JD Edwards the end balance × 90 / three months' sales [JDE]_.
 
     Examples
     --------
@@ -202,7 +202,7 @@ def best_possible_dso_from_totals(
 
     Notes
     -----
-    ``BPDSO = current AR / credit sales × days`` [CGA][HACK][CRF]. None when
+    ``BPDSO = current AR / credit sales × days`` [CGA]_ [HACK]_ [CRF]_. None when
     ``sales <= 0``.
 
     Examples
@@ -220,7 +220,7 @@ def average_days_delinquent_from_totals(dso: Number, best_possible_dso: Number) 
 
     Notes
     -----
-    [CGA]; JD Edwards calls it Delinquent DSO [JDE].
+    [CGA]_; JD Edwards calls it Delinquent DSO [JDE]_.
 
     Examples
     --------
@@ -371,8 +371,8 @@ def countback_dso_from_totals(
     days_in_months : sequence of numbers or number
         Days of each month, in the order of ``monthly_sales``: the calendar
         days (28 to 31, the convention of :func:`countback_dso`'s default
-        ``days_basis="actual"`` [HFM][ANA]), or one number for all months
-        (``30`` for the 30-day-month convention [BENJI], the invoice route's
+        ``days_basis="actual"`` [HFM]_ [ANA]_), or one number for all months
+        (``30`` for the 30-day-month convention [BENJI]_, the invoice route's
         ``days_basis=360``). Required: there is no silent default.
     order : {"oldest_first", "newest_first"}, default "oldest_first"
         The order of ``monthly_sales`` and ``days_in_months``.
@@ -402,7 +402,7 @@ def countback_dso_from_totals(
         DSO = Σ_{k<K} days_k + (AR − Σ_{k<K} sales_k) / sales_K × days_K
 
     with ``k = 0`` the current month. The walk stops at a month with sales
-    ≤ 0 [HFM]; a DSO that the months given cannot explain is ``None``,
+    ≤ 0 [HFM]_; a DSO that the months given cannot explain is ``None``,
     never the days walked (which would only be a lower bound).
 
     Convention, shared with :func:`countback_dso`: months oldest first,
@@ -458,8 +458,8 @@ def cei_from_totals(
         Months in the period.
     sales_basis : {"per_month", "full"}, default "per_month"
         ``S`` = ``sales / months``, the monthly form of the CRF, CreditGuru
-        and Oracle EBS [CRF][CGC][ORAC]; ``"full"``: the full period's sales
-        [WIZ]. The same parameter and default as
+        and Oracle EBS [CRF]_ [CGC]_ [ORAC]_; ``"full"``: the full period's sales
+        [WIZ]_. The same parameter and default as
         :func:`collection_effectiveness_index`.
 
     Returns
@@ -476,8 +476,8 @@ def cei_from_totals(
     Notes
     -----
     ``CEI = (BegAR + S − EndTotalAR) / (BegAR + S − EndCurrentAR) × 100``
-    [CRF][CGC][ORAC]. The sources disagree on ``S``: sales / N months
-    [CGC][CRF] or full-period sales [WIZ], 55.9 % vs 79.63 % on the same
+    [CRF]_ [CGC]_ [ORAC]_. The sources disagree on ``S``: sales / N months
+    [CGC]_ [CRF]_ or full-period sales [WIZ]_, 55.9 % vs 79.63 % on the same
     data. kpicore's convention is the monthly form (the CRF standard), in
     this function and in :func:`collection_effectiveness_index`; the full
     period is ``sales_basis="full"``.
@@ -535,8 +535,8 @@ def weighted_average_days(
     Notes
     -----
     WADL with days late and invoice (or paid, or receipt) amounts as the
-    weights [ORAC][PSH][JDEA]; weighted days to pay with days to pay [SNOW]
-    [CODAT].
+    weights [ORAC]_ [PSH]_ [JDEA]_; weighted days to pay with days to pay [SNOW]_
+    [CODAT]_.
 
     Examples
     --------
@@ -651,8 +651,8 @@ def invoice_dso(
     *Invoice Generated* of invoice ``i`` (Celonis-style ``CALC_THROUGHPUT``
     from the first occurrence to the first end after it, as
     :meth:`EventLog.case_durations`); the summary averages over invoices
-    [M3] ("Per-invoice DSO (days to pay)" in the notes). Codat counts only
-    fully paid invoices [CODAT]: use ``until="settlement"``. An end at the
+    [M3]_ (days to pay: invoice date to final payment). Codat counts only
+    fully paid invoices [CODAT]_: use ``until="settlement"``. An end at the
     very instant of the issue counts (0 days).
 
     Examples
@@ -1098,11 +1098,11 @@ def standard_dso(
         (calendar months when ``as_of`` is a month end).
     days_basis : {"actual", 360, 365}
         Days of the period: the actual calendar days, 30 per month (360-day
-        year), or 365/12 per month [TT].
+        year), or 365/12 per month [TT]_.
     receivables : {"end", "average"}
         Numerator: receivables at the end of the period, or the average of
         the ``months`` month-end balances (``as_of``, one month earlier, ...)
-        as the CRF quarterly form [CRF].
+        as the CRF quarterly form [CRF]_.
     by : str, callable or sequence, optional
         Split by a dimension.
     tz : tzinfo, optional
@@ -1117,11 +1117,11 @@ def standard_dso(
 
     Notes
     -----
-    ``DSO = AR / credit sales × days`` [CGA]. AR = sum of the open amounts
+    ``DSO = AR / credit sales × days`` [CGA]_. AR = sum of the open amounts
     (amount − payments, 0 once settled or written off) of invoices issued
     before the end of ``as_of``; credit sales = amounts of the invoices
     issued in the period (gross: credit notes, allowances and refunds are not
-    netted, disagreement 1 in the notes). Invoices without an amount or a
+    netted; the sources disagree on this). Invoices without an amount or a
     currency are left out and counted in ``coverage``.
 
     Examples
@@ -1164,7 +1164,7 @@ def best_possible_dso(
     ----------
     current_within : int, default 0
         An open invoice is *current* when ``as_of − due date ≤ current_within``
-        days: 0 = not yet past due [CRF][HACK]; 30 [VCALC] or 60 [GAV] for the
+        days: 0 = not yet past due [CRF]_ [HACK]_; 30 [VCALC]_ or 60 [GAV]_ for the
         looser readings (disagreement 3). Invoices without a due date are not
         current (counted in ``coverage["missing_due_date"]``).
     data, as_of, months, days_basis, receivables, by, tz, customers, roles, activity_map
@@ -1177,7 +1177,7 @@ def best_possible_dso(
 
     Notes
     -----
-    ``BPDSO = current AR / credit sales × days`` [CGA][HACK]. An invoice due
+    ``BPDSO = current AR / credit sales × days`` [CGA]_ [HACK]_. An invoice due
     on ``as_of`` itself is current.
 
     Examples
@@ -1343,8 +1343,8 @@ def average_days_delinquent(
 
     Notes
     -----
-    ``ADD = DSO − BPDSO = past-due AR / credit sales × days`` [CGA]; JD
-    Edwards' Delinquent DSO [JDE].
+    ``ADD = DSO − BPDSO = past-due AR / credit sales × days`` [CGA]_; JD
+    Edwards' Delinquent DSO [JDE]_.
 
     Examples
     --------
@@ -1494,8 +1494,8 @@ def countback_dso(
         that the limited history cannot explain give ``dso=None`` with
         ``reason="history_exhausted"`` (never a truncated number).
     days_basis : {"actual", 360}, default "actual"
-        Calendar days of each month [HFM][ANA] (the convention, shared with
-        :func:`countback_dso_from_totals`), or 30-day months [BENJI][HIGH].
+        Calendar days of each month [HFM]_ [ANA]_ (the convention, shared with
+        :func:`countback_dso_from_totals`), or 30-day months [BENJI]_ [HIGH]_.
     by, tz, customers, roles, activity_map
         See :func:`standard_dso`.
 
@@ -1724,8 +1724,8 @@ def collection_effectiveness_index(
         Last day of the period.
     months : int, default 3
     sales_basis : {"per_month", "full"}, default "per_month"
-        ``S`` = the period's credit sales ÷ ``months`` [CRF][CGC][ORAC], or the
-        full period's sales [WIZ]; the same parameter and default as
+        ``S`` = the period's credit sales ÷ ``months`` [CRF]_ [CGC]_ [ORAC]_, or the
+        full period's sales [WIZ]_; the same parameter and default as
         :func:`cei_from_totals` (kpicore's convention: the monthly form).
     current_within : int, default 0
         Days past due still counted as current (see :func:`best_possible_dso`).
@@ -1818,7 +1818,7 @@ class TimingFigure(Result):
     average_days_to_pay : float or None
         Unweighted mean of settled date − issue date.
     weighted_days_to_pay : float or None
-        ``Σ(w × days to pay) / Σ w`` [SNOW]. Equal to WADP when days late
+        ``Σ(w × days to pay) / Σ w`` [SNOW]_. Equal to WADP when days late
         are signed.
     weight_total : Money or None
         ``Σ w`` (None for ``weight="none"``).
@@ -1879,11 +1879,11 @@ def payment_timing(
     as_of : date or aware datetime, optional
         Invoices settled before it (None: all settled invoices).
     weight : {"invoice_amount", "paid_amount", "none"}
-        Weights: the invoice amount [SNOW][ORAC], the amount paid (as of
-        ``as_of``, overpayments included) [CODAT][JDEA], or 1 per invoice.
+        Weights: the invoice amount [SNOW]_ [ORAC]_, the amount paid (as of
+        ``as_of``, overpayments included) [CODAT]_ [JDEA]_, or 1 per invoice.
     signed : bool, default False
         Days late as ``settled − due`` with negatives for early payment
-        [JDEA]; default clamped at 0 [DATA] (disagreement 6).
+        [JDEA]_; default clamped at 0 [DATA]_ (disagreement 6).
     by : optional
         Split by a dimension; ``freq`` splits by the settlement period.
     freq : {"day", "week", "month", "quarter", "year"}, optional
@@ -1898,11 +1898,11 @@ def payment_timing(
 
     Notes
     -----
-    Population: fully paid (settled) invoices [CODAT][JDEA] (disagreement 8);
+    Population: fully paid (settled) invoices [CODAT]_ [JDEA]_ (disagreement 8);
     written-off ones are left out and counted. Days are calendar days between
     dates (the settlement instant's date in ``tz`` and the due / issue date).
     ``WADL = Σ(w × days late)/Σ w``, ``WAT = Σ(w × terms)/Σ w``,
-    ``WADP = WAT + WADL`` [ORAC][PSH]. Weights are money, so every figure is
+    ``WADP = WAT + WADL`` [ORAC]_ [PSH]_. Weights are money, so every figure is
     per currency.
 
     Examples

@@ -25,23 +25,23 @@ Functions
 Time convention
 ---------------
 An invoice is *overdue* from the end of its due date (00:00 of the next day,
-UTC or in ``tz``; day 0 is the due date, day 1 the first overdue day [ORABI], notes
-``ar-kpi-definitions.md`` §3) until it is settled or written off. Events are
-known as of ``as_of`` when strictly before it (a date means its end). With
-``as_of=None`` the horizon is the log's last event: an invoice still open
-then is overdue up to that instant.
+UTC or in ``tz``; day 0 is the due date, day 1 the first overdue day [ORABI]_)
+until it is settled or written off. Events are known as of ``as_of`` when
+strictly before it (a date means its end). With ``as_of=None`` the horizon
+is the log's last event: an invoice still open then is overdue up to that
+instant.
 
 References
 ----------
-Notes ``/work/shared/notes/ar-kpi-definitions.md`` §5: D365 collection letter
-sequences -- letter 1 a number of days after the due date, letter 2+ after the
-previous letter was posted [D-CLS], disagreement 10 (due-date clock vs
-previous-letter clock); SAP dunning levels by days in arrears and the
-dunning interval [SAPI]; "no standard dunning-rate or dunning-effectiveness
-formula found in any source" -- the definitions here are kpicore's, stated in
-each docstring. Presets: ``/work/shared/notes/isp-erp-domain.md`` §2 and
-"Implications: Dunning presets" (Anatel RGC, Res. 632/2014 and Res.
-765/2023).
+Microsoft Dynamics 365 Finance, "Create a collection letter sequence": letter 1
+a number of days after the due date, letter 2+ after the previous letter was
+posted [D-CLS]_; the sources disagree on the clock (due date vs previous
+letter), hence ``clock=``. SAP Learning, "Defining Dunning Procedures and
+Levels": dunning levels by days in arrears and the dunning interval [SAPI]_. No
+published source defines a dunning rate or dunning effectiveness: the
+definitions here are kpicore's, stated in each docstring. Presets: Anatel's RGC,
+Resolução 632/2014 [ANATEL-2014]_ and Resolução 765/2023 [ANATEL-SUSP]_
+[ANATEL-RESC]_. Titles and URLs: the documentation's References page.
 """
 
 from __future__ import annotations
@@ -427,7 +427,7 @@ def dunning_rate(
     letters / overdue``, letters counted in the same window as ``dunned``.
     A window with no overdue invoice gives ``rate=None`` (and
     ``letters_per_overdue=None``) with ``overdue=0``. kpicore's definition:
-    no source defines a dunning rate (notes ``ar-kpi-definitions.md`` §5).
+    no published source defines a dunning rate.
 
     Examples
     --------
@@ -947,8 +947,8 @@ def dunning_effectiveness(
     ``by_max_level[k].rate`` = settled / invoices among the invoices whose
     highest level before ``as_of`` is ``k``. ``paid_at_level[k]`` counts the
     settled invoices whose highest letter before settlement had level ``k``.
-    Zero denominators give None ratios. kpicore's definitions (no source
-    defines dunning effectiveness: notes ``ar-kpi-definitions.md`` §5).
+    Zero denominators give None ratios. kpicore's definitions (no published
+    source defines dunning effectiveness).
 
     Examples
     --------
@@ -1145,10 +1145,10 @@ class DunningSchedule(Result):
         Ascending, distinct levels.
     clock : {"due_date", "previous_letter"}
         ``"due_date"`` (default): each step's ``days`` count from the due
-        date (SAP dunning levels by days in arrears [SAPD]);
+        date (SAP dunning levels by days in arrears [SAPD]_);
         ``"previous_letter"``: the first step counts from the due date and
         each later one from the letter of the previous step (D365 collection
-        letter sequences [D-CLS]).
+        letter sequences [D-CLS]_).
 
     Raises
     ------
@@ -1299,7 +1299,10 @@ def rgc_2014_schedule(
 
     References
     ----------
-    Notes ``isp-erp-domain.md`` §2 [R10, R19] and "Dunning presets".
+    Anatel, "Suspensão do serviço por falta de pagamento" (RGC, Resolução
+    632/2014, arts. 90-103) [ANATEL-2014]_,
+    http://www.anatel.gov.br/consumidor/banda-larga/direitos/suspensao-do-servico-por-falta-de-pagamento;
+    a consumer guide to the same rules [RGC-2014]_.
     """
     n = check_int(notice_offset_days, "notice_offset_days", 0)
     plan = DunningSchedule(
@@ -1332,7 +1335,10 @@ def rgc_2023_schedule(
 
     References
     ----------
-    Notes ``isp-erp-domain.md`` §2 [R11, R12] and "Dunning presets".
+    Anatel, "Conheça seus direitos: Suspensão" [ANATEL-SUSP]_,
+    https://www.gov.br/anatel/pt-br/consumidor/conheca-seus-direitos/suspensao,
+    and "Suspensão e rescisão contratual por falta de pagamento ou de crédito"
+    [ANATEL-RESC]_ (new RGC, Resolução 765/2023).
     """
     n = check_int(notice_offset_days, "notice_offset_days", 0)
     plan = DunningSchedule(
@@ -1350,8 +1356,8 @@ def rgc_2023_schedule(
 def isp_typical_schedule(*, clock: ScheduleClock = "due_date") -> DunningSchedule:
     """A typical ISP *régua*: notice at due + 5, block at + 20, *negativação* at + 30.
 
-    The "typical values" of the ISP notes (an inference from IXC and peers,
-    not a regulation).
+    Typical values of Brazilian internet providers' ERPs (kpicore's reading of
+    IXC Provedor and its peers, not a regulation).
 
     Examples
     --------
@@ -1360,8 +1366,11 @@ def isp_typical_schedule(*, clock: ScheduleClock = "due_date") -> DunningSchedul
 
     References
     ----------
-    Notes ``isp-erp-domain.md`` §2 "Typical values" [I] and §1 (negativação
-    "generally 30 days after due date" [R8]).
+    IXCSoft wiki, "Consultar análise de crédito" [IXC-SERASA]_: *negativação*
+    "generally 30 days after the due date",
+    https://wiki.ixcsoft.com.br/pt-br/Cadastros/Cliente/Serasa/Consultar_analise_de_credito.
+    The notice and block days are kpicore's typical values, not a published
+    rule.
     """
     plan = DunningSchedule(
         "isp_typical",
@@ -1619,8 +1628,8 @@ def dunning_adherence(
     that level was ever sent. With the previous-letter clock a level is only
     due once the previous level's letter exists, so only the first missing
     level of a sequence counts. Shares over zero timed letters are None.
-    Sources: D365 [D-CLS], SAP [SAPI] (notes ``ar-kpi-definitions.md`` §5,
-    disagreement 10); presets ``isp-erp-domain.md`` §2.
+    Sources: D365 [D-CLS]_, SAP [SAPI]_ (they disagree on the clock, hence the
+    schedule's ``clock``); presets: Anatel's RGC [ANATEL-2014]_ [ANATEL-SUSP]_.
 
     Examples
     --------

@@ -27,13 +27,13 @@ All accept a sequence of :class:`~kpicore.model.Invoice` or an
 
 References
 ----------
-[SAPD] SAP days in arrears and grace days,
-[ORABI] Oracle BI aging buckets (due date = day 0, overdue buckets start at
-1), [ERPN] ERPNext aging (first bucket with age ≤ r; posting or due date),
-[JDEG] JD Edwards aging date, [INT] Intacct ``useduedate``, [CRF] "over 90
+[SAPD]_ SAP days in arrears and grace days,
+[ORABI]_ Oracle BI aging buckets (due date = day 0, overdue buckets start at
+1), [ERPN]_ ERPNext aging (first bucket with age ≤ r; posting or due date),
+[JDEG]_ JD Edwards aging date, [INT]_ Intacct ``useduedate``, [CRF]_ "over 90
 days" aged on the due date (Credit Research Foundation, NSDTR definitions),
-[DATA] IBM's accounts-receivable sample (``examples/data``: DaysToSettle,
-DaysLate = max(0, settled − due)), [JDEA] JD Edwards signed days late.
+[DATA]_ IBM's accounts-receivable sample (``examples/data``: DaysToSettle,
+DaysLate = max(0, settled − due)), [JDEA]_ JD Edwards signed days late.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def days_overdue(
     grace_days : int, default 0
         An open invoice counts as overdue only when ``as_of − due >
         grace_days``; then its days overdue are counted from the due date
-        (SAP grace days [SAPD]).
+        (SAP grace days [SAPD]_).
     by : str, callable or sequence, optional
         Split by a dimension (e.g. ``"collector"``, ``"segment"`` with
         ``customers=``, ``"currency"``).
@@ -174,8 +174,8 @@ def days_overdue(
     -----
     ``days_overdue = as_of_date − due_date`` (calendar days) for an invoice
     open as of ``as_of`` and past due; 0 when not yet due (the due date is
-    day 0 [ORABI]), within the grace days, paid or written off by then.
-    SAP's days in arrears = run date − net due date [SAPD]. This is
+    day 0 [ORABI]_), within the grace days, paid or written off by then.
+    SAP's days in arrears = run date − net due date [SAPD]_. This is
     :func:`kpicore.periods.days_past_due`, the one definition that
     :meth:`EventLog.case_table <kpicore.eventlog.EventLog.case_table>` and
     :func:`kpicore.kpis.case_table.case_table` use too; days late *at
@@ -312,8 +312,8 @@ def days_late(
     as_of : date or aware datetime, optional
         Settlements known by then (None: all).
     signed : bool, default False
-        Keep negative values for early settlement [JDEA]; default clamps at
-        0 [DATA] (the notes' disagreement 6).
+        Keep negative values for early settlement [JDEA]_; default clamps at
+        0 [DATA]_ (the sources disagree).
     by, freq
         Split by a dimension and/or the settlement period.
     tz : tzinfo, optional
@@ -334,7 +334,7 @@ def days_late(
     Notes
     -----
     ``days_late = max(0, settled_date − due_date)`` as the IBM dataset's
-    DaysLate [DATA] and :attr:`kpicore.model.Invoice.days_late`; the
+    DaysLate [DATA]_ and :attr:`kpicore.model.Invoice.days_late`; the
     settlement is the first instant the payments cover the amount (or the
     *Invoice Settled* event; see :class:`~kpicore.kpis._ledger.Ledger`).
 
@@ -379,7 +379,7 @@ def days_to_settle(
     Notes
     -----
     ``days_to_settle = settled_date − issue_date`` as the IBM dataset's
-    DaysToSettle [DATA] and :attr:`kpicore.model.Invoice.days_to_settle`
+    DaysToSettle [DATA]_ and :attr:`kpicore.model.Invoice.days_to_settle`
     (negative for a prepayment that settled the invoice before its issue).
     For exact elapsed time (fractional days) use
     :func:`kpicore.kpis.dso.invoice_dso` with ``until="settlement"``.
@@ -529,7 +529,7 @@ def late_payments(
     Population: invoices settled by ``as_of`` (:func:`days_late`'s), with a
     due date, an amount and a currency; the others are counted in
     ``coverage``. With ``late_i = max(0, settled_i − due_i)`` (calendar
-    days, [DATA]) and ``L = {i : late_i > grace_days}``:
+    days, [DATA]_) and ``L = {i : late_i > grace_days}``:
 
     * ``count_share = |L| / n``;
     * ``amount_share[c] = Σ_{i∈L} amount_i / Σ_i amount_i`` per currency;
@@ -852,15 +852,15 @@ def aging(
         Report date (a date means its end; a datetime its date in ``tz``).
     buckets : sequence of int, default (30, 60, 90)
         Increasing bucket edges in days. With ``anchor="due"`` the buckets
-        are *current* (age ≤ 0: not yet due; the due date is day 0 [ORABI]),
+        are *current* (age ≤ 0: not yet due; the due date is day 0 [ORABI]_),
         ``1–30``, ``31–60``, ``61–90`` and ``91+`` (more than 90 days past
-        due; CRF's "over 90" [CRF]); with ``anchor="invoice"`` ``0–30``,
+        due; CRF's "over 90" [CRF]_); with ``anchor="invoice"`` ``0–30``,
         ``31–60``, ``61–90`` and ``91+`` (ERPNext's "first bucket with age ≤
-        r" and its ``121+`` for the last [ERPN]). The last bucket's key and
+        r" and its ``121+`` for the last [ERPN]_). The last bucket's key and
         label name the ages it holds (``last edge + 1`` and more).
     anchor : {"due", "invoice"}
         Age counted from the due date (default, JD Edwards' default aging
-        date [JDEG]) or from the invoice (issue) date [ERPN][INT].
+        date [JDEG]_) or from the invoice (issue) date [ERPN]_ [INT]_.
     by : str, callable or sequence, optional
         Split by a dimension (overdue by segment: ``by="segment"`` with
         ``customers=``, or a ``segment`` case attribute of a log).
@@ -1148,7 +1148,7 @@ def past_due_ratio(
     ``amount_ratio[c] = Σ open past due / Σ open`` and ``count_ratio =
     #past due / #open`` over the open invoices of :func:`aging` (issued by
     ``as_of``, not settled nor written off, with an amount, a currency and a
-    due date). ``1 − amount_ratio`` is CRF's "% current" [CRF].
+    due date). ``1 − amount_ratio`` is CRF's "% current" [CRF]_.
 
     Examples
     --------

@@ -35,13 +35,14 @@ Functions
 
 References
 ----------
-Domain notes ``/work/shared/notes/isp-erp-domain.md`` (sections 1 and 2 and
-"Implications"): IXC Provedor ``cliente_contrato`` fields (``pago_ate_data``,
-``status``, ``status_internet``, ``isentar_contrato``, ``data_ativacao``), the
-prepaid/postpaid expectation, the thresholds (healthy window -2..+2 months,
-ahead limit 2 months, grace 15 days = the RGC notice period of Anatel
-Res. 632/2014 and 765/2023, cancellation candidates after 2 months blocked and
-behind, with loaned equipment (*comodato*) to recover).
+IXC Provedor ``cliente_contrato`` fields (``pago_ate_data``, ``status``,
+``status_internet``, ``isentar_contrato``, ``data_ativacao``) [IXC-API]_,
+https://github.com/isacna/ixc-soft-api; the prepaid/postpaid expectation from a
+bill's service period against its due date [HUBSOFT]_; grace 15 days = the
+notice period of Anatel's RGC, Resolução 632/2014 and 765/2023 [ANATEL-2014]_
+[ANATEL-SUSP]_. The other thresholds (healthy window -2..+2 months, ahead limit 2
+months, cancellation candidates after 2 months blocked and behind, with loaned
+equipment, *comodato*, to recover) are kpicore's defaults, all parameters.
 """
 
 from __future__ import annotations
@@ -356,9 +357,8 @@ def expected_paid_until(
     Notes
     -----
     A contract is behind when its *pago até* date is before this date (see
-    :func:`paid_until_status`). Source: domain notes ``isp-erp-domain.md``
-    ("Implications": prepaid >= end of current period, postpaid >= end of
-    previous).
+    :func:`paid_until_status`). Prepaid: at least the end of the current
+    period; postpaid: at least the end of the previous one [HUBSOFT]_.
 
     Examples
     --------
@@ -882,8 +882,8 @@ def paid_until_status(
     date is evaluated (its activation is assumed past); a never-paid contract
     without activation date has no days or periods behind and no flag.
     Contract and access statuses are the snapshot given (not reconstructed at
-    ``as_of``). Sources: domain notes ``isp-erp-domain.md`` (IXC fields,
-    thresholds, RGC notice period).
+    ``as_of``). Sources: IXC's contract fields [IXC-API]_; the RGC notice
+    period [ANATEL-2014]_ [ANATEL-SUSP]_.
 
     Examples
     --------
@@ -1072,8 +1072,8 @@ def paid_until_distribution(
     ``healthy_share = #{low <= offset <= high} / considered``, where
     ``considered = sum(bins) + never_paid`` (never-paid contracts are never
     healthy). Exempt contracts and contracts activated after ``as_of`` are
-    excluded and counted in ``coverage``. Source: domain notes
-    ``isp-erp-domain.md`` ("Implications: Thresholds").
+    excluded and counted in ``coverage``. The window is kpicore's default (a
+    parameter).
 
     Examples
     --------

@@ -9,10 +9,12 @@ contract id breaks ties).
 
 References
 ----------
-Domain notes ``/work/shared/notes/isp-erp-domain.md``: IXC ``cliente_contrato``
-(``status``, ``data_ativacao``, ``data_renovacao``, ``id_vd_contrato`` -> plan)
-and the billing mode, which IXC does not store (``tipo_cobranca`` is the bill's
-delivery channel, not pre/postpaid).
+IXC Provedor's ``cliente_contrato`` entity (``status``, ``data_ativacao``,
+``data_renovacao``, ``id_vd_contrato`` -> plan), as in the isacna/ixc-soft-api
+client [IXC-API]_, https://github.com/isacna/ixc-soft-api. IXC does not store the
+billing mode (``tipo_cobranca`` is the bill's delivery channel, not
+pre/postpaid); a bill's service period against its due date tells it
+[HUBSOFT]_.
 """
 
 from __future__ import annotations
@@ -305,8 +307,8 @@ def prepaid_customers_report(
     ``totals.customers = #distinct customer ids``. The value is the contract's
     recurring amount (``monthly_amount``). A contract whose customer is
     unknown is listed with ``customer_name=None`` and counted in
-    ``missing_customers``. Source: domain notes ``isp-erp-domain.md`` (IXC
-    ``cliente_contrato`` and ``vd_contratos``).
+    ``missing_customers``. Source: IXC's ``cliente_contrato`` and
+    ``vd_contratos`` [IXC-API]_.
 
     Examples
     --------

@@ -46,8 +46,10 @@ from kpicore.eventlog import (
     Pairs,
     QualityIssue,
     QualityReport,
+    VariantCoverage,
     Variants,
     concat,
+    variant_coverage,
 )
 from kpicore.grouping import (
     By,
@@ -378,6 +380,7 @@ __all__ = [
     "Summary",
     "TimingFigure",
     "UnknownActivityError",
+    "VariantCoverage",
     "Variants",
     "WorkloadGroup",
     "WriteOffRatio",
@@ -462,6 +465,7 @@ __all__ = [
     "to_jsonable",
     "to_ns",
     "totals_by_currency",
+    "variant_coverage",
     "weighted_average_days",
     "write_off_ratio",
 ]

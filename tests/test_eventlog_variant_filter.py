@@ -17,11 +17,11 @@ from collections import Counter
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from strategies import eventlog_rows, rows_to_columns
 
 from kpicore.errors import InvalidParameterError
 from kpicore.eventlog import EventLog, VariantCoverage, variant_coverage
 from kpicore.eventlog._variants import variant_specs
-from tests.strategies import eventlog_rows, rows_to_columns
 
 SEQS = {
     "c1": "ABC",

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import eventlog_rows, rows_to_columns
 
 from kpicore.errors import (
     InvalidParameterError,
@@ -30,7 +31,6 @@ from kpicore.xes import (
     read_xes,
     write_xes,
 )
-from tests.strategies import eventlog_rows, rows_to_columns
 
 DATA = Path(__file__).parent / "data" / "ieee1849-small.xes"
 NS = 10**9

@@ -406,3 +406,27 @@ def test_event_log_with_typed_attributes_round_trip() -> None:
     assert x.event_columns["amount_minor"].type == "float"
     assert x.event_columns["when"].present.tolist() == [False, True, True]
     assert read_xes(write_xes(log)).to_event_log() == log
+
+
+def test_values_converted_in_batches_keep_rows_and_errors() -> None:
+    # more values of a key than one conversion batch (65 536): rows, values and the
+    # record named by an error past the first batch stay right
+    n = 70_000
+
+    def doc(bad_at: int | None) -> str:
+        events = "".join(
+            f'<event><int key="n" value="{"x" if i == bad_at else i}"/>'
+            f'<string key="r" value="{"ab"[i % 2]}"/></event>'
+            + ('</trace><trace><string key="concept:name" value="T2"/>' if i == 40_000 else "")
+            for i in range(n)
+        )
+        return f'<log><trace><string key="concept:name" value="T1"/>{events}</trace></log>'
+
+    x = read_xes(doc(None))
+    assert x.event_columns["n"].values.tolist() == list(range(n))
+    assert x.event_columns["r"].values[:4].tolist() == ["a", "b", "a", "b"]
+    assert x.event_trace.tolist() == [0] * 40_001 + [1] * (n - 40_001)
+    with pytest.raises(InvalidRecordError, match=r"record 'T2' \(row 69000\): field 'n' = 'x'"):
+        read_xes(doc(69_000))
+    with pytest.raises(InvalidRecordError, match=r"record 'T1' \(row 7\): field 'n' = 'x'"):
+        read_xes(doc(7))

@@ -653,15 +653,66 @@ def _offset_attr(log: EventLog, key: str) -> npt.NDArray[np.int16]:
 # ------------------------------------------------------------------ reading
 
 
-class _Builder:
-    """One simple attribute key: its type and the raw texts of the rows that have it."""
+#: Texts of a key converted to typed arrays every this many values (bounded text memory).
+_FLUSH = 1 << 16
+#: Most distinct strings of a key shared as one object each (activity names, resources).
+_POOL = 1 << 16
 
-    __slots__ = ("raw", "rows", "type")
+
+class _Builder:
+    """One simple attribute key: its type, and the rows that have it with their values.
+
+    Texts are converted to typed arrays every :data:`_FLUSH` values, so the texts
+    held at any time are bounded; repeated strings share one object.
+    """
+
+    __slots__ = ("done_off", "done_rows", "done_vals", "pool", "raw", "rows", "type")
 
     def __init__(self, type_: str) -> None:
         self.type = type_
         self.rows: list[int] = []
         self.raw: list[str] = []
+        self.pool: dict[str, str] = {}
+        self.done_rows: list[npt.NDArray[np.int64]] = []
+        self.done_vals: list[npt.NDArray[Any]] = []
+        self.done_off: list[npt.NDArray[np.int16]] = []
+
+    def add(self, row: int, text: str) -> None:
+        self.rows.append(row)
+        if self.type in ("string", "id"):
+            pool = self.pool
+            shared = pool.get(text)
+            if shared is None:
+                if len(pool) < _POOL:
+                    pool[text] = text
+                shared = text
+            self.raw.append(shared)
+        else:
+            self.raw.append(text)
+
+    def flush(self, key: str, rec: _pmio.Record, tz: _dt.tzinfo | None) -> None:
+        """Convert the texts held so far (``rec(i)`` names the ``i``-th of them)."""
+        if not self.rows:
+            return
+        raw = self.raw
+        t = self.type
+        vals: npt.NDArray[Any]
+        if t in ("string", "id"):
+            vals = np.empty(len(raw), dtype=object)
+            vals[:] = raw
+        elif t == "int":
+            vals = _pmio.parse_ints(raw, field=key, record=rec)
+        elif t == "float":
+            vals = _pmio.parse_floats(raw, field=key, record=rec)
+        elif t == "boolean":
+            vals = _pmio.parse_bool(raw, field=key, record=rec)
+        else:
+            vals, off = _pmio.parse_instants(raw, field=key, record=rec, tz=tz)
+            self.done_off.append(off)
+        self.done_vals.append(vals)
+        self.done_rows.append(np.array(self.rows, dtype=np.int64))
+        self.rows = []
+        self.raw = []
 
 
 class _Frame:
@@ -736,6 +787,19 @@ class _Target:
             return "log"
         t = self.n_traces - 1
         return self.trace_names.get(t, f"trace {t}")
+
+    def record_of(self, in_event: bool, rows: list[int]) -> _pmio.Record:
+        """Names the ``i``-th of ``rows`` (events: its trace and row; traces: the trace)."""
+        rows = list(rows)
+
+        def rec(i: int) -> tuple[object, int | None]:
+            r = rows[i]
+            if in_event:
+                t = self.event_trace[r] if r < len(self.event_trace) else self.n_traces - 1
+                return self.trace_names.get(t, f"trace {t}"), r
+            return self.trace_names.get(r, f"trace {r}"), None
+
+        return rec
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         if tag[:1] == "{":
@@ -844,8 +908,9 @@ class _Target:
                             record=self.where(), row=row if in_event else None, field=fr.key,
                             value=None, expected="a value= text",
                         )  # fmt: skip
-                    b.rows.append(row)
-                    b.raw.append(fr.value)
+                    b.add(row, fr.value)
+                    if len(b.rows) >= _FLUSH:
+                        b.flush(fr.key, self.record_of(in_event, b.rows), self.tz)
                     if not in_event and fr.key == "concept:name":
                         self.trace_names[row] = fr.value
                 else:
@@ -940,26 +1005,14 @@ def read_xes(source: Any, *, tz: _dt.tzinfo | None = None) -> XesLog:
     extensions, classifiers = target.extensions, target.classifiers
     globals_, log_attrs, log_attrib = target.globals, target.log_attrs, target.log_attrib
     nested, n_traces, n_events = target.nested, target.n_traces, target.n_events
-    trace_names = target.trace_names
-    event_trace = target.event_trace
-    et = np.array(event_trace, dtype=np.int64)
-
-    def trace_record(t: int) -> object:
-        return trace_names.get(t, f"trace {t}")
+    et = np.array(target.event_trace, dtype=np.int64)
 
     def finish(cols: dict[str, _Builder], n: int, scope_: str) -> dict[str, XesColumn]:
         out: dict[str, XesColumn] = {}
         for key in list(cols):
             b = cols.pop(key)
-            rows = np.array(b.rows, dtype=np.int64)
-
-            def rec(i: int, rows_: npt.NDArray[np.int64] = rows) -> tuple[object, int | None]:
-                r = int(rows_[i])
-                if scope_ == "event":
-                    return trace_record(int(et[r])), r
-                return trace_record(r), None
-
-            out[key] = _column(b, rows, n, key, rec, tz)
+            b.flush(key, target.record_of(scope_ == "event", b.rows), tz)
+            out[key] = _column(b, n)
         return out
 
     return XesLog(
@@ -981,37 +1034,28 @@ def _build(fr: _Frame, where: object, tz: _dt.tzinfo | None) -> XesAttribute:
     return XesAttribute(fr.key, fr.type, value, fr.items, fr.meta)
 
 
-def _column(
-    b: _Builder,
-    rows: npt.NDArray[np.int64],
-    n: int,
-    key: str,
-    rec: _pmio.Record,
-    tz: _dt.tzinfo | None,
-) -> XesColumn:
+def _column(b: _Builder, n: int) -> XesColumn:
+    rows = np.concatenate(b.done_rows) if b.done_rows else np.zeros(0, dtype=np.int64)
     present = np.zeros(n, dtype=bool)
     present[rows] = True
-    raw = b.raw
     offsets: npt.NDArray[np.int16] | None = None
     values: npt.NDArray[Any]
+    parts = b.done_vals
     if b.type in ("string", "id"):
         values = np.full(n, None, dtype=object)
-        values[rows] = raw
     elif b.type == "int":
         values = np.zeros(n, dtype=np.int64)
-        values[rows] = _pmio.parse_ints(raw, field=key, record=rec)
     elif b.type == "float":
         values = np.full(n, np.nan)
-        values[rows] = _pmio.parse_floats(raw, field=key, record=rec)
     elif b.type == "boolean":
         values = np.zeros(n, dtype=bool)
-        values[rows] = _pmio.parse_bool(raw, field=key, record=rec)
     else:
-        ns, off = _pmio.parse_instants(raw, field=key, record=rec, tz=tz)
         values = np.full(n, _NAT, dtype=np.int64)
-        values[rows] = ns
         offsets = np.zeros(n, dtype=np.int16)
-        offsets[rows] = off
+        if b.done_off:
+            offsets[rows] = np.concatenate(b.done_off)
+    if parts:
+        values[rows] = np.concatenate(parts)
     return XesColumn(b.type, present, values, offsets)
 
 

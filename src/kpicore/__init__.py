@@ -47,8 +47,10 @@ from kpicore.eventlog import (
     Pairs,
     QualityIssue,
     QualityReport,
+    VariantCoverage,
     Variants,
     concat,
+    variant_coverage,
 )
 from kpicore.formatting import (
     format_count,
@@ -451,6 +453,7 @@ __all__ = [
     "Summary",
     "TimingFigure",
     "UnknownActivityError",
+    "VariantCoverage",
     "Variants",
     "WorkloadGroup",
     "WriteOffRatio",
@@ -562,6 +565,7 @@ __all__ = [
     "to_jsonable",
     "to_ns",
     "totals_by_currency",
+    "variant_coverage",
     "weighted_average_days",
     "write_off_ratio",
 ]

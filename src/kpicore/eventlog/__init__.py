@@ -60,7 +60,7 @@ from ._results import (
     Episodes,
     Pairs,
 )
-from ._variants import DirectlyFollows, Variants
+from ._variants import DirectlyFollows, VariantCoverage, Variants, variant_coverage
 
 __all__ = [
     "ACTIVITY_KEY",
@@ -88,6 +88,8 @@ __all__ = [
     "Pairs",
     "QualityIssue",
     "QualityReport",
+    "VariantCoverage",
     "Variants",
     "concat",
+    "variant_coverage",
 ]

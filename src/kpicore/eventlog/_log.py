@@ -38,7 +38,16 @@ from ._results import (
     Pairs,
 )
 from ._timestamps import NAT, TimestampParse, parse_timestamps, timestamp_bound
-from ._variants import DirectlyFollows, Variants, compute_dfg, compute_variants
+from ._variants import (
+    DirectlyFollows,
+    VariantCoverage,
+    Variants,
+    compute_dfg,
+    compute_variants,
+    variant_case_mask,
+    variant_coverage,
+    variant_specs,
+)
 
 if TYPE_CHECKING:
     from kpicore.model import Event, Invoice
@@ -2492,6 +2501,89 @@ class EventLog:
         return compute_variants(
             self._case, self._act, self.n_cases, self._act_labels, self._case_labels, max_repeats
         )
+
+    def filter_variants(
+        self,
+        variants: Any = None,
+        *,
+        top_k: int | None = None,
+        keep: bool = True,
+        max_repeats: int | None = None,
+    ) -> EventLog:
+        """Keep (or, with ``keep=False``, drop) the cases of some variants.
+
+        Parameters
+        ----------
+        variants:
+            One variant -- a tuple of activity labels (pm4py's variant keys) or
+            its ``'A, B, C'`` rendering (:meth:`Variants.to_dict` keys) -- or an
+            iterable of them. Variants that do not occur match no case.
+        top_k:
+            Instead of ``variants``: the ``k`` most frequent variants, in
+            :class:`Variants` order (descending count, ties by their first case
+            id, so the choice never depends on the row order of the input).
+        keep:
+            ``True`` keeps the selected cases, ``False`` drops them.
+        max_repeats:
+            Variants as :meth:`variants` with this cap on repetitions (the
+            cases keep all their events).
+
+        Returns
+        -------
+        EventLog
+            The selected cases with all their events.
+
+        Raises
+        ------
+        InvalidParameterError
+            Unless exactly one of ``variants`` and ``top_k`` is given, or for a
+            ``top_k`` that is not an int >= 0 or a malformed variant.
+
+        Notes
+        -----
+        A case is selected when its variant (its activity sequence in log
+        order) equals one of the given sequences. The ``'A, B, C'`` form splits
+        on ``', '``: for labels that contain ``', '`` pass tuples. pm4py's
+        ``filter_variants_top_k`` takes the top variants in frame order
+        (its issue #419); here ties at the cut are broken by the first case id.
+        On a log split into partitions (Dask), compute the variants of every
+        partition, merge them, and filter each partition with the chosen
+        ``variants=`` (a per-partition ``top_k`` would be each partition's own).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["1", "1", "2", "2", "3"],
+        ...     activity=["A", "B", "A", "B", "C"], timestamp=["2024-01-01T00:00Z"] * 5)
+        >>> log.filter_variants(top_k=1).case_ids.tolist()
+        ['1', '2']
+        >>> log.filter_variants("A, B", keep=False).case_ids.tolist()
+        ['3']
+        >>> log.filter_variants([("C",), ("X", "Y")]).case_ids.tolist()
+        ['3']
+        """
+        if not isinstance(keep, bool):
+            raise InvalidParameterError(f"keep must be a bool, got {keep!r}")
+        v = self.variants(max_repeats=max_repeats)
+        wanted = None if variants is None else variant_specs(variants)
+        mask = variant_case_mask(v, wanted, top_k=top_k)
+        if not keep:
+            mask = ~mask
+        return self._subset(self._case_mask_to_events(mask))
+
+    def variant_coverage(self, *, max_repeats: int | None = None) -> VariantCoverage:
+        """Share and cumulative share of the cases covered by each variant.
+
+        See :class:`VariantCoverage` (edeaR's ``trace_coverage``).
+
+        Examples
+        --------
+        >>> log = EventLog.from_columns(case=["1", "1", "2", "2", "3"],
+        ...     activity=["A", "B", "A", "B", "C"], timestamp=["2024-01-01T00:00Z"] * 5)
+        >>> cov = log.variant_coverage()
+        >>> dict(zip(cov.variants, cov.counts.tolist())), cov.variants_needed(0.7)
+        ({'A, B': 2, 'C': 1}, 2)
+        """
+        return variant_coverage(self.variants(max_repeats=max_repeats))
 
     def directly_follows(self) -> DirectlyFollows:
         """Directly-follows arcs with counts and mean/median/min/max durations in days.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar, Literal
 
 import attrs
@@ -10,12 +10,24 @@ import numpy as np
 import numpy.typing as npt
 
 from kpicore.errors import InvalidParameterError, UnknownActivityError
-from kpicore.results import Result
+from kpicore.results import Result, fields_to_dict
 from kpicore.results import read_only as _ro
 
-__all__ = ["DirectlyFollows", "Variants", "compute_dfg", "compute_variants"]
+__all__ = [
+    "DirectlyFollows",
+    "VariantCoverage",
+    "VariantSpec",
+    "Variants",
+    "compute_dfg",
+    "compute_variants",
+    "variant_case_mask",
+    "variant_coverage",
+    "variant_indices",
+    "variant_specs",
+]
 
 _NS_PER_DAY_F = 86_400e9
+_I64 = npt.NDArray[np.int64]
 _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
@@ -520,3 +532,199 @@ def compute_dfg(
     start_acts = {lab[i]: int(sc[i]) for i in np.flatnonzero(sc).tolist()}
     end_acts = {lab[i]: int(ec[i]) for i in np.flatnonzero(ec).tolist()}
     return DirectlyFollows(sources, targets, cnt, mean, median, mins, maxs, start_acts, end_acts)
+
+
+# ------------------------------------------------------------------ variant filter and coverage
+
+#: What names a variant: a tuple of activity labels, or its ``'A, B, C'`` rendering.
+VariantSpec = tuple[str, ...] | str
+
+
+def _as_tuple(spec: object) -> tuple[str, ...]:
+    if isinstance(spec, str):
+        return tuple(spec.split(", ")) if spec else ()
+    if isinstance(spec, tuple | list) and all(isinstance(a, str) for a in spec):
+        return tuple(spec)
+    raise InvalidParameterError(
+        f"a variant is a tuple of activity labels or an 'A, B, C' string, got {spec!r}"
+    )
+
+
+def variant_specs(variants: object) -> tuple[tuple[str, ...], ...]:
+    """Normalise one variant or an iterable of them to a tuple of label tuples.
+
+    A single ``str`` or a tuple of ``str`` is one variant; a list, set or other
+    iterable of them is several.
+
+    Examples
+    --------
+    >>> variant_specs("A, B"), variant_specs(("A", "B")), variant_specs([("A",), "B, C"])
+    ((('A', 'B'),), (('A', 'B'),), (('A',), ('B', 'C')))
+    """
+    if isinstance(variants, str):
+        return (_as_tuple(variants),)
+    if isinstance(variants, tuple) and all(isinstance(a, str) for a in variants):
+        return (variants,)
+    if isinstance(variants, Variants) or not hasattr(variants, "__iter__"):
+        raise InvalidParameterError(
+            "variants must be a variant (tuple of labels or 'A, B, C') or an iterable of "
+            f"them, got {type(variants).__name__}"
+        )
+    return tuple(_as_tuple(v) for v in variants)
+
+
+def variant_indices(variants: Variants, wanted: Iterable[tuple[str, ...]]) -> _I64:
+    """Indices (into ``variants``) of the wanted sequences that occur; absent ones are skipped.
+
+    One vectorised comparison per wanted variant against the table of
+    distinct sequences (never per case).
+    """
+    labels = variants._labels.tolist()
+    code_of = {lab: i for i, lab in enumerate(labels)}
+    lens = np.diff(variants._seq_offsets)
+    out: list[int] = []
+    for seq in wanted:
+        if any(a not in code_of for a in seq):
+            continue
+        codes = np.array([code_of[a] for a in seq], dtype=np.int16)
+        cand = np.flatnonzero(lens == codes.shape[0])
+        if not cand.shape[0]:
+            continue
+        if codes.shape[0]:
+            idx = variants._seq_offsets[cand][:, None] + np.arange(codes.shape[0])
+            hit = cand[(variants._seq_acts[idx] == codes).all(axis=1)]
+        else:  # pragma: no cover - a case always has at least one event
+            hit = cand
+        out.extend(hit.tolist())
+    return np.unique(np.array(out, dtype=np.int64))
+
+
+def variant_case_mask(
+    variants: Variants,
+    wanted: Iterable[tuple[str, ...]] | None = None,
+    *,
+    top_k: int | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Per case (aligned with ``variants.case_ids``): is its variant selected?
+
+    Exactly one of ``wanted`` (sequences) and ``top_k`` (the ``k`` most frequent
+    variants, in :class:`Variants` order) is given.
+    """
+    if (wanted is None) == (top_k is None):
+        raise InvalidParameterError("give exactly one of variants= and top_k=")
+    if top_k is not None:
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
+            raise InvalidParameterError(f"top_k must be an int >= 0, got {top_k!r}")
+        return variants.case_variant < top_k
+    assert wanted is not None
+    chosen = np.zeros(len(variants), dtype=bool)
+    chosen[variant_indices(variants, wanted)] = True
+    return chosen[variants.case_variant]
+
+
+def _float_ro(value: Any) -> npt.NDArray[np.float64]:
+    return _ro(np.asarray(value, dtype=np.float64))
+
+
+@attrs.frozen(eq=False, repr=False)
+class VariantCoverage(Result):
+    """How many cases the most frequent variants cover (edeaR ``trace_coverage``).
+
+    Variants are in :class:`Variants` order (descending count, ties by their
+    first case id).
+
+    Attributes
+    ----------
+    variants:
+        The variants rendered ``'A, B, C'``.
+    counts:
+        Cases per variant (int64).
+    shares:
+        ``counts / n_cases``.
+    cumulative:
+        Share of the cases covered by this variant and every more frequent one.
+    n_cases:
+        Cases of the log (the denominator).
+
+    Notes
+    -----
+    ``share_i = count_i / N`` and ``cumulative_k = Σ_{i ≤ k} count_i / N``
+    with ``N`` the number of cases, as edeaR's ``trace_coverage`` (relative
+    frequency and cumulative coverage per trace). The cumulative value is
+    computed from the integer counts (``cumsum(count) / N``), so the last one
+    is exactly 1.
+
+    Examples
+    --------
+    >>> from kpicore.eventlog import EventLog
+    >>> log = EventLog.from_columns(case=["1", "1", "2", "2", "3", "4"],
+    ...     activity=["A", "B", "A", "B", "A", "C"], timestamp=["2024-01-01T00:00Z"] * 6)
+    >>> cov = log.variant_coverage()
+    >>> cov.variants, cov.cumulative.tolist(), cov.variants_needed(0.75)
+    (('A, B', 'A', 'C'), [0.5, 0.75, 1.0], 2)
+    """
+
+    variants: tuple[str, ...]
+    counts: npt.NDArray[np.int64] = attrs.field(converter=_ro)
+    shares: npt.NDArray[np.float64] = attrs.field(converter=_float_ro)
+    cumulative: npt.NDArray[np.float64] = attrs.field(converter=_float_ro)
+    n_cases: int
+
+    def __len__(self) -> int:
+        return len(self.variants)
+
+    def variants_needed(self, share: float) -> int:
+        """The fewest most-frequent variants covering at least ``share`` of the cases.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "2", "3"], activity=["A", "A", "B"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 3)
+        >>> log.variant_coverage().variants_needed(0.5), log.variant_coverage().variants_needed(1)
+        (1, 2)
+        """
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise InvalidParameterError(f"share must be a number in [0, 1], got {share!r}")
+        if share == 0 or not self.n_cases:
+            return 0
+        # compare integers: count covered >= share * N (no float rounding of the cumsum)
+        covered = np.cumsum(self.counts)
+        need = share * self.n_cases
+        return int(np.searchsorted(covered, need - 1e-9 * max(need, 1.0), side="left")) + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form.
+
+        Examples
+        --------
+        >>> from kpicore.eventlog import EventLog
+        >>> log = EventLog.from_columns(case=["1", "2"], activity=["A", "B"],
+        ...     timestamp=["2024-01-01T00:00Z"] * 2)
+        >>> log.variant_coverage().to_dict()["cumulative"]
+        [0.5, 1.0]
+        """
+        return fields_to_dict(self)
+
+
+def variant_coverage(variants: Variants) -> VariantCoverage:
+    """The coverage table of a :class:`Variants` result (see :class:`VariantCoverage`).
+
+    Examples
+    --------
+    >>> from kpicore.eventlog import EventLog
+    >>> log = EventLog.from_columns(case=["1", "2", "3"], activity=["A", "A", "B"],
+    ...     timestamp=["2024-01-01T00:00Z"] * 3)
+    >>> variant_coverage(log.variants()).shares.round(3).tolist()
+    [0.667, 0.333]
+    """
+    n = int(variants.case_variant.shape[0])
+    counts = np.asarray(variants.counts, dtype=np.int64)
+    denom = float(n) if n else 1.0
+    return VariantCoverage(
+        variants=tuple(", ".join(s) for s in variants),
+        counts=counts,
+        shares=counts / denom,
+        cumulative=np.cumsum(counts) / denom,
+        n_cases=n,
+    )
